@@ -1,0 +1,148 @@
+// Request handling as a pure function: Request (+ the store) -> Response. No sockets, no Beast,
+// no exceptions out of handle(). The Beast session code in server.cc only converts messages;
+// tests and fuzzers can drive Api directly.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "metrics.h"
+#include "store.h"
+
+namespace zkwiki::server {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;  // "GET", "PUT", ... (as sent)
+  std::string target;  // origin-form: path and optional query
+  Headers headers;     // names in lowercase
+  std::string body;
+  std::string remote;  // client address (rate limiting only; never logged with secrets)
+
+  // The first header named `name` (lowercase), or empty.
+  std::string_view header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  // For HEAD: the Content-Length to announce while sending no body.
+  std::optional<std::uint64_t> head_length;
+  // The route template that answered (for metrics and logs), e.g. "GET /v1/blobs/{id}".
+  std::string route;
+
+  void set(std::string name, std::string value);
+  std::string_view get(std::string_view name) const;
+};
+
+struct Config {
+  std::int64_t quota_bytes = 1LL << 30;       // per account; <= 0: unlimited
+  std::int64_t session_ttl = 7 * 24 * 3600;   // seconds
+  std::int64_t challenge_ttl = 60;            // seconds
+  int login_failures_per_account = 5;         // per window, then 429
+  int login_failures_per_client = 20;         // per window and remote address, then 429
+  std::int64_t login_failure_window = 60;     // seconds
+  std::string app_dir;                        // empty: no /app/
+};
+
+constexpr std::size_t kMaxRecordBytes = 64 * 1024;
+constexpr std::size_t kMaxWrappedKeyBytes = 4 * 1024;
+constexpr int kMaxBatchIds = 1000;
+constexpr std::size_t kMaxBatchResponseBytes = 64 * 1024 * 1024;
+
+// The login message an account signs: kLoginContext (16 bytes, with its NUL) || account id
+// (16 raw bytes) || challenge (32 raw bytes). See docs/API.md.
+inline constexpr std::string_view kLoginContext{"zkwiki login v1\0", 16};
+
+class Api {
+ public:
+  // `store` and `metrics` (may be null) must outlive the Api. Thread-safe.
+  Api(Store& store, Config config, Metrics* metrics);
+
+  // Never throws; every failure is a JSON error response.
+  Response handle(const Request& req) noexcept;
+
+  // A JSON error response {"error":{"code":..,"message":..}} (used by the transport, too).
+  static Response error(int status, std::string_view code, std::string_view message);
+
+ private:
+  struct Principal;
+  struct Ctx;
+  Response dispatch(Ctx& c);
+
+  // Routes.
+  Response health(Ctx& c);
+  Response create_account(Ctx& c);
+  Response get_account(Ctx& c, const std::string& id);
+  Response update_account(Ctx& c, const std::string& id);
+  Response challenge(Ctx& c);
+  Response login(Ctx& c);
+  Response logout(Ctx& c);
+  Response session(Ctx& c);
+  Response create_token(Ctx& c);
+  Response list_tokens(Ctx& c);
+  Response revoke_token(Ctx& c, const std::string& id);
+  Response create_workspace(Ctx& c);
+  Response list_workspaces(Ctx& c);
+  Response get_workspace(Ctx& c, const std::string& ws);
+  Response list_members(Ctx& c, const std::string& ws);
+  Response put_member(Ctx& c, const std::string& ws, const std::string& account);
+  Response remove_member(Ctx& c, const std::string& ws, const std::string& account);
+  Response create_collection(Ctx& c, const std::string& ws);
+  Response list_collections(Ctx& c, const std::string& ws);
+  Response get_collection(Ctx& c, const std::string& ws, const std::string& coll);
+  Response list_keys(Ctx& c, const std::string& ws, const std::string& coll);
+  Response put_key(Ctx& c, const std::string& ws, const std::string& coll,
+                   const std::string& account, std::string_view generation);
+  Response list_pages(Ctx& c, const std::string& ws, const std::string& coll);
+  Response get_page(Ctx& c, const std::string& ws, const std::string& coll,
+                    const std::string& page);
+  Response put_page(Ctx& c, const std::string& ws, const std::string& coll,
+                    const std::string& page);
+  Response list_revisions(Ctx& c, const std::string& ws, const std::string& coll,
+                          const std::string& page);
+  Response get_revision(Ctx& c, const std::string& ws, const std::string& coll,
+                        const std::string& page, const std::string& rev);
+  Response changes(Ctx& c, const std::string& ws);
+  Response put_blob(Ctx& c, const std::string& ws, const std::string& id);
+  Response get_blob(Ctx& c, const std::string& id, bool head);
+  Response batch_blobs(Ctx& c);
+  Response static_file(Ctx& c, const std::vector<std::string_view>& segs, bool head);
+
+  // Authentication and authorization; on failure `out` holds the error response.
+  bool authenticate(Ctx& c, Response& out);
+  enum class Need { read, write, admin };
+  bool authorize(Ctx& c, const std::string& ws, const std::string* coll, Need need,
+                 Response& out);
+
+  std::int64_t now() const;
+  bool rate_limited(const std::string& key, int limit, std::int64_t now, std::int64_t* retry);
+  void record_failure(const std::string& key, std::int64_t now);
+
+  Store& store_;
+  Config config_;
+  Metrics* metrics_;
+
+  struct PendingChallenge {
+    std::string account_id;
+    std::int64_t expires = 0;
+  };
+  struct Failures {
+    int count = 0;
+    std::int64_t window_start = 0;
+  };
+  std::mutex auth_mu_;
+  std::map<Bytes, PendingChallenge> challenges_;  // by raw challenge bytes
+  std::map<std::string, Failures> failures_;      // by "a:<account>" / "c:<remote>"
+};
+
+}  // namespace zkwiki::server

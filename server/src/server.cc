@@ -1,0 +1,478 @@
+// zkwiki-server: the only translation unit that includes Beast. Shaped like Beast's advanced
+// server: a listener, one session per connection on its own strand, a fresh parser per request
+// with a body limit, a timeout on every read, requests answered one at a time per connection
+// (pipelined requests wait in the read buffer), clean drain on SIGINT/SIGTERM. Everything about
+// the meaning of a request lives in Api (api.h), a pure function this file only calls.
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api.h"
+#include "crypto.h"
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace zkwiki::server {
+namespace {
+
+struct Options {
+  std::string data_dir = "./zkwiki-data";
+  std::string listen = "127.0.0.1:8787";
+  std::string app_dir;
+  std::uint64_t max_body = 16ULL * 1024 * 1024;
+  int threads = 0;  // 0: hardware concurrency
+  int max_connections = 1024;
+  int read_timeout = 30;  // seconds
+  std::int64_t quota = 1LL << 30;
+  bool memory = false;
+};
+
+constexpr const char* kUsage =
+    "usage: zkwiki-server [--data DIR] [--listen HOST:PORT] [--app DIR] [--max-body BYTES]\n"
+    "                     [--threads N] [--max-connections N] [--read-timeout SECONDS]\n"
+    "                     [--quota BYTES] [--memory]\n";
+
+void log_line(const std::string& s) {
+  std::fprintf(stderr, "zkwiki-server: %s\n", s.c_str());
+}
+
+class Server;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Server& server);
+  ~Session();
+  void run();
+  void stop();  // on the session's strand: close now unless a request is being answered
+
+ private:
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t);
+  void send(Response r, unsigned version, bool keep_alive, bool head);
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t);
+  void drain_and_close();
+  void do_close();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> res_;
+  Server& server_;
+  std::string remote_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  std::array<char, 16384> scratch_{};
+};
+
+class Server {
+ public:
+  Server(net::io_context& ioc, Api& api, Metrics& metrics, const Options& opt)
+      : ioc_(ioc), acceptor_(net::make_strand(ioc)), api_(api), metrics_(metrics), opt_(opt) {}
+
+  bool listen(const tcp::endpoint& ep, std::string& err) {
+    beast::error_code ec;
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      err = ec.message();
+      return false;
+    }
+    return true;
+  }
+  tcp::endpoint local() const { return acceptor_.local_endpoint(); }
+
+  void accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+        return accept();  // e.g. EMFILE: keep serving the connections we have
+      }
+      if (stopping_) return;
+      if (active_.load() >= opt_.max_connections) {
+        refuse(std::move(s));
+      } else {
+        std::make_shared<Session>(std::move(s), *this)->run();
+      }
+      accept();
+    });
+  }
+
+  // Stops accepting and asks every session to finish its current request and close.
+  void shutdown() {
+    net::post(acceptor_.get_executor(), [this] {
+      stopping_ = true;
+      beast::error_code ec;
+      acceptor_.close(ec);
+    });
+    std::vector<std::weak_ptr<Session>> all;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [p, w] : sessions_) all.push_back(w);
+    }
+    for (auto& w : all)
+      if (auto s = w.lock()) s->stop();
+  }
+
+  void add(Session* p, std::weak_ptr<Session> w) {
+    std::lock_guard lock(mu_);
+    sessions_[p] = std::move(w);
+    ++active_;
+    metrics_.connection_opened();
+  }
+  void remove(Session* p) {
+    std::lock_guard lock(mu_);
+    sessions_.erase(p);
+    --active_;
+    metrics_.connection_closed();
+  }
+
+  Api& api() { return api_; }
+  Metrics& metrics() { return metrics_; }
+  const Options& options() const { return opt_; }
+  bool stopping() const { return stopping_.load(); }
+  bool drained() const { return stopping_.load() && active_.load() == 0; }
+
+ private:
+  // Answers 503 and closes: the connection limit is reached.
+  void refuse(tcp::socket s) {
+    metrics_.connection_refused();
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(s));
+    auto res = std::make_shared<std::string>();
+    std::string body = Api::error(503, "too_many_connections",
+                                  "the server is at its connection limit; retry later")
+                           .body;
+    *res = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Connection: close\r\nRetry-After: 1\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+    stream->expires_after(std::chrono::seconds(2));
+    net::async_write(*stream, net::buffer(*res), [stream, res](beast::error_code, std::size_t) {
+      beast::error_code ec;
+      stream->socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream->close();
+    });
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  Api& api_;
+  Metrics& metrics_;
+  const Options& opt_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> active_{0};
+  std::mutex mu_;
+  std::map<Session*, std::weak_ptr<Session>> sessions_;
+};
+
+Session::Session(tcp::socket&& socket, Server& server)
+    : stream_(std::move(socket)), server_(server) {
+  beast::error_code ec;
+  auto ep = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = ep.address().to_string();
+}
+
+Session::~Session() { server_.remove(this); }
+
+void Session::run() {
+  server_.add(this, weak_from_this());
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+void Session::stop() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    if (!self->busy_) self->do_close();
+  });
+}
+
+void Session::do_read() {
+  if (stopping_ || server_.stopping()) return do_close();
+  busy_ = false;
+  parser_.emplace();
+  parser_->body_limit(server_.options().max_body);
+  parser_->header_limit(16 * 1024);
+  stream_.expires_after(std::chrono::seconds(server_.options().read_timeout));
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&Session::on_read, shared_from_this()));
+}
+
+void Session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == net::error::operation_aborted) return do_close();
+  if (ec == beast::error::timeout) {
+    server_.metrics().timeout();
+    return do_close();
+  }
+  if (ec == http::error::body_limit) {
+    busy_ = true;
+    Response r = Api::error(413, "payload_too_large",
+                            "the body exceeds " + std::to_string(server_.options().max_body) +
+                                " bytes");
+    r.route = "body_limit";
+    server_.metrics().observe(r.route, 413, 0, 0, r.body.size());
+    return send(std::move(r), parser_->get().version(), false, false);
+  }
+  if (ec) {
+    // Malformed HTTP (or the peer went away mid-request): answer 400 when we can, then close.
+    if (ec == net::error::eof || ec == net::error::connection_reset) return do_close();
+    busy_ = true;
+    Response r = Api::error(400, "bad_http", "malformed HTTP request");
+    r.route = "bad_http";
+    server_.metrics().observe(r.route, 400, 0, 0, r.body.size());
+    return send(std::move(r), 11, false, false);
+  }
+  busy_ = true;
+  stream_.expires_never();
+  auto msg = parser_->release();
+  Request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  req.remote = remote_;
+  for (auto& f : msg) {
+    std::string name(f.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    req.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  req.body = std::move(msg.body());
+  const bool head = msg.method() == http::verb::head;
+  Response r = server_.api().handle(req);
+  if (r.status >= 500) log_line(r.route + " -> " + std::to_string(r.status));
+  send(std::move(r), msg.version(), msg.keep_alive() && !stopping_ && !server_.stopping(), head);
+}
+
+void Session::send(Response r, unsigned version, bool keep_alive, bool head) {
+  auto res = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(r.status), version);
+  res->set(http::field::server, "zkwiki");
+  for (auto& [k, v] : r.headers) res->set(k, v);
+  if (r.status != 204 && r.status != 304 && !(r.status >= 100 && r.status < 200)) {
+    const std::uint64_t len = r.head_length ? *r.head_length : r.body.size();
+    if (!head && !r.head_length) res->body() = std::move(r.body);
+    res->content_length(len);
+  }
+  res->keep_alive(keep_alive);
+  res_ = res;
+  stream_.expires_after(std::chrono::seconds(server_.options().read_timeout));
+  // A HEAD answer carries Content-Length but no body: write only the header.
+  if (head || r.head_length) {
+    auto sr = std::make_shared<http::response_serializer<http::string_body>>(*res);
+    http::async_write_header(
+        stream_, *sr,
+        [self = shared_from_this(), sr, keep_alive](beast::error_code ec, std::size_t n) {
+          self->on_write(keep_alive, ec, n);
+        });
+    return;
+  }
+  http::async_write(stream_, *res,
+                    beast::bind_front_handler(&Session::on_write, shared_from_this(), keep_alive));
+}
+
+void Session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  res_.reset();
+  if (ec) return do_close();
+  if (!keep_alive) return drain_and_close();
+  do_read();
+}
+
+// Half-closes, then reads and discards what the peer still sends (for up to 2 s), so a client
+// that was cut off mid-body (413) sees our answer instead of a connection reset.
+void Session::drain_and_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.expires_after(std::chrono::seconds(2));
+  struct Drain {
+    std::shared_ptr<Session> self;
+    int rounds = 0;
+    void operator()(beast::error_code e, std::size_t) {
+      if (e || ++rounds > 4096) return self->do_close();
+      self->stream_.async_read_some(net::buffer(self->scratch_), std::move(*this));
+    }
+  };
+  stream_.async_read_some(net::buffer(scratch_), Drain{shared_from_this()});
+}
+
+void Session::do_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+bool parse_u64(const char* s, std::uint64_t& out) {
+  auto end = s + std::strlen(s);
+  auto r = std::from_chars(s, end, out);
+  return r.ec == std::errc() && r.ptr == end;
+}
+
+int parse_options(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+    std::uint64_t n = 0;
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--memory") {
+      o.memory = true;
+      continue;
+    }
+    const char* v = value();
+    if (!v) {
+      std::fprintf(stderr, "zkwiki-server: %s needs a value\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+    if (a == "--data") o.data_dir = v;
+    else if (a == "--listen") o.listen = v;
+    else if (a == "--app") o.app_dir = v;
+    else if (a == "--max-body" && parse_u64(v, n) && n > 0) o.max_body = n;
+    else if (a == "--threads" && parse_u64(v, n) && n > 0 && n <= 256) o.threads = static_cast<int>(n);
+    else if (a == "--max-connections" && parse_u64(v, n) && n > 0 && n < 1000000)
+      o.max_connections = static_cast<int>(n);
+    else if (a == "--read-timeout" && parse_u64(v, n) && n > 0 && n < 86400)
+      o.read_timeout = static_cast<int>(n);
+    else if (a == "--quota" && parse_u64(v, n)) o.quota = static_cast<std::int64_t>(n);
+    else {
+      std::fprintf(stderr, "zkwiki-server: bad option or value: %s %s\n%s", a.c_str(), v, kUsage);
+      return 2;
+    }
+  }
+  return -1;
+}
+
+int run(int argc, char** argv) {
+  Options opt;
+  if (int rc = parse_options(argc, argv, opt); rc >= 0) return rc;
+  if (!crypto_init()) {
+    log_line("libsodium failed to initialize");
+    return 1;
+  }
+  // Parse HOST:PORT (an IP literal; IPv6 in brackets).
+  auto colon = opt.listen.rfind(':');
+  std::uint64_t port = 0;
+  if (colon == std::string::npos || !parse_u64(opt.listen.c_str() + colon + 1, port) ||
+      port > 65535) {
+    log_line("--listen must be HOST:PORT");
+    return 2;
+  }
+  std::string host = opt.listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  beast::error_code ec;
+  auto addr = net::ip::make_address(host, ec);
+  if (ec) {
+    log_line("--listen host must be an IP address");
+    return 2;
+  }
+
+  std::unique_ptr<Store> store;
+  if (opt.memory) {
+    store = make_memory_store();
+  } else {
+    std::error_code fec;
+    std::filesystem::create_directories(opt.data_dir, fec);
+    if (fec) {
+      log_line("cannot create the data directory: " + fec.message());
+      return 1;
+    }
+    std::filesystem::permissions(opt.data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, fec);
+    auto r = open_sqlite_store(opt.data_dir);
+    if (!r.ok()) {
+      log_line("cannot open the store: " + r.status.message);
+      return 1;
+    }
+    store = std::move(r.value);
+  }
+
+  Metrics metrics;
+  Config cfg;
+  cfg.quota_bytes = opt.quota;
+  cfg.app_dir = opt.app_dir;
+  Api api(*store, cfg, &metrics);
+
+  const int threads =
+      opt.threads > 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+  net::io_context ioc(threads);
+  Server server(ioc, api, metrics, opt);
+  std::string err;
+  if (!server.listen(tcp::endpoint(addr, static_cast<unsigned short>(port)), err)) {
+    log_line("cannot listen on " + opt.listen + ": " + err);
+    return 1;
+  }
+  server.accept();
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::steady_timer poll(net::make_strand(ioc));
+  const auto give_up_at = std::make_shared<std::chrono::steady_clock::time_point>();
+  // After a signal: poll until every session has closed; requests still running after 10 s are
+  // abandoned (each of their writes either committed or did not happen).
+  std::function<void()> wait_drained = [&] {
+    poll.expires_after(std::chrono::milliseconds(20));
+    poll.async_wait([&](beast::error_code te) {
+      if (te) return;
+      if (server.drained()) return;  // nothing re-armed: run() returns once handlers finish
+      if (std::chrono::steady_clock::now() > *give_up_at) {
+        log_line("drain timed out");
+        return ioc.stop();
+      }
+      wait_drained();
+    });
+  };
+  signals.async_wait([&](beast::error_code e, int sig) {
+    if (e) return;
+    log_line("signal " + std::to_string(sig) + ": draining");
+    *give_up_at = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    server.shutdown();
+    net::post(poll.get_executor(), wait_drained);
+  });
+
+  auto ep = server.local();
+  std::string shown = ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
+                                           : ep.address().to_string();
+  std::printf("listening on http://%s:%u\n", shown.c_str(), static_cast<unsigned>(ep.port()));
+  std::fflush(stdout);
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  store.reset();  // closes SQLite cleanly (WAL checkpoint on last close)
+  log_line("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace zkwiki::server
+
+int main(int argc, char** argv) {
+  try {
+    return zkwiki::server::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "zkwiki-server: fatal: %s\n", e.what());
+    return 1;
+  }
+}
