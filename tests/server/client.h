@@ -1,0 +1,121 @@
+// Test support for zkwiki-server: start the real binary as a child process, talk HTTP to it
+// with a small blocking Beast client, and drive the login flow. Beast stays in client.cc.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace zkwiki::test {
+
+using json = nlohmann::json;
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpResponse {
+  int status = 0;                             // 0: the connection failed or closed
+  std::map<std::string, std::string> headers;  // names lowercased
+  std::string body;
+  std::string error;  // transport error, if status == 0
+
+  json json_body() const { return json::parse(body, nullptr, false); }
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+  std::string error_code() const;  // the "error.code" of a JSON error body, or ""
+};
+
+// One keep-alive connection (reconnects transparently after the server closed it).
+class HttpClient {
+ public:
+  HttpClient(std::string host, std::uint16_t port);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  HttpResponse request(const std::string& method, const std::string& target,
+                       const std::string& body = {}, const HeaderList& headers = {});
+  // Convenience: JSON body with Content-Type and an optional bearer token.
+  HttpResponse json_request(const std::string& method, const std::string& target,
+                            const json& body, const std::string& token = {},
+                            const HeaderList& headers = {});
+  void set_timeout_ms(int ms) { timeout_ms_ = ms; }
+  void disconnect();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string host_;
+  std::uint16_t port_;
+  int timeout_ms_ = 10000;
+};
+
+// Sends `bytes` on a fresh connection, half-closes nothing, and returns whatever arrives until
+// the server closes the connection or `timeout_ms` passes. `closed` tells which happened.
+std::string raw_exchange(const std::string& host, std::uint16_t port, const std::string& bytes,
+                         int timeout_ms, bool* closed);
+
+// The zkwiki-server binary running as a child process.
+class ServerProcess {
+ public:
+  ServerProcess() = default;
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Starts `zkwiki-server --listen 127.0.0.1:0 --data DIR <extra>` and waits for its
+  // "listening on http://HOST:PORT" line. Returns false (with a message in `error`) on failure.
+  bool start(const std::string& data_dir, const std::vector<std::string>& extra = {});
+  void kill9();
+  int terminate();  // SIGTERM, wait; returns the exit status (or -1)
+  bool running() const { return pid_ > 0; }
+  std::uint16_t port() const { return port_; }
+  const std::string& host() const { return host_; }
+  const std::string& error() const { return error_; }
+  std::string stderr_text() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::string host_ = "127.0.0.1";
+  std::string error_;
+  std::string stderr_path_;
+};
+
+// A fresh temporary directory, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// An account with its Ed25519 login key pair.
+struct TestAccount {
+  std::string id;  // 32 hex
+  std::string public_key;
+  std::string secret_key;
+  std::string token;  // set by login()
+};
+
+std::string random_id();  // 16 random bytes as 32 hex
+std::string b64(const std::string& raw);
+std::string blob_id(const std::string& data);  // BLAKE2b-256 hex
+TestAccount new_account();
+json account_body(const TestAccount& a, const std::string& record = "opaque record");
+// POST /v1/accounts then challenge/login; returns false on any failure.
+bool register_and_login(HttpClient& c, TestAccount& a);
+// Signs the login message for `challenge_b64`.
+std::string sign_login(const TestAccount& a, const std::string& challenge_raw);
+
+}  // namespace zkwiki::test
