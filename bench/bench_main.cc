@@ -1,0 +1,18 @@
+// zkwiki-bench AREA [google-benchmark flags]: runs one area's benchmarks beside their reference
+// and prints a Markdown table with ratios (what docs/PERFORMANCE.md records).
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace zkwiki::bench {
+int run_crypto(int argc, char** argv);
+}
+
+int main(int argc, char** argv) {
+  std::string area = argc > 1 ? argv[1] : "";
+  if (area == "crypto") return zkwiki::bench::run_crypto(argc - 1, argv + 1);
+  std::fprintf(stderr, "usage: zkwiki-bench crypto [--benchmark_min_time=SECONDS]\n");
+  return 2;
+}

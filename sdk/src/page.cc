@@ -1,0 +1,79 @@
+#include "zkwiki/page.h"
+
+#include <utf8proc.h>
+
+#include "internal.h"
+#include "zkwiki/envelope.h"
+
+namespace zkwiki {
+namespace {
+
+constexpr std::string_view kMagic = "ZKWP";
+constexpr std::uint8_t kVersion = 1;
+
+bool valid_text(std::string_view s) {
+  if (s.find('\0') != std::string_view::npos) return false;
+  auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) return false;
+    p += n;
+    left -= n;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_page(const PageContent& page) {
+  const PageMetadata& m = page.meta;
+  internal::ByteWriter w(64 + m.path.size() + m.title.size() + page.body.size());
+  w.bytes(internal::as_bytes(kMagic));
+  w.u8(kVersion);
+  w.u8(m.deleted ? 1 : 0);
+  w.u64(static_cast<std::uint64_t>(m.created_ms));
+  w.u64(static_cast<std::uint64_t>(m.modified_ms));
+  w.var_string(m.path);
+  w.var_string(m.title);
+  w.u32(static_cast<std::uint32_t>(m.tags.size()));
+  for (const auto& t : m.tags) w.var_string(t);
+  w.u32(static_cast<std::uint32_t>(m.links.size()));
+  for (const auto& l : m.links) w.var_string(l);
+  w.var_string(page.body);
+  return w.take();
+}
+
+Result<PageContent> decode_page(std::span<const std::uint8_t> bytes) {
+  internal::ByteReader r(bytes);
+  PageContent p;
+  PageMetadata& m = p.meta;
+  std::uint8_t flags = 0;
+  if (internal::expect_magic(r, kMagic, kVersion, "page")) {
+    flags = r.u8();
+    m.created_ms = static_cast<std::int64_t>(r.u64());
+    m.modified_ms = static_cast<std::int64_t>(r.u64());
+    m.path = r.var_string(kMaxPathBytes);
+    m.title = r.var_string(kMaxTitleBytes);
+    std::uint32_t n = r.u32();
+    if (n > kMaxTags) r.fail(Errc::too_large, "more than " + std::to_string(kMaxTags) + " tags");
+    for (std::uint32_t i = 0; i < n && !r.failed(); ++i) m.tags.push_back(r.var_string(kMaxTagBytes));
+    n = r.u32();
+    if (n > kMaxLinks) r.fail(Errc::too_large, "more than " + std::to_string(kMaxLinks) + " links");
+    for (std::uint32_t i = 0; i < n && !r.failed(); ++i) m.links.push_back(r.var_string(kMaxPathBytes));
+    p.body = r.var_string(kMaxPlaintextBytes);
+  }
+  ZKWIKI_TRY(r.finish("page"));
+  if (flags > 1) return make_error(Errc::malformed, "page: unknown flags");
+  m.deleted = flags == 1;
+  if (m.path.empty()) return make_error(Errc::malformed, "page: empty path");
+  if (!valid_text(m.path) || !valid_text(m.title)) return make_error(Errc::malformed, "page: path or title is not valid UTF-8 text");
+  for (const auto& t : m.tags)
+    if (!valid_text(t)) return make_error(Errc::malformed, "page: a tag is not valid UTF-8 text");
+  for (const auto& l : m.links)
+    if (!valid_text(l)) return make_error(Errc::malformed, "page: a link is not valid UTF-8 text");
+  return p;
+}
+
+}  // namespace zkwiki

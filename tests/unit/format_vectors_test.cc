@@ -1,0 +1,147 @@
+// Checks every case in tests/vectors/ (the project's own format vectors, one file per case).
+// The WASM build runs the same files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "envelope_internal.h"
+#include "support/json_vectors.h"
+#include "support/test_paths.h"
+#include "zkwiki/account.h"
+#include "zkwiki/keystring.h"
+#include "zkwiki/page.h"
+#include "zkwiki/revision.h"
+
+namespace zkwiki {
+namespace {
+
+using json = nlohmann::json;
+using test::Bytes;
+using test::hex;
+using test::unhex;
+
+template <class T>
+T id_from(const json& j) {
+  auto r = T::from_hex(j.get<std::string>());
+  if (!r) throw std::runtime_error("bad id in vector");
+  return *r;
+}
+
+EnvelopeContext context_from(const json& j) {
+  return {static_cast<ContentKind>(j["kind"].get<int>()), id_from<WorkspaceId>(j["workspace"]),
+          id_from<CollectionId>(j["collection"]), id_from<PageId>(j["page"]), j["revision"].get<std::uint64_t>(),
+          id_from<Hash256>(j["parent"])};
+}
+
+// Compares a Result against the vector's expected outcome; returns true if it should be ok.
+template <class T>
+void expect_outcome(const Result<T>& r, const json& expected) {
+  if (expected["ok"].get<bool>()) {
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  } else {
+    ASSERT_FALSE(r.ok()) << "expected " << expected["error"];
+    EXPECT_EQ(errc_name(r.error().code), expected["error"].get<std::string>()) << r.error().message;
+  }
+}
+
+void check_envelope(const json& v) {
+  auto ctx = context_from(v["context"]);
+  auto sealed_ctx = ctx;
+  Keyset keyset(KeyScope::for_collection(ctx.workspace, ctx.collection));
+  ASSERT_TRUE(keyset.insert(v["generation"], Secret::from_bytes(unhex(v["generation_key"])), true).ok());
+  Bytes env = unhex(v["envelope"]);
+  auto opened = open_envelope(ctx, keyset, env);
+  expect_outcome(opened, v["expected"]);
+  if (!v["expected"]["ok"].get<bool>()) return;
+  EXPECT_EQ(hex(*opened), v["plaintext"].get<std::string>());
+  internal::SealRandomness rnd;
+  auto dek = unhex(v["dek"]), wn = unhex(v["wrap_nonce"]), sp = unhex(v["stream_prefix"]);
+  std::copy(dek.begin(), dek.end(), rnd.dek.begin());
+  std::copy(wn.begin(), wn.end(), rnd.wrap_nonce.begin());
+  std::copy(sp.begin(), sp.end(), rnd.stream_prefix.begin());
+  auto sealed = internal::seal_envelope_with(sealed_ctx, keyset, unhex(v["plaintext"]), rnd);
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(hex(*sealed), v["envelope"].get<std::string>()) << "sealing no longer gives the specified bytes";
+}
+
+void check_revision(const json& v) {
+  auto rec = RevisionRecord::decode(unhex(v["record"]));
+  expect_outcome(rec, v["expected"]);
+  if (!v["expected"]["ok"].get<bool>()) return;
+  EXPECT_EQ(rec->hash().hex(), v["record_hash"].get<std::string>());
+  auto kp = primitives::ed25519_from_seed(Secret::from_bytes(unhex(v["author_seed"])));
+  auto again = sign_revision(context_from(v["context"]), unhex(v["envelope"]), kp.public_key, kp.secret_key);
+  EXPECT_EQ(hex(again.encode()), v["record"].get<std::string>());
+  EXPECT_TRUE(verify_envelope(*rec, unhex(v["envelope"])).ok());
+}
+
+KeyStringType keystring_type(const std::string& name) {
+  if (name == "recovery_key") return KeyStringType::recovery_key;
+  if (name == "public_keys") return KeyStringType::public_keys;
+  if (name == "agent_public") return KeyStringType::agent_public;
+  return KeyStringType::grant;
+}
+
+void check_keystring(const json& v) {
+  auto type = keystring_type(v["type"]);
+  auto decoded = decode_key_string(v["string"].get<std::string>(), type);
+  expect_outcome(decoded, v["expected"]);
+  if (!v["expected"]["ok"].get<bool>()) return;
+  EXPECT_EQ(hex(*decoded), v["payload"].get<std::string>());
+  bool grouped = v["string"].get<std::string>().find('-') != std::string::npos;
+  EXPECT_EQ(encode_key_string(type, unhex(v["payload"]), grouped ? 5 : 0), v["string"].get<std::string>());
+  if (v.contains("fingerprint")) {
+    auto keys = PublicKeys::parse(v["string"].get<std::string>());
+    ASSERT_TRUE(keys.ok());
+    EXPECT_EQ(keys->fingerprint(), v["fingerprint"].get<std::string>());
+  }
+}
+
+void check_account(const json& v) {
+  auto record = AccountRecord::decode(unhex(v["record"]));
+  ASSERT_TRUE(record.ok()) << record.error().message;
+  KdfPolicy policy;
+  policy.min_opslimit = v["policy"]["min_opslimit"];
+  policy.min_memlimit_kib = v["policy"]["min_memlimit_kib"];
+  auto pass = unhex(v["passphrase"]);
+  auto unlocked = unlock_account(*record, std::string(pass.begin(), pass.end()), policy);
+  expect_outcome(unlocked, v["expected"]);
+  if (!v["expected"]["ok"].get<bool>()) return;
+  EXPECT_EQ(unlocked->keys.public_keys.to_string(), v["public_keys"].get<std::string>());
+  EXPECT_EQ(hex(unlocked->login.public_key), v["login_public_key"].get<std::string>());
+}
+
+void check_page(const json& v) {
+  PageContent p{{v["path"], v["title"], v["tags"].get<std::vector<std::string>>(), v["created_ms"], v["modified_ms"],
+                 v["links"].get<std::vector<std::string>>(), v["deleted"]},
+                v["body"]};
+  EXPECT_EQ(hex(encode_page(p)), v["bytes"].get<std::string>());
+  auto back = decode_page(unhex(v["bytes"]));
+  expect_outcome(back, v["expected"]);
+  if (back.ok()) {
+    EXPECT_EQ(*back, p);
+  }
+}
+
+TEST(FormatVectorsTest, EveryCaseInTestsVectorsHoldsItsExpectedOutcome) {
+  auto dir = test::source_root() / "tests" / "vectors";
+  std::map<std::string, int> per_kind;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    json v = test::load_json(entry.path());
+    SCOPED_TRACE(entry.path().filename().string() + ": " + v.value("description", ""));
+    std::string kind = v["kind"];
+    if (kind == "envelope") check_envelope(v);
+    else if (kind == "revision") check_revision(v);
+    else if (kind == "keystring") check_keystring(v);
+    else if (kind == "account") check_account(v);
+    else if (kind == "page") check_page(v);
+    else ADD_FAILURE() << "unknown vector kind " << kind;
+    ++per_kind[kind];
+  }
+  for (const char* kind : {"envelope", "revision", "keystring", "account", "page"})
+    EXPECT_GT(per_kind[kind], 0) << "no vectors of kind " << kind;
+}
+
+}  // namespace
+}  // namespace zkwiki

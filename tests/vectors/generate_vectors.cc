@@ -1,0 +1,241 @@
+// Writes the format test vectors in tests/vectors/ (one JSON file per case). The files are
+// checked in: they pin the byte format. Regenerate only on a deliberate format change:
+//   build/bin/zkwiki-vectorgen tests/vectors
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "envelope_internal.h"
+#include "zkwiki/account.h"
+#include "zkwiki/envelope.h"
+#include "zkwiki/keystring.h"
+#include "zkwiki/page.h"
+#include "zkwiki/revision.h"
+
+namespace zkwiki {
+namespace {
+
+using json = nlohmann::json;
+using Bytes = std::vector<std::uint8_t>;
+std::filesystem::path g_dir;
+
+Bytes pattern(std::size_t n, std::uint8_t start) {
+  Bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(start + i);
+  return b;
+}
+template <class T>
+T fixed_id(std::uint8_t start) {
+  T t;
+  auto p = pattern(T::kSize, start);
+  std::copy(p.begin(), p.end(), t.bytes.begin());
+  return t;
+}
+std::string hx(std::span<const std::uint8_t> b) { return to_hex(b); }
+std::string hx(std::string_view s) { return to_hex({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}); }
+
+void write(const std::string& name, json j) {
+  j["name"] = name;
+  std::ofstream(g_dir / (name + ".json")) << j.dump(1) << "\n";
+}
+json ok() { return json{{"ok", true}}; }
+json fails(Errc e) { return json{{"ok", false}, {"error", std::string(errc_name(e))}}; }
+
+json context_json(const EnvelopeContext& c) {
+  return {{"kind", static_cast<int>(c.kind)}, {"workspace", c.workspace.hex()}, {"collection", c.collection.hex()},
+          {"page", c.page.hex()}, {"revision", c.revision}, {"parent", c.parent.hex()}};
+}
+
+void envelope_vectors() {
+  EnvelopeContext ctx{ContentKind::page_revision, fixed_id<WorkspaceId>(0x10), fixed_id<CollectionId>(0x20),
+                      fixed_id<PageId>(0x30), 2, fixed_id<Hash256>(0x40)};
+  Keyset keyset(KeyScope::for_collection(ctx.workspace, ctx.collection));
+  Bytes gen_key = pattern(32, 0x80);
+  (void)keyset.insert(3, Secret::from_bytes(gen_key), true);
+  internal::SealRandomness rnd;
+  auto d = pattern(32, 0xA0), w = pattern(24, 0xC0), s = pattern(16, 0xE0);
+  std::copy(d.begin(), d.end(), rnd.dek.begin());
+  std::copy(w.begin(), w.end(), rnd.wrap_nonce.begin());
+  std::copy(s.begin(), s.end(), rnd.stream_prefix.begin());
+  auto base = [&](std::span<const std::uint8_t> pt, const Bytes& env) {
+    return json{{"kind", "envelope"}, {"generation", 3}, {"generation_key", hx(gen_key)}, {"context", context_json(ctx)},
+                {"dek", hx(rnd.dek)}, {"wrap_nonce", hx(rnd.wrap_nonce)}, {"stream_prefix", hx(rnd.stream_prefix)},
+                {"plaintext", hx(pt)}, {"envelope", hx(env)}};
+  };
+  auto seal = [&](std::span<const std::uint8_t> pt) { return *internal::seal_envelope_with(ctx, keyset, pt, rnd); };
+
+  std::string text = "# Hello\n\nA page sealed with fixed keys and nonces.\n";
+  Bytes small(text.begin(), text.end());
+  Bytes env = seal(small);
+  auto j = base(small, env);
+  j["description"] = "a one-chunk page: seal with the given randomness gives exactly `envelope`; it opens to `plaintext`";
+  j["expected"] = ok();
+  write("envelope-small", j);
+
+  j = base({}, seal({}));
+  j["description"] = "the empty page: one chunk of 256 padded bytes";
+  j["expected"] = ok();
+  write("envelope-empty", j);
+
+  Bytes big = pattern(2 * kChunkBytes + 100, 7);
+  j = base(big, seal(big));
+  j["description"] = "a three-chunk page (two full 64 KiB chunks and a final one)";
+  j["expected"] = ok();
+  write("envelope-three-chunks", j);
+
+  auto negative = [&](const std::string& name, const std::string& why, Bytes bad, Errc e, json ctx_override = nullptr) {
+    auto jn = base(small, bad);
+    jn.erase("plaintext");
+    jn["description"] = why;
+    jn["expected"] = fails(e);
+    if (!ctx_override.is_null()) jn["context"] = ctx_override;
+    write(name, jn);
+  };
+  Bytes t = env;
+  t[env.size() - 1] ^= 1;
+  negative("envelope-bad-tag", "last tag byte flipped", t, Errc::auth_failed);
+  t = env;
+  t[4] = 2;
+  negative("envelope-unknown-version", "version byte 2", t, Errc::unsupported_version);
+  t = env;
+  t[0] = 'Y';
+  negative("envelope-bad-magic", "magic is not ZKWE", t, Errc::malformed);
+  t = env;
+  t[8] = 4;
+  negative("envelope-unknown-generation", "names key generation 4, which the keyset lacks", t, Errc::unknown_key);
+  negative("envelope-truncated-header", "only the first 60 bytes", Bytes(env.begin(), env.begin() + 60),
+           Errc::truncated);
+  negative("envelope-no-chunks", "the header alone", Bytes(env.begin(), env.begin() + kEnvelopeHeaderBytes),
+           Errc::truncated);
+  t = env;
+  t.push_back(0);
+  negative("envelope-trailing-byte", "one byte appended to the final chunk", t, Errc::auth_failed);
+  auto other = context_json(ctx);
+  other["page"] = fixed_id<PageId>(0x31).hex();
+  negative("envelope-other-page", "opened with another page id in the context", env, Errc::auth_failed, other);
+  other = context_json(ctx);
+  other["revision"] = 3;
+  negative("envelope-other-revision", "opened as revision 3", env, Errc::auth_failed, other);
+  other = context_json(ctx);
+  other["parent"] = fixed_id<Hash256>(0x41).hex();
+  negative("envelope-other-parent", "opened with another parent hash", env, Errc::auth_failed, other);
+  Bytes big_env = seal(big);
+  negative("envelope-missing-final-chunk", "the three-chunk envelope cut after its second full chunk",
+           Bytes(big_env.begin(), big_env.begin() + kEnvelopeHeaderBytes + 2 * (kChunkBytes + kChunkTagBytes)),
+           Errc::truncated);
+}
+
+void revision_vectors() {
+  EnvelopeContext ctx{ContentKind::page_revision, fixed_id<WorkspaceId>(0x10), fixed_id<CollectionId>(0x20),
+                      fixed_id<PageId>(0x30), 2, fixed_id<Hash256>(0x40)};
+  Bytes seed = pattern(32, 0x55);
+  auto kp = primitives::ed25519_from_seed(Secret::from_bytes(seed));
+  Bytes envelope = pattern(500, 1);
+  auto rec = sign_revision(ctx, envelope, kp.public_key, kp.secret_key);
+  Bytes bytes = rec.encode();
+  json base{{"kind", "revision"}, {"author_seed", hx(seed)}, {"context", context_json(ctx)}, {"envelope", hx(envelope)}};
+  auto j = base;
+  j["description"] = "signing with the seed gives exactly `record` (Ed25519 is deterministic); its hash is `record_hash`";
+  j["record"] = hx(bytes);
+  j["record_hash"] = rec.hash().hex();
+  j["expected"] = ok();
+  write("revision-record", j);
+  auto negative = [&](const std::string& name, const std::string& why, Bytes bad, Errc e) {
+    json jn{{"kind", "revision"}, {"record", hx(bad)}, {"description", why}, {"expected", fails(e)}};
+    write(name, jn);
+  };
+  Bytes t = bytes;
+  t[60] ^= 1;
+  negative("revision-tampered", "a byte of the revision number flipped: the signature fails", t, Errc::auth_failed);
+  negative("revision-truncated", "last byte missing", Bytes(bytes.begin(), bytes.end() - 1), Errc::truncated);
+  t = bytes;
+  t.push_back(0);
+  negative("revision-trailing-byte", "one byte appended", t, Errc::trailing_data);
+  t = bytes;
+  t[4] = 2;
+  negative("revision-unknown-version", "version 2", t, Errc::unsupported_version);
+}
+
+void keystring_vectors() {
+  Bytes payload = pattern(32, 0x01);
+  json j{{"kind", "keystring"}, {"type", "recovery_key"}, {"payload", hx(payload)},
+         {"string", encode_key_string(KeyStringType::recovery_key, payload, 5)},
+         {"description", "a recovery key, grouped by 5"}, {"expected", ok()}};
+  write("keystring-recovery", j);
+  Bytes pk = pattern(64, 0x30);
+  j = {{"kind", "keystring"}, {"type", "public_keys"}, {"payload", hx(pk)},
+       {"string", encode_key_string(KeyStringType::public_keys, pk)},
+       {"description", "an account public key (X25519 || Ed25519)"}, {"expected", ok()}};
+  PublicKeys keys;
+  std::copy_n(pk.begin(), 32, keys.x25519.begin());
+  std::copy_n(pk.begin() + 32, 32, keys.ed25519.begin());
+  j["fingerprint"] = keys.fingerprint();
+  write("keystring-public-keys", j);
+  std::string s = encode_key_string(KeyStringType::recovery_key, payload);
+  s[12] = s[12] == 'a' ? 'b' : 'a';
+  write("keystring-typo", {{"kind", "keystring"}, {"type", "recovery_key"}, {"string", s},
+                           {"description", "one character changed: checksum fails"}, {"expected", fails(Errc::malformed)}});
+  write("keystring-wrong-type",
+        {{"kind", "keystring"}, {"type", "recovery_key"}, {"string", encode_key_string(KeyStringType::public_keys, pk)},
+         {"description", "a public key given where a recovery key is expected"}, {"expected", fails(Errc::wrong_type)}});
+}
+
+void account_vectors() {
+  // Randomized wraps cannot be fixed; the vector fixes the record and checks that the passphrase
+  // unlocks it to the stated public keys (the KDF parameters are cheap, with a policy to match).
+  KdfParams params = KdfParams::generate(1, 64);
+  auto p = pattern(32, 0x90);
+  std::copy(p.begin(), p.end(), params.seed.begin());
+  std::string pass = "caf\xC3\xA9 passphrase";
+  auto a = std::move(create_account(pass, params, KdfPolicy{1, 8, 16, 1 << 20})).value();
+  json base{{"kind", "account"}, {"record", hx(a.record.encode())}, {"policy", {{"min_opslimit", 1}, {"min_memlimit_kib", 8}}}};
+  auto j = base;
+  j["passphrase"] = hx("cafe\xCC\x81 passphrase");  // NFD spelling of the same passphrase
+  j["description"] = "the NFD spelling unlocks an account created with the NFC one";
+  j["public_keys"] = a.keys.public_keys.to_string();
+  j["login_public_key"] = hx(a.record.login_public_key);
+  j["expected"] = ok();
+  write("account-unlock-nfd", j);
+  j = base;
+  j["passphrase"] = hx("wrong passphrase");
+  j["description"] = "a wrong passphrase";
+  j["expected"] = fails(Errc::wrong_passphrase);
+  write("account-wrong-passphrase", j);
+  j = base;
+  j["passphrase"] = hx(pass);
+  j["policy"] = {{"min_opslimit", 3}, {"min_memlimit_kib", 65536}};
+  j["description"] = "the production floor refuses the record's cheap KDF parameters (a downgrade)";
+  j["expected"] = fails(Errc::weak_parameters);
+  write("account-kdf-downgrade", j);
+}
+
+void page_vectors() {
+  PageContent p{{"projects/alpha/notes.md", "Notes", {"memory", "alpha"}, 1764720000000, 1764720001000,
+                 {"projects/beta.md"}, false},
+                "---\ntitle: Notes\n---\n# Notes\n\nSee [[beta]].\n"};
+  write("page-encoding", {{"kind", "page"}, {"path", p.meta.path}, {"title", p.meta.title}, {"tags", p.meta.tags},
+                          {"created_ms", p.meta.created_ms}, {"modified_ms", p.meta.modified_ms},
+                          {"links", p.meta.links}, {"deleted", false}, {"body", p.body},
+                          {"bytes", hx(encode_page(p))}, {"description", "page plaintext encoding"},
+                          {"expected", ok()}});
+}
+
+}  // namespace
+}  // namespace zkwiki
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: zkwiki-vectorgen DIR\n");
+    return 2;
+  }
+  zkwiki::g_dir = argv[1];
+  std::filesystem::create_directories(zkwiki::g_dir);
+  zkwiki::envelope_vectors();
+  zkwiki::revision_vectors();
+  zkwiki::keystring_vectors();
+  zkwiki::account_vectors();
+  zkwiki::page_vectors();
+  return 0;
+}
