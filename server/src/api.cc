@@ -1319,7 +1319,7 @@ Response Api::static_file(Ctx&, const std::vector<std::string_view>& segs, bool 
     r.body.resize(static_cast<size_t>(st.st_size));
     if (!in.read(r.body.data(), st.st_size)) return error(500, "internal", "could not read the file");
   }
-  const std::string_view name = rel.substr(rel.rfind('/') == std::string::npos ? 0 : rel.rfind('/') + 1);
+  const std::string name = rel.substr(rel.rfind('/') == std::string::npos ? 0 : rel.rfind('/') + 1);
   r.set("Content-Type", std::string(mime_type(name)));
   r.set("Content-Security-Policy", kAppCsp);
   r.set("X-Frame-Options", "DENY");
