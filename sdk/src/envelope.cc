@@ -194,15 +194,21 @@ Result<Bytes> internal::seal_envelope_with(const EnvelopeContext& context, const
   return out;
 }
 
-Result<Bytes> seal_envelope(const EnvelopeContext& context, const Keyset& keyset,
-                            std::span<const std::uint8_t> plaintext) {
+Result<void> seal_envelope(const EnvelopeContext& context, const Keyset& keyset,
+                           std::span<const std::uint8_t> plaintext, Bytes& out) {
+  out.clear();
   if (plaintext.size() > kMaxPlaintextBytes)
     return make_error(Errc::too_large, "page exceeds the maximum of " + std::to_string(kMaxPlaintextBytes) + " bytes");
-  Bytes out;
   out.reserve(sealed_size(plaintext.size()));
   ZKWIKI_ASSIGN(EnvelopeSealer sealer, EnvelopeSealer::begin(context, keyset, out));
   ZKWIKI_TRY(sealer.update(plaintext, out));
-  ZKWIKI_TRY(sealer.finish(out));
+  return sealer.finish(out);
+}
+
+Result<Bytes> seal_envelope(const EnvelopeContext& context, const Keyset& keyset,
+                            std::span<const std::uint8_t> plaintext) {
+  Bytes out;
+  ZKWIKI_TRY(seal_envelope(context, keyset, plaintext, out));
   return out;
 }
 
@@ -414,19 +420,27 @@ Result<void> EnvelopeOpener::finish(Bytes& out) {
   return {};
 }
 
-Result<Bytes> open_envelope(const EnvelopeContext& context, const Keyset& keyset,
-                            std::span<const std::uint8_t> envelope) {
+Result<void> open_envelope(const EnvelopeContext& context, const Keyset& keyset,
+                           std::span<const std::uint8_t> envelope, Bytes& out) {
+  wipe(out);
+  out.clear();
   if (envelope.size() > sealed_size(kMaxPlaintextBytes))
     return make_error(Errc::too_large, "envelope exceeds the maximum page size");
   ZKWIKI_ASSIGN(EnvelopeOpener opener, EnvelopeOpener::begin(context, keyset));
-  Bytes out;
   if (envelope.size() > kEnvelopeHeaderBytes) out.reserve(envelope.size() - kEnvelopeHeaderBytes);
   auto r = opener.update(envelope, out);
   if (r) r = opener.finish(out);
   if (!r) {
     wipe(out);
-    return std::move(r).error();
+    out.clear();
   }
+  return r;
+}
+
+Result<Bytes> open_envelope(const EnvelopeContext& context, const Keyset& keyset,
+                            std::span<const std::uint8_t> envelope) {
+  Bytes out;
+  ZKWIKI_TRY(open_envelope(context, keyset, envelope, out));
   return out;
 }
 

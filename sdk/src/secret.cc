@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <vector>
 
 #include "internal.h"
 
@@ -25,17 +26,66 @@ void ensure_sodium() noexcept {
 
 }  // namespace internal
 
+namespace {
+
+// Small secrets (keys, seeds) come from one locked arena: sodium_malloc costs several system
+// calls per allocation (guard pages, mprotect, mlock), which would dominate sealing a small
+// page. The arena itself is sodium_malloc'd (locked, guarded at its ends); every slot is wiped
+// when released. Larger secrets, or any once the arena is full, get their own sodium_malloc.
+class SecretArena {
+ public:
+  static constexpr std::size_t kSlotBytes = 64;
+  static constexpr std::size_t kSlots = 1024;
+
+  static SecretArena& instance() {
+    static SecretArena* arena = new SecretArena();  // never destroyed: secrets may outlive statics
+    return *arena;
+  }
+  std::uint8_t* take(std::size_t size) {
+    if (size > kSlotBytes || base_ == nullptr) return nullptr;
+    std::lock_guard lock(mu_);
+    if (free_.empty()) return nullptr;
+    std::size_t slot = free_.back();
+    free_.pop_back();
+    return base_ + slot * kSlotBytes;
+  }
+  bool give_back(std::uint8_t* p) {
+    if (base_ == nullptr || p < base_ || p >= base_ + kSlotBytes * kSlots) return false;
+    sodium_memzero(p, kSlotBytes);
+    std::lock_guard lock(mu_);
+    free_.push_back(static_cast<std::size_t>(p - base_) / kSlotBytes);
+    return true;
+  }
+
+ private:
+  SecretArena() {
+    base_ = static_cast<std::uint8_t*>(sodium_malloc(kSlotBytes * kSlots));
+    if (base_ == nullptr) return;  // fall back to one sodium_malloc per secret
+    sodium_memzero(base_, kSlotBytes * kSlots);
+    free_.reserve(kSlots);
+    for (std::size_t i = kSlots; i-- > 0;) free_.push_back(i);
+  }
+  std::mutex mu_;
+  std::uint8_t* base_ = nullptr;
+  std::vector<std::size_t> free_;
+};
+
+void release(std::uint8_t* p) {
+  if (p != nullptr && !SecretArena::instance().give_back(p)) sodium_free(p);  // sodium_free wipes
+}
+
+}  // namespace
+
 Secret::Secret(std::size_t size) : size_(size) {
   internal::ensure_sodium();
   if (size == 0) return;
-  data_ = static_cast<std::uint8_t*>(sodium_malloc(size));
+  data_ = SecretArena::instance().take(size);
+  if (data_ == nullptr) data_ = static_cast<std::uint8_t*>(sodium_malloc(size));
   if (data_ == nullptr) internal::misuse("sodium_malloc failed: out of (lockable) memory");
   sodium_memzero(data_, size);
 }
 
-Secret::~Secret() {
-  if (data_ != nullptr) sodium_free(data_);  // sodium_free wipes before unmapping
-}
+Secret::~Secret() { release(data_); }
 
 Secret::Secret(Secret&& other) noexcept : data_(other.data_), size_(other.size_) {
   other.data_ = nullptr;
@@ -44,7 +94,7 @@ Secret::Secret(Secret&& other) noexcept : data_(other.data_), size_(other.size_)
 
 Secret& Secret::operator=(Secret&& other) noexcept {
   if (this != &other) {
-    if (data_ != nullptr) sodium_free(data_);
+    release(data_);
     data_ = other.data_;
     size_ = other.size_;
     other.data_ = nullptr;

@@ -75,6 +75,13 @@ Result<std::vector<std::uint8_t>> seal_envelope(const EnvelopeContext& context, 
 Result<std::vector<std::uint8_t>> open_envelope(const EnvelopeContext& context, const Keyset& keyset,
                                                 std::span<const std::uint8_t> envelope);
 
+// The same, writing into `out` (its contents are replaced; its capacity is reused, so a caller
+// sealing or opening many pages allocates once). On failure `out` is left empty (and wiped).
+Result<void> seal_envelope(const EnvelopeContext& context, const Keyset& keyset,
+                           std::span<const std::uint8_t> plaintext, std::vector<std::uint8_t>& out);
+Result<void> open_envelope(const EnvelopeContext& context, const Keyset& keyset,
+                           std::span<const std::uint8_t> envelope, std::vector<std::uint8_t>& out);
+
 struct EnvelopeHeaderInfo {
   std::uint8_t version = 0;
   ContentKind kind = ContentKind::page_revision;
