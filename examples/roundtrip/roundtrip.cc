@@ -134,7 +134,9 @@ int main(int argc, char** argv) {
   for (const auto& p : pages) {
     PageContent content{{p.path, title_of(p), {}, 0, 0, {}, false}, p.text};
     EnvelopeContext ctx{ContentKind::page_revision, ws, coll, PageId::random(), 1, Hash256{}};
-    if (auto r = seal_envelope(ctx, keyset, encode_page(content), env); !r) return fail(r.error().message);
+    auto plain_page = encode_page(content);
+    if (!plain_page) return fail(p.path + ": " + plain_page.error().message);
+    if (auto r = seal_envelope(ctx, keyset, *plain_page, env); !r) return fail(r.error().message);
     RevisionRecord rec = sign_revision(ctx, env, account.keys.public_keys.ed25519, account.keys.ed25519_secret);
     write_file(store / "blobs" / rec.envelope_id.hex(), env);
     records.emplace_back(ctx.page, rec.encode());

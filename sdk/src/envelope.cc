@@ -138,9 +138,11 @@ Result<EnvelopeSealer> EnvelopeSealer::begin(const EnvelopeContext& context, con
 
 Result<void> EnvelopeSealer::update(std::span<const std::uint8_t> data, Bytes& out) {
   State& s = *state_;
-  if (s.finished) internal::misuse("EnvelopeSealer::update after finish");
-  if (data.size() > kMaxPlaintextBytes - s.total)
+  if (s.finished) internal::misuse("EnvelopeSealer::update after finish or failure");
+  if (data.size() > kMaxPlaintextBytes - s.total) {
+    s.finished = true;  // a failed sealer never produces an envelope with data missing
     return make_error(Errc::too_large, "page exceeds the maximum of " + std::to_string(kMaxPlaintextBytes) + " bytes");
+  }
   s.total += data.size();
   // A full chunk of content is never the last one: the padding marker always follows it.
   if (!s.tail.empty()) {
@@ -162,7 +164,7 @@ Result<void> EnvelopeSealer::update(std::span<const std::uint8_t> data, Bytes& o
 
 Result<void> EnvelopeSealer::finish(Bytes& out) {
   State& s = *state_;
-  if (s.finished) internal::misuse("EnvelopeSealer::finish called twice");
+  if (s.finished) internal::misuse("EnvelopeSealer::finish after finish or failure");
   s.finished = true;
   // Remaining framed bytes: tail || 0x80 || zeros, up to the padded length.
   std::size_t remaining = padded_length(s.total) - (s.total - s.tail.size());
@@ -407,6 +409,7 @@ Result<void> EnvelopeOpener::finish(Bytes& out) {
     ZKWIKI_TRY(s.open_chunk(s.in.data(), s.in.size(), true, out));
     if (!s.marker_pending) return make_error(Errc::malformed, "envelope: padding marker missing");
     std::size_t content = s.framed - 1 - s.zeros_pending;
+    if (content > kMaxPlaintextBytes) return make_error(Errc::too_large, "envelope exceeds the maximum page size");
     if (padded_length(content) != s.framed)
       return make_error(Errc::malformed, "envelope: padding is not canonical for its length");
     return {};

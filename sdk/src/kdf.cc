@@ -48,9 +48,11 @@ Result<std::string> normalize_passphrase(std::string_view passphrase) {
   if (n < 0) return make_error(Errc::invalid_argument, "the passphrase is not valid UTF-8");
   std::unique_ptr<utf8proc_uint8_t, void (*)(void*)> owned(out, std::free);
   std::string nfc(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
-  if (nfc.find('\0') != std::string::npos)
-    return make_error(Errc::invalid_argument, "the passphrase contains a NUL character");
   wipe({out, static_cast<std::size_t>(n)});
+  if (nfc.find('\0') != std::string::npos) {
+    wipe({reinterpret_cast<std::uint8_t*>(nfc.data()), nfc.size()});
+    return make_error(Errc::invalid_argument, "the passphrase contains a NUL character");
+  }
   return nfc;
 }
 

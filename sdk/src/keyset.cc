@@ -51,7 +51,9 @@ Result<void> Keyset::insert(std::uint32_t generation, Secret key, bool make_prim
   } else {
     keys_.emplace(generation, std::move(key));
   }
-  if (make_primary || primary_ == 0) primary_ = generation;
+  // The primary only moves to a newer generation: a replayed old wrap that still says
+  // "primary" must not send new writes back under a key a removed member may hold.
+  if ((make_primary && generation > primary_) || primary_ == 0) primary_ = generation;
   return {};
 }
 

@@ -5,6 +5,7 @@
 
 #include "internal.h"
 #include "zkwiki/primitives.h"
+#include "zkwiki/secret.h"
 
 namespace zkwiki {
 namespace {
@@ -105,8 +106,9 @@ std::string encode_key_string(KeyStringType type, std::span<const std::uint8_t> 
 
 Result<std::vector<std::uint8_t>> decode_key_string(std::string_view text, KeyStringType expected,
                                                     std::size_t expected_size) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\n')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  auto space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
   auto sep = text.find('_');
   if (sep == std::string_view::npos)
     return make_error(Errc::malformed, std::string("not a zkwiki key string: expected ") +
@@ -132,7 +134,9 @@ Result<std::vector<std::uint8_t>> decode_key_string(std::string_view text, KeySt
     return make_error(Errc::invalid_argument, std::string(key_string_description(expected)) + " must hold " +
                                                   std::to_string(expected_size) + " bytes, this holds " +
                                                   std::to_string(payload.size()));
-  return std::vector<std::uint8_t>(payload.begin(), payload.end());
+  std::vector<std::uint8_t> out(payload.begin(), payload.end());
+  wipe(data);  // may be a recovery secret
+  return out;
 }
 
 }  // namespace zkwiki

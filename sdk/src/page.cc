@@ -25,9 +25,25 @@ bool valid_text(std::string_view s) {
   return true;
 }
 
+Result<void> validate(const PageContent& p) {
+  const PageMetadata& m = p.meta;
+  if (m.path.size() > kMaxPathBytes || m.title.size() > kMaxTitleBytes || m.tags.size() > kMaxTags ||
+      m.links.size() > kMaxLinks || p.body.size() > kMaxPlaintextBytes)
+    return make_error(Errc::too_large, "page: a field exceeds its limit");
+  if (m.path.empty()) return make_error(Errc::malformed, "page: empty path");
+  if (!valid_text(m.path) || !valid_text(m.title))
+    return make_error(Errc::malformed, "page: path or title is not valid UTF-8 text");
+  for (const auto& t : m.tags)
+    if (t.size() > kMaxTagBytes || !valid_text(t)) return make_error(Errc::malformed, "page: a tag is not valid UTF-8 text of at most 256 bytes");
+  for (const auto& l : m.links)
+    if (l.size() > kMaxPathBytes || !valid_text(l)) return make_error(Errc::malformed, "page: a link is not valid UTF-8 text of at most 4096 bytes");
+  return {};
+}
+
 }  // namespace
 
-std::vector<std::uint8_t> encode_page(const PageContent& page) {
+Result<std::vector<std::uint8_t>> encode_page(const PageContent& page) {
+  ZKWIKI_TRY(validate(page));
   const PageMetadata& m = page.meta;
   internal::ByteWriter w(64 + m.path.size() + m.title.size() + page.body.size());
   w.bytes(internal::as_bytes(kMagic));
@@ -67,12 +83,7 @@ Result<PageContent> decode_page(std::span<const std::uint8_t> bytes) {
   ZKWIKI_TRY(r.finish("page"));
   if (flags > 1) return make_error(Errc::malformed, "page: unknown flags");
   m.deleted = flags == 1;
-  if (m.path.empty()) return make_error(Errc::malformed, "page: empty path");
-  if (!valid_text(m.path) || !valid_text(m.title)) return make_error(Errc::malformed, "page: path or title is not valid UTF-8 text");
-  for (const auto& t : m.tags)
-    if (!valid_text(t)) return make_error(Errc::malformed, "page: a tag is not valid UTF-8 text");
-  for (const auto& l : m.links)
-    if (!valid_text(l)) return make_error(Errc::malformed, "page: a link is not valid UTF-8 text");
+  ZKWIKI_TRY(validate(p));
   return p;
 }
 

@@ -1,6 +1,14 @@
 #include "zkwiki/result.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace zkwiki {
+
+void bad_result_access(const char* what) noexcept {
+  std::fprintf(stderr, "zkwiki: misuse: %s\n", what);
+  std::abort();
+}
 
 std::string_view errc_name(Errc code) noexcept {
   switch (code) {

@@ -222,3 +222,23 @@ TEST_F(EnvelopeTest, ForgedFinalChunkFailsAndOneShotReleasesNothing) {
 
 }  // namespace
 }  // namespace zkwiki
+
+namespace zkwiki {
+namespace {
+
+using EnvelopeSealerTest = test::EnvelopeFixture;
+
+TEST_F(EnvelopeSealerTest, SealerRefusesToFinishAfterTooLarge) {
+  std::vector<std::uint8_t> out;
+  auto sealer = EnvelopeSealer::begin(ctx, keyset, out);
+  ASSERT_TRUE(sealer.ok());
+  std::vector<std::uint8_t> chunk(kMaxPlaintextBytes / 2 + 1);
+  ASSERT_TRUE(sealer->update(chunk, out).ok());
+  auto r = sealer->update(chunk, out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::too_large);
+  EXPECT_DEATH((void)sealer->finish(out), "misuse");
+}
+
+}  // namespace
+}  // namespace zkwiki

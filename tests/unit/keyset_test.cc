@@ -119,3 +119,26 @@ TEST_F(KeysetTest, WrapOfMissingGenerationIsNotFound) {
 
 }  // namespace
 }  // namespace zkwiki
+
+namespace zkwiki {
+namespace {
+
+TEST(KeysetRollbackTest, ReplayedOldPrimaryWrapDoesNotRollThePrimaryBack) {
+  WorkspaceId ws = WorkspaceId::random();
+  KeyScope scope = KeyScope::for_collection(ws, CollectionId::random());
+  AccountKeys owner = AccountKeys::generate(AccountId::random());
+  Keyset k = Keyset::create(scope);
+  auto old_wrap = *wrap_generation(k, 1, owner.public_keys, owner);  // says "primary" at the time
+  k.rotate();
+  auto new_wrap = *wrap_generation(k, 2, owner.public_keys, owner);
+  Keyset device(scope);
+  for (const auto* w : {&new_wrap, &old_wrap}) {  // the server replays the old wrap last
+    auto u = unwrap_generation(*w, scope, owner);
+    ASSERT_TRUE(u.ok());
+    ASSERT_TRUE(device.insert(u->generation, std::move(u->key), u->primary).ok());
+  }
+  EXPECT_EQ(device.primary_generation(), 2u);
+}
+
+}  // namespace
+}  // namespace zkwiki

@@ -112,31 +112,40 @@ TEST_F(RevisionTest, FirstRevisionWithParentIsMalformed) {
 
 TEST(PageEncodingTest, RoundTrips) {
   PageContent p{{"projects/alpha/notes.md", "Notes", {"a", "b"}, 1, 2, {"other.md"}, false}, "# Notes\n\nbody\n"};
-  auto back = decode_page(encode_page(p));
+  auto back = decode_page(*encode_page(p));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, p);
 }
 
 TEST(PageEncodingTest, EmptyPathIsMalformed) {
   PageContent p;
-  EXPECT_EQ(decode_page(encode_page(p)).error().code, Errc::malformed);
+  EXPECT_EQ(encode_page(p).error().code, Errc::malformed);
+  PageContent ok{{"a.md", "", {}, 0, 0, {}, false}, ""};
+  auto bytes = *encode_page(ok);
+  bytes[26] = 0;  // the path's first byte, as a NUL
+  EXPECT_EQ(decode_page(bytes).error().code, Errc::malformed);
 }
 
 TEST(PageEncodingTest, InvalidUtf8TitleIsMalformed) {
   PageContent p{{"a.md", "bad \xC3\x28", {}, 0, 0, {}, false}, ""};
-  EXPECT_EQ(decode_page(encode_page(p)).error().code, Errc::malformed);
+  EXPECT_EQ(encode_page(p).error().code, Errc::malformed);
+}
+
+TEST(PageEncodingTest, OversizedTagIsRejectedWhenWriting) {
+  PageContent p{{"a.md", "t", {std::string(300, 'x')}, 0, 0, {}, false}, ""};
+  EXPECT_EQ(encode_page(p).error().code, Errc::malformed);
 }
 
 TEST(PageEncodingTest, TruncatedIsTruncated) {
   PageContent p{{"a.md", "t", {}, 0, 0, {}, false}, "body"};
-  auto bytes = encode_page(p);
+  auto bytes = *encode_page(p);
   bytes.pop_back();
   EXPECT_EQ(decode_page(bytes).error().code, Errc::truncated);
 }
 
 TEST(PageEncodingTest, HugeDeclaredLengthIsTooLarge) {
   PageContent p{{"a.md", "t", {}, 0, 0, {}, false}, "body"};
-  auto bytes = encode_page(p);
+  auto bytes = *encode_page(p);
   // The path length field sits after magic(4) version(1) flags(1) times(16).
   bytes[22] = 0xFF;
   bytes[23] = 0xFF;

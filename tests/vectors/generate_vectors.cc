@@ -218,7 +218,7 @@ void page_vectors() {
   write("page-encoding", {{"kind", "page"}, {"path", p.meta.path}, {"title", p.meta.title}, {"tags", p.meta.tags},
                           {"created_ms", p.meta.created_ms}, {"modified_ms", p.meta.modified_ms},
                           {"links", p.meta.links}, {"deleted", false}, {"body", p.body},
-                          {"bytes", hx(encode_page(p))}, {"description", "page plaintext encoding"},
+                          {"bytes", hx(*encode_page(p))}, {"description", "page plaintext encoding"},
                           {"expected", ok()}});
 }
 

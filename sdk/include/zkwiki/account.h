@@ -90,7 +90,8 @@ Result<NewAccount> create_account(std::string_view passphrase, const KdfParams& 
 
 // Unlocks an account with its passphrase.
 // Errors: weak_parameters (the record's KDF parameters are outside `policy`: refused before any
-// work), wrong_passphrase, auth_failed (the record was tampered with), malformed.
+// work), unsupported_version (unknown KDF algorithm), invalid_argument (the passphrase is not
+// valid UTF-8), wrong_passphrase, auth_failed (the record was tampered with).
 Result<UnlockedAccount> unlock_account(const AccountRecord& record, std::string_view passphrase,
                                        const KdfPolicy& policy = {});
 
@@ -107,7 +108,8 @@ Result<AccountRecord> change_passphrase(const AccountRecord& record, const Accou
 
 // Unlocks the account keys with the recovery key (then set a new passphrase with
 // change_passphrase). Errors: wrong_type / malformed (not a recovery key), wrong_passphrase
-// (a recovery key of another account), auth_failed (tampered record).
+// (a recovery key of another account, or a tampered recovery wrap: the two look alike),
+// auth_failed (the public keys in the record do not match its secret keys).
 Result<AccountKeys> recover_account(const AccountRecord& record, std::string_view recovery_key);
 
 }  // namespace zkwiki

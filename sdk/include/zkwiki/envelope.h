@@ -69,9 +69,9 @@ Result<std::vector<std::uint8_t>> seal_envelope(const EnvelopeContext& context, 
 
 // Opens an envelope sealed for `context`. On any failure no plaintext is returned (not even a
 // prefix; partial output is wiped).
-// Errors: truncated, trailing_data, too_large, malformed (bad magic, wrong kind, bad padding),
-// unsupported_version, unknown_key (generation not in keyset), auth_failed (tampered, or another
-// context).
+// Errors: truncated, too_large, malformed (bad magic, wrong kind, bad padding),
+// unsupported_version, unknown_key (generation not in keyset), auth_failed (tampered, another
+// context, or bytes appended after the final chunk).
 Result<std::vector<std::uint8_t>> open_envelope(const EnvelopeContext& context, const Keyset& keyset,
                                                 std::span<const std::uint8_t> envelope);
 
@@ -115,11 +115,12 @@ class EnvelopeSealer {
   friend struct internal::EnvelopeAccess;
 };
 
-// Incremental opening with bounded memory. Plaintext appended by update() has been
+// Incremental opening: the opener itself buffers at most one sealed chunk. Plaintext appended by update() has been
 // authenticated chunk by chunk, but the stream is only known to be complete when finish()
 // succeeds: a caller that streams output must discard it if finish() (or update()) fails.
 class EnvelopeOpener {
  public:
+  // REQUIRES: `keyset` outlives the opener (it is referenced, not copied).
   static Result<EnvelopeOpener> begin(const EnvelopeContext& context, const Keyset& keyset);
   EnvelopeOpener(EnvelopeOpener&&) noexcept;
   EnvelopeOpener& operator=(EnvelopeOpener&&) noexcept;

@@ -44,7 +44,8 @@ struct KdfPolicy {
 // Errors: unsupported_version (unknown algorithm), weak_parameters (below floor or above ceiling).
 Result<void> check_kdf_params(const KdfParams& params, const KdfPolicy& policy = {});
 
-// NFC form of a UTF-8 passphrase. Errors: invalid_argument (not valid UTF-8, or empty).
+// NFC form of a UTF-8 passphrase. Errors: invalid_argument (not valid UTF-8, empty, or
+// containing a NUL character).
 Result<std::string> normalize_passphrase(std::string_view passphrase);
 
 // The 16-byte Argon2id salt for this account.

@@ -4,8 +4,9 @@
 // readable under its own generation and is never re-encrypted at once.
 //
 // A generation is shared with a member by wrapping it to the member's X25519 key (sealed box)
-// inside a record signed by the granter's Ed25519 key, so a server cannot hand a client a key of
-// its own choosing.
+// inside a record signed by the granter's Ed25519 key. unwrap_generation reports who signed;
+// the caller must accept only granters it trusts (itself, the workspace's members), or a server
+// could sign a key of its own choosing with a key of its own.
 #pragma once
 
 #include <cstdint>
@@ -50,8 +51,10 @@ class Keyset {
 
   // Adds a random generation (highest + 1) and makes it primary; returns its number.
   std::uint32_t rotate();
-  // Adds a known generation. Errors: invalid_argument (generation 0 or key not 32 bytes),
-  // conflict (the generation exists with a different key).
+  // Adds a known generation; with `make_primary` it becomes primary only if it is newer than
+  // the current primary (an old wrap replayed by a server cannot roll the primary back).
+  // Errors: invalid_argument (generation 0 or key not 32 bytes), conflict (the generation
+  // exists with a different key).
   Result<void> insert(std::uint32_t generation, Secret key, bool make_primary);
 
   const KeyScope& scope() const noexcept { return scope_; }

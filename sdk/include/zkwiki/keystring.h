@@ -34,7 +34,7 @@ std::string encode_key_string(KeyStringType type, std::span<const std::uint8_t> 
 
 // Decodes a typed string of the `expected` type.
 // Errors: wrong_type (a valid zkwiki string of another type), malformed (no known prefix, bad
-// characters, bad checksum), invalid_argument (payload size differs from `expected_size` when
+// characters, bad checksum), truncated (too short to hold a checksum), invalid_argument (payload size differs from `expected_size` when
 // it is nonzero).
 Result<std::vector<std::uint8_t>> decode_key_string(std::string_view text, KeyStringType expected,
                                                     std::size_t expected_size = 0);

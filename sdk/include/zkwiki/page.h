@@ -35,7 +35,8 @@ struct PageContent {
   bool operator==(const PageContent&) const = default;
 };
 
-std::vector<std::uint8_t> encode_page(const PageContent& page);
+// Errors: as decode_page: what cannot be read back is never written.
+Result<std::vector<std::uint8_t>> encode_page(const PageContent& page);
 // Errors: truncated, trailing_data, too_large (a field over its limit), malformed (empty path,
 // NUL bytes or invalid UTF-8 in a text field, unknown flags), unsupported_version.
 Result<PageContent> decode_page(std::span<const std::uint8_t> bytes);

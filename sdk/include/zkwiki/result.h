@@ -30,6 +30,9 @@ enum class Errc : std::uint8_t {
   internal,              // a libsodium call failed where it should not (out of memory, ...)
 };
 
+// Aborts with a message: value() on an error, or error() on a value (a caller's bug).
+[[noreturn]] void bad_result_access(const char* what) noexcept;
+
 // Stable lowercase name of a code ("auth_failed"), for logs, JSON and the WASM boundary.
 std::string_view errc_name(Errc code) noexcept;
 
@@ -49,19 +52,25 @@ class [[nodiscard]] Result {
   explicit operator bool() const noexcept { return ok(); }
 
   // REQUIRES: ok().
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
+  T& value() & { return check(), *std::get_if<0>(&v_); }
+  const T& value() const& { return check(), *std::get_if<0>(&v_); }
+  T&& value() && { return check(), std::move(*std::get_if<0>(&v_)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
   // REQUIRES: !ok().
-  const Error& error() const& { return std::get<1>(v_); }
-  Error&& error() && { return std::get<1>(std::move(v_)); }
+  const Error& error() const& { return check_error(), *std::get_if<1>(&v_); }
+  Error&& error() && { return check_error(), std::move(*std::get_if<1>(&v_)); }
 
  private:
+  void check() const {
+    if (!ok()) bad_result_access("Result::value() called on an error");
+  }
+  void check_error() const {
+    if (ok()) bad_result_access("Result::error() called on a value");
+  }
   std::variant<T, Error> v_;
 };
 

@@ -14,7 +14,9 @@ class Secret {
  public:
   // A zero-length secret (moved-from, or not yet set).
   Secret() noexcept = default;
-  // `size` bytes in guarded, mlock'ed memory (sodium_malloc), initially zero.
+  // `size` bytes of locked (mlock'ed) memory, initially zero, wiped when released. Secrets of up
+  // to 64 bytes share one sodium_malloc'd arena (guard pages at its ends only, so a small
+  // secret costs no system call); larger ones get their own guarded sodium_malloc.
   // Aborts through misuse() only if memory cannot be had at all.
   explicit Secret(std::size_t size);
   ~Secret();

@@ -1,0 +1,142 @@
+// zkwiki-server-load: the benchmark's helper (not a test). Two modes:
+//   seed HOST PORT OUTDIR   uploads 1,000 random 4 KiB and 1,000 random 64 KiB blobs, writes the
+//                           same bytes to OUTDIR/www/v1/blobs/<id> (for nginx) and the URL paths
+//                           to OUTDIR/paths-4k.txt and OUTDIR/paths-64k.txt
+//   cas HOST PORT WRITERS SECONDS SIZE
+//                           WRITERS connections each update their own page with If-Match for
+//                           SECONDS; prints writes/s and latency percentiles
+#include <sodium.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client.h"
+
+using namespace zkwiki::test;
+
+namespace {
+
+struct Session {
+  TestAccount account = new_account();
+  std::string ws = random_id(), coll = random_id();
+};
+
+bool setup(HttpClient& c, Session& s) {
+  return register_and_login(c, s.account) &&
+         c.json_request("POST", "/v1/workspaces", {{"workspace_id", s.ws}, {"record", b64("w")}},
+                        s.account.token).status == 201 &&
+         c.json_request("POST", "/v1/workspaces/" + s.ws + "/collections",
+                        {{"collection_id", s.coll}, {"record", b64("c")}}, s.account.token)
+                 .status == 201;
+}
+
+int seed(const std::string& host, std::uint16_t port, const std::string& out) {
+  HttpClient c(host, port);
+  Session s;
+  if (!setup(c, s)) {
+    std::fprintf(stderr, "setup failed\n");
+    return 1;
+  }
+  std::filesystem::create_directories(out + "/www/v1/blobs");
+  for (auto [size, name] : {std::pair<size_t, const char*>{4096, "4k"}, {65536, "64k"}}) {
+    std::ofstream paths(out + "/paths-" + name + ".txt");
+    for (int i = 0; i < 1000; ++i) {
+      std::string data(size, '\0');
+      randombytes_buf(data.data(), data.size());
+      const std::string id = blob_id(data);
+      auto r = c.request("PUT", "/v1/workspaces/" + s.ws + "/blobs/" + id, data,
+                         {{"Authorization", "Bearer " + s.account.token}});
+      if (r.status != 201) {
+        std::fprintf(stderr, "upload failed: %d %s\n", r.status, r.body.c_str());
+        return 1;
+      }
+      std::ofstream(out + "/www/v1/blobs/" + id, std::ios::binary) << data;
+      paths << "/v1/blobs/" << id << "\n";
+    }
+  }
+  return 0;
+}
+
+int cas(const std::string& host, std::uint16_t port, int writers, int seconds, size_t size) {
+  HttpClient c(host, port);
+  Session s;
+  if (!setup(c, s)) {
+    std::fprintf(stderr, "setup failed\n");
+    return 1;
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<long> failures{0};
+  std::mutex mu;
+  std::vector<double> latencies;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&] {
+      HttpClient mine(host, port);
+      const std::string page = random_id();
+      const std::string path =
+          "/v1/workspaces/" + s.ws + "/collections/" + s.coll + "/pages/" + page;
+      std::string head;
+      std::vector<double> local;
+      std::string record(size, '\0');
+      while (!stop) {
+        randombytes_buf(record.data(), record.size());
+        const std::string rev = blob_id(record);
+        HeaderList h;
+        if (head.empty())
+          h.emplace_back("If-None-Match", "*");
+        else
+          h.emplace_back("If-Match", "\"" + head + "\"");
+        auto t0 = std::chrono::steady_clock::now();
+        auto r = mine.json_request("PUT", path, {{"revision", rev}, {"record", b64(record)}},
+                                   s.account.token, h);
+        auto dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0);
+        if (r.status == 200 || r.status == 201) {
+          head = rev;
+          local.push_back(dt.count());
+        } else {
+          ++failures;
+        }
+      }
+      std::lock_guard lock(mu);
+      latencies.insert(latencies.end(), local.begin(), local.end());
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) {
+    return latencies.empty() ? 0.0
+                             : latencies[std::min(latencies.size() - 1,
+                                                  static_cast<size_t>(p * latencies.size()))];
+  };
+  std::printf("cas_writes %zu seconds %d writers %d writes_per_s %.0f p50_ms %.2f p99_ms %.2f "
+              "failures %ld\n",
+              latencies.size(), seconds, writers, latencies.size() / static_cast<double>(seconds),
+              pct(0.50), pct(0.99), failures.load());
+  return failures.load() == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (sodium_init() < 0) return 1;
+  std::vector<std::string> a(argv + 1, argv + argc);
+  if (a.size() == 4 && a[0] == "seed")
+    return seed(a[1], static_cast<std::uint16_t>(std::stoi(a[2])), a[3]);
+  if (a.size() == 6 && a[0] == "cas")
+    return cas(a[1], static_cast<std::uint16_t>(std::stoi(a[2])), std::stoi(a[3]),
+               std::stoi(a[4]), static_cast<size_t>(std::stoul(a[5])));
+  std::fprintf(stderr,
+               "usage: zkwiki-server-load seed HOST PORT OUTDIR\n"
+               "       zkwiki-server-load cas HOST PORT WRITERS SECONDS SIZE\n");
+  return 2;
+}
