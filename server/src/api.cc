@@ -241,7 +241,31 @@ struct Api::Ctx {
 };
 
 Api::Api(Store& store, Config config, Metrics* metrics)
-    : store_(store), config_(std::move(config)), metrics_(metrics) {}
+    : store_(store),
+      config_(std::move(config)),
+      metrics_(metrics),
+      blob_cache_(config_.blob_cache_bytes) {}
+
+std::shared_ptr<const std::string> BlobCache::get(const std::string& id) const {
+  if (capacity_ == 0) return nullptr;
+  std::shared_lock lock(mu_);
+  auto it = map_.find(id);
+  return it == map_.end() ? nullptr : it->second;
+}
+
+void BlobCache::put(const std::string& id, std::shared_ptr<const std::string> data) {
+  if (data->size() > capacity_ / 8) return;  // big blobs would flush everything else
+  std::unique_lock lock(mu_);
+  if (!map_.emplace(id, data).second) return;
+  order_.push_back(id);
+  bytes_ += data->size();
+  while (bytes_ > capacity_ && !order_.empty()) {
+    auto it = map_.find(order_.front());
+    bytes_ -= it->second->size();
+    map_.erase(it);
+    order_.pop_front();
+  }
+}
 
 std::int64_t Api::now() const {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -273,7 +297,8 @@ Response Api::handle(const Request& req) noexcept {
     if (metrics_) {
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      metrics_->observe(route, res.status, secs, req.body.size(), res.body.size());
+      metrics_->observe(route, res.status, secs, req.body.size(),
+                        res.shared_body ? res.shared_body->size() : res.body.size());
     }
   } catch (...) {
   }
@@ -1218,14 +1243,20 @@ Response Api::get_blob(Ctx& c, const std::string& id, bool head) {
     return r;
   }
   Response r;
-  if (head) {
+  if (auto cached = blob_cache_.get(id)) {
+    if (head)
+      r.head_length = cached->size();
+    else
+      r.shared_body = std::move(cached);
+  } else if (head) {
     auto s = store_.blob_size(id);
     if (!s.ok()) return store_error(s.status);
     r.head_length = static_cast<std::uint64_t>(s.value);
   } else {
     auto b = store_.get_blob(id);
     if (!b.ok()) return store_error(b.status);
-    r.body = std::move(b.value);
+    r.shared_body = std::make_shared<const std::string>(std::move(b.value));
+    blob_cache_.put(id, r.shared_body);
   }
   r.set("Content-Type", "application/octet-stream");
   immutable(r);

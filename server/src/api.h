@@ -5,8 +5,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +39,8 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // Set instead of `body` for immutable shared bytes (cached blobs): sent without a copy.
+  std::shared_ptr<const std::string> shared_body;
   // For HEAD: the Content-Length to announce while sending no body.
   std::optional<std::uint64_t> head_length;
   // The route template that answered (for metrics and logs), e.g. "GET /v1/blobs/{id}".
@@ -52,6 +58,23 @@ struct Config {
   int login_failures_per_client = 20;         // per window and remote address, then 429
   std::int64_t login_failure_window = 60;     // seconds
   std::string app_dir;                        // empty: no /app/
+  std::size_t blob_cache_bytes = 256u << 20;  // immutable blobs kept in memory; 0: none
+};
+
+// A bounded in-memory cache of immutable blobs (FIFO eviction; hits take a shared lock only).
+// Thread-safe.
+class BlobCache {
+ public:
+  explicit BlobCache(std::size_t capacity) : capacity_(capacity) {}
+  std::shared_ptr<const std::string> get(const std::string& id) const;
+  void put(const std::string& id, std::shared_ptr<const std::string> data);
+
+ private:
+  std::size_t capacity_;
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> map_;
+  std::deque<std::string> order_;
+  std::size_t bytes_ = 0;
 };
 
 constexpr std::size_t kMaxRecordBytes = 64 * 1024;
@@ -131,6 +154,7 @@ class Api {
   Store& store_;
   Config config_;
   Metrics* metrics_;
+  BlobCache blob_cache_;
 
   struct PendingChallenge {
     std::string account_id;

@@ -1,5 +1,6 @@
 // zkwiki-server: the only translation unit that includes Beast. Shaped like Beast's advanced
-// server: a listener, one session per connection on its own strand, a fresh parser per request
+// server: a listener, one session per connection (each connection lives on one of N single-
+// threaded io_contexts, so its handlers never run concurrently), a fresh parser per request
 // with a body limit, a timeout on every read, requests answered one at a time per connection
 // (pipelined requests wait in the read buffer), clean drain on SIGINT/SIGTERM. Everything about
 // the meaning of a request lives in Api (api.h), a pure function this file only calls.
@@ -7,7 +8,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -49,12 +49,13 @@ struct Options {
   int read_timeout = 30;  // seconds
   std::int64_t quota = 1LL << 30;
   bool memory = false;
+  std::uint64_t blob_cache = 256ULL << 20;
 };
 
 constexpr const char* kUsage =
     "usage: zkwiki-server [--data DIR] [--listen HOST:PORT] [--app DIR] [--max-body BYTES]\n"
     "                     [--threads N] [--max-connections N] [--read-timeout SECONDS]\n"
-    "                     [--quota BYTES] [--memory]\n";
+    "                     [--quota BYTES] [--blob-cache BYTES] [--memory]\n";
 
 void log_line(const std::string& s) {
   std::fprintf(stderr, "zkwiki-server: %s\n", s.c_str());
@@ -80,7 +81,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<http::response<http::string_body>> res_;
+  std::shared_ptr<void> res_;  // the response being written (kept alive until written)
   Server& server_;
   std::string remote_;
   bool busy_ = false;
@@ -90,8 +91,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class Server {
  public:
-  Server(net::io_context& ioc, Api& api, Metrics& metrics, const Options& opt)
-      : ioc_(ioc), acceptor_(net::make_strand(ioc)), api_(api), metrics_(metrics), opt_(opt) {}
+  // Connections are spread round-robin over `contexts`; the acceptor lives on the first.
+  Server(std::vector<std::unique_ptr<net::io_context>>& contexts, Api& api, Metrics& metrics,
+         const Options& opt)
+      : contexts_(contexts), acceptor_(*contexts[0]), api_(api), metrics_(metrics), opt_(opt) {}
 
   bool listen(const tcp::endpoint& ep, std::string& err) {
     beast::error_code ec;
@@ -108,7 +111,8 @@ class Server {
   tcp::endpoint local() const { return acceptor_.local_endpoint(); }
 
   void accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+    auto& ctx = *contexts_[next_++ % contexts_.size()];
+    acceptor_.async_accept(ctx, [this](beast::error_code ec, tcp::socket s) {
       if (ec) {
         if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
         return accept();  // e.g. EMFILE: keep serving the connections we have
@@ -178,7 +182,8 @@ class Server {
     });
   }
 
-  net::io_context& ioc_;
+  std::vector<std::unique_ptr<net::io_context>>& contexts_;
+  std::size_t next_ = 0;
   tcp::acceptor acceptor_;
   Api& api_;
   Metrics& metrics_;
@@ -203,6 +208,7 @@ void Session::run() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
 }
 
+// Runs on the session's own (single-threaded) io_context.
 void Session::stop() {
   net::post(stream_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
@@ -271,13 +277,40 @@ void Session::send(Response r, unsigned version, bool keep_alive, bool head) {
   res->set(http::field::server, "zkwiki");
   for (auto& [k, v] : r.headers) res->set(k, v);
   if (r.status != 204 && r.status != 304 && !(r.status >= 100 && r.status < 200)) {
-    const std::uint64_t len = r.head_length ? *r.head_length : r.body.size();
+    const std::uint64_t len = r.head_length   ? *r.head_length
+                              : r.shared_body ? r.shared_body->size()
+                                              : r.body.size();
     if (!head && !r.head_length) res->body() = std::move(r.body);
     res->content_length(len);
   }
   res->keep_alive(keep_alive);
   res_ = res;
   stream_.expires_after(std::chrono::seconds(server_.options().read_timeout));
+  // Shared immutable bytes (cached blobs) go out straight from the cache: the serialized header
+  // and the shared body in one gathered write, without copying the body.
+  if (r.shared_body && !head) {
+    auto body = r.shared_body;
+    res->content_length(body->size());
+    auto hdr = std::make_shared<std::string>();
+    http::response_serializer<http::string_body> sr(*res);
+    sr.split(true);
+    beast::error_code ec;
+    while (!ec && !sr.is_header_done()) {
+      sr.next(ec, [&](beast::error_code& e, const auto& buffers) {
+        e = {};
+        *hdr += beast::buffers_to_string(buffers);
+        sr.consume(beast::buffer_bytes(buffers));
+      });
+    }
+    if (ec) return do_close();
+    std::array<net::const_buffer, 2> bufs{net::buffer(*hdr), net::buffer(*body)};
+    net::async_write(stream_, bufs,
+                     [self = shared_from_this(), hdr, body, keep_alive](beast::error_code e,
+                                                                        std::size_t n) {
+                       self->on_write(keep_alive, e, n);
+                     });
+    return;
+  }
   // A HEAD answer carries Content-Length but no body: write only the header.
   if (head || r.head_length) {
     auto sr = std::make_shared<http::response_serializer<http::string_body>>(*res);
@@ -355,6 +388,7 @@ int parse_options(int argc, char** argv, Options& o) {
     else if (a == "--read-timeout" && parse_u64(v, n) && n > 0 && n < 86400)
       o.read_timeout = static_cast<int>(n);
     else if (a == "--quota" && parse_u64(v, n)) o.quota = static_cast<std::int64_t>(n);
+    else if (a == "--blob-cache" && parse_u64(v, n)) o.blob_cache = n;
     else {
       std::fprintf(stderr, "zkwiki-server: bad option or value: %s %s\n%s", a.c_str(), v, kUsage);
       return 2;
@@ -411,13 +445,21 @@ int run(int argc, char** argv) {
   Metrics metrics;
   Config cfg;
   cfg.quota_bytes = opt.quota;
+  cfg.blob_cache_bytes = static_cast<std::size_t>(opt.blob_cache);
   cfg.app_dir = opt.app_dir;
   Api api(*store, cfg, &metrics);
 
   const int threads =
       opt.threads > 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
-  net::io_context ioc(threads);
-  Server server(ioc, api, metrics, opt);
+  // One single-threaded io_context per thread: no strands, no cross-thread scheduler locking.
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  for (int i = 0; i < threads; ++i) {
+    contexts.push_back(std::make_unique<net::io_context>(1));
+    guards.push_back(net::make_work_guard(*contexts.back()));
+  }
+  net::io_context& ioc = *contexts[0];
+  Server server(contexts, api, metrics, opt);
   std::string err;
   if (!server.listen(tcp::endpoint(addr, static_cast<unsigned short>(port)), err)) {
     log_line("cannot listen on " + opt.listen + ": " + err);
@@ -426,7 +468,7 @@ int run(int argc, char** argv) {
   server.accept();
 
   net::signal_set signals(ioc, SIGINT, SIGTERM);
-  net::steady_timer poll(net::make_strand(ioc));
+  net::steady_timer poll(ioc);
   const auto give_up_at = std::make_shared<std::chrono::steady_clock::time_point>();
   // After a signal: poll until every session has closed; requests still running after 10 s are
   // abandoned (each of their writes either committed or did not happen).
@@ -434,10 +476,14 @@ int run(int argc, char** argv) {
     poll.expires_after(std::chrono::milliseconds(20));
     poll.async_wait([&](beast::error_code te) {
       if (te) return;
-      if (server.drained()) return;  // nothing re-armed: run() returns once handlers finish
+      if (server.drained()) {
+        for (auto& g : guards) g.reset();  // every run() returns once its handlers finish
+        return;
+      }
       if (std::chrono::steady_clock::now() > *give_up_at) {
         log_line("drain timed out");
-        return ioc.stop();
+        for (auto& c : contexts) c->stop();
+        return;
       }
       wait_drained();
     });
@@ -457,7 +503,7 @@ int run(int argc, char** argv) {
   std::fflush(stdout);
 
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  for (int i = 1; i < threads; ++i) pool.emplace_back([c = contexts[i].get()] { c->run(); });
   ioc.run();
   for (auto& t : pool) t.join();
   store.reset();  // closes SQLite cleanly (WAL checkpoint on last close)
