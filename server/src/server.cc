@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -157,6 +158,8 @@ class Server {
   }
 
   Api& api() { return api_; }
+  net::thread_pool& blocking_pool() { return pool_; }
+  void join_pool() { pool_.join(); }  // waits for requests still running there
   Metrics& metrics() { return metrics_; }
   const Options& options() const { return opt_; }
   bool stopping() const { return stopping_.load(); }
@@ -183,12 +186,14 @@ class Server {
   }
 
   std::vector<std::unique_ptr<net::io_context>>& contexts_;
+  net::thread_pool pool_{32};  // requests that block on the store's commit
   std::size_t next_ = 0;
   tcp::acceptor acceptor_;
   Api& api_;
   Metrics& metrics_;
   const Options& opt_;
   std::atomic<bool> stopping_{false};
+
   std::atomic<int> active_{0};
   std::mutex mu_;
   std::map<Session*, std::weak_ptr<Session>> sessions_;
@@ -266,9 +271,24 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   }
   req.body = std::move(msg.body());
   const bool head = msg.method() == http::verb::head;
-  Response r = server_.api().handle(req);
-  if (r.status >= 500) log_line(r.route + " -> " + std::to_string(r.status));
-  send(std::move(r), msg.version(), msg.keep_alive() && !stopping_ && !server_.stopping(), head);
+  const unsigned version = msg.version();
+  const bool keep_alive = msg.keep_alive();
+  // Reads are answered right here on the connection's thread. Writes block on the store's group
+  // commit (an fsync), so they run on the blocking pool and many of them share one commit.
+  if (msg.method() == http::verb::get || head) {
+    Response r = server_.api().handle(req);
+    if (r.status >= 500) log_line(r.route + " -> " + std::to_string(r.status));
+    return send(std::move(r), version, keep_alive && !stopping_ && !server_.stopping(), head);
+  }
+  net::post(server_.blocking_pool(), [self = shared_from_this(), req = std::move(req), version,
+                                      keep_alive, head]() mutable {
+    auto r = std::make_shared<Response>(self->server_.api().handle(req));
+    if (r->status >= 500) log_line(r->route + " -> " + std::to_string(r->status));
+    net::post(self->stream_.get_executor(), [self, r, version, keep_alive, head] {
+      self->send(std::move(*r), version,
+                 keep_alive && !self->stopping_ && !self->server_.stopping(), head);
+    });
+  });
 }
 
 void Session::send(Response r, unsigned version, bool keep_alive, bool head) {
@@ -506,6 +526,7 @@ int run(int argc, char** argv) {
   for (int i = 1; i < threads; ++i) pool.emplace_back([c = contexts[i].get()] { c->run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  server.join_pool();
   store.reset();  // closes SQLite cleanly (WAL checkpoint on last close)
   log_line("stopped");
   return 0;

@@ -4,6 +4,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -670,21 +673,65 @@ class SqliteStore final : public Store {
     return c.seq;
   }
 
-  // Runs `fn` in one IMMEDIATE transaction on the writer; commits iff it returns ok.
+  // Runs `fn` as one atomic unit of work that is durable when this returns ok.
+  //
+  // Group commit (the leader/follower scheme of LevelDB's writer queue): concurrent writers
+  // queue their work; one of them, the leader, runs the whole queue in a single transaction,
+  // each unit inside its own SAVEPOINT (a failing unit rolls back alone), then COMMITs once
+  // (one fsync) and wakes the others. Nobody's call returns before the commit that holds it.
   template <class F>
   Status write(F&& fn) {
-    std::lock_guard lock(write_mu_);
-    if (auto s = writer_.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-    Status s = fn();
-    if (s.ok()) {
-      if (auto c = writer_.exec("COMMIT"); !c.ok()) {
-        writer_.exec("ROLLBACK");
-        return c;
+    Job job;
+    job.fn = std::function<Status()>(std::forward<F>(fn));
+    std::unique_lock lk(queue_mu_);
+    queue_.push_back(&job);
+    while (!job.done && leader_active_) queue_cv_.wait(lk);
+    if (job.done) return job.result;
+    leader_active_ = true;
+    while (!job.done) {
+      std::vector<Job*> batch;
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
       }
-      return s;
+      lk.unlock();
+      run_batch(batch);
+      lk.lock();
+      for (Job* j : batch) j->done = true;
+      queue_cv_.notify_all();
     }
-    writer_.exec("ROLLBACK");
-    return s;
+    leader_active_ = false;
+    queue_cv_.notify_all();
+    return job.result;
+  }
+
+  struct Job {
+    std::function<Status()> fn;
+    Status result;
+    bool done = false;
+  };
+  static constexpr std::size_t kMaxBatch = 64;
+
+  void run_batch(const std::vector<Job*>& batch) {
+    std::lock_guard lock(write_mu_);
+    if (auto s = writer_.exec("BEGIN IMMEDIATE"); !s.ok()) {
+      for (Job* j : batch) j->result = s;
+      return;
+    }
+    for (Job* j : batch) {
+      if (auto s = writer_.exec("SAVEPOINT unit"); !s.ok()) {
+        j->result = s;
+        continue;
+      }
+      j->result = j->fn();
+      if (!j->result.ok()) writer_.exec("ROLLBACK TO unit");
+      writer_.exec("RELEASE unit");
+    }
+    if (auto c = writer_.exec("COMMIT"); !c.ok()) {
+      writer_.exec("ROLLBACK");
+      for (Job* j : batch)
+        if (j->result.ok()) j->result = c;
+    }
   }
 
   // A write that also records a change; returns its seq.
@@ -744,6 +791,10 @@ class SqliteStore final : public Store {
   }
 
   std::string path_;
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Job*> queue_;
+  bool leader_active_ = false;
   std::mutex write_mu_;
   Conn writer_;
   std::mutex pool_mu_;
