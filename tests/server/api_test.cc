@@ -1,0 +1,149 @@
+// The pure request handler in process (memory store): properties that are awkward to reach over
+// a socket, and a cheap randomized sweep that nothing throws or crashes.
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <random>
+
+#include "api.h"
+#include "client.h"
+#include "crypto.h"
+
+namespace zkwiki::server {
+namespace {
+
+using test::b64;
+using test::json;
+
+Request make(std::string method, std::string target, std::string body = {},
+             Headers headers = {}) {
+  Request r;
+  r.method = std::move(method);
+  r.target = std::move(target);
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  r.remote = "198.51.100.7";
+  return r;
+}
+
+bool is_error_shape(const Response& r) {
+  auto j = json::parse(r.body, nullptr, false);
+  return j.is_object() && j.contains("error") && j["error"]["code"].is_string() &&
+         j["error"]["message"].is_string();
+}
+
+struct Harness {
+  std::unique_ptr<Store> store = make_memory_store();
+  Metrics metrics;
+  Api api;
+  test::TestAccount a = test::new_account();
+  explicit Harness(Config cfg = {}) : api(*store, cfg, &metrics) {
+    EXPECT_TRUE(crypto_init());
+    EXPECT_EQ(api.handle(make("POST", "/v1/accounts", test::account_body(a).dump())).status, 201);
+  }
+  Response login() {
+    auto ch = api.handle(make("POST", "/v1/auth/challenge", json{{"account_id", a.id}}.dump()));
+    std::string raw = *from_base64(json::parse(ch.body)["challenge"].get<std::string>());
+    return api.handle(make("POST", "/v1/auth/login",
+                           json{{"account_id", a.id}, {"challenge", b64(raw)},
+                                {"signature", b64(test::sign_login(a, raw))}}.dump()));
+  }
+};
+
+TEST(Api, ExpiredChallengesAreRefused) {
+  Config cfg;
+  cfg.challenge_ttl = 0;  // expires the moment it is issued
+  Harness h(cfg);
+  auto r = h.login();
+  EXPECT_EQ(r.status, 401);
+  EXPECT_TRUE(is_error_shape(r));
+}
+
+TEST(Api, ExpiredSessionsAreRefused) {
+  Config cfg;
+  cfg.session_ttl = 0;
+  Harness h(cfg);
+  auto r = h.login();
+  ASSERT_EQ(r.status, 200);
+  const std::string token = json::parse(r.body)["token"];
+  auto s = h.api.handle(make("GET", "/v1/auth/session", "", {{"authorization", "Bearer " + token}}));
+  EXPECT_EQ(s.status, 401);
+  EXPECT_NE(s.body.find("expired"), std::string::npos);
+}
+
+TEST(Api, LoginRateLimitAlsoCountsPerClientAddress) {
+  Config cfg;
+  cfg.login_failures_per_account = 1000;
+  cfg.login_failures_per_client = 3;
+  Harness h(cfg);
+  int last = 0;
+  for (int i = 0; i < 4; ++i) {
+    // A different (unknown) account each time: only the client address ties them together.
+    auto r = h.api.handle(make("POST", "/v1/auth/login",
+                               json{{"account_id", test::random_id()},
+                                    {"challenge", b64(std::string(32, 'c'))},
+                                    {"signature", b64(std::string(64, 's'))}}.dump()));
+    last = r.status;
+  }
+  EXPECT_EQ(last, 429);
+}
+
+TEST(Api, EveryResponseHasSafetyHeadersAndErrorsHaveTheJsonShape) {
+  Harness h;
+  for (auto& req : {make("GET", "/nope"), make("GET", "/v1/health"), make("DELETE", "/v1/health"),
+                    make("POST", "/v1/accounts", "{"), make("GET", "/v1/blobs/xyz"),
+                    make("GET", "relative"), make("GET", "")}) {
+    auto r = h.api.handle(req);
+    EXPECT_EQ(r.get("X-Content-Type-Options"), "nosniff") << req.target;
+    EXPECT_FALSE(r.get("Cache-Control").empty()) << req.target;
+    if (r.status >= 400) {
+      EXPECT_TRUE(is_error_shape(r)) << req.target << " " << r.body;
+    }
+  }
+}
+
+TEST(Api, RandomRequestsNeverThrowOrCrash) {
+  Harness h;
+  auto login = h.login();
+  ASSERT_EQ(login.status, 200);
+  const std::string token = json::parse(login.body)["token"];
+  const std::string ws = test::random_id(), coll = test::random_id();
+  ASSERT_EQ(h.api.handle(make("POST", "/v1/workspaces",
+                              json{{"workspace_id", ws}, {"record", b64("w")}}.dump(),
+                              {{"authorization", "Bearer " + token}})).status, 201);
+  const std::vector<std::string> methods = {"GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "X"};
+  const std::vector<std::string> segs = {"v1", "workspaces", ws, "collections", coll, "pages",
+                                         test::random_id(), "revisions", test::blob_id("x"),
+                                         "blobs", "batch", "keys", "members", "changes", "tokens",
+                                         "accounts", "auth", "login", "..", "", "%00", "app",
+                                         "metrics", "health", std::string(300, 'a')};
+  const std::vector<std::string> queries = {"", "?limit=1", "?limit=-5", "?since=99999999999",
+                                            "?cursor=" + test::random_id(), "?&&==", "?limit"};
+  const std::vector<std::string> bodies = {
+      "", "{}", "[]", "null", "{\"record\":123}", "{\"revision\":\"" + test::blob_id("r") +
+      "\",\"record\":\"cg==\"}", "{\"ids\":[\"" + test::blob_id("x") + "\"]}",
+      "{\"role\":\"read\"}", "{\"wrapped\":\"AAAA\"}", std::string("\xff\xfe\x00", 3)};
+  std::mt19937 rng(7);
+  auto pick = [&](const auto& v) { return v[rng() % v.size()]; };
+  for (int i = 0; i < 20000; ++i) {
+    std::string target;
+    const int depth = static_cast<int>(rng() % 9);
+    for (int d = 0; d < depth; ++d) target += "/" + pick(segs);
+    if (target.empty()) target = "/";
+    target += pick(queries);
+    Headers hs;
+    if (rng() % 2) hs.emplace_back("authorization", "Bearer " + token);
+    if (rng() % 4 == 0) hs.emplace_back("if-match", "\"" + test::blob_id("x") + "\"");
+    if (rng() % 4 == 0) hs.emplace_back("if-none-match", "*");
+    auto r = h.api.handle(make(pick(methods), target, pick(bodies), hs));
+    ASSERT_GE(r.status, 200) << target;
+    ASSERT_LT(r.status, 600) << target;
+    ASSERT_NE(r.status, 500) << target << " " << r.body;
+    if (r.status >= 400) {
+      ASSERT_TRUE(is_error_shape(r)) << target << " " << r.body;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace zkwiki::server
