@@ -172,8 +172,10 @@ Result<Secret> argon2id(ByteView password, ByteView salt, std::uint64_t opslimit
       out_len < crypto_pwhash_BYTES_MIN || out_len > crypto_pwhash_BYTES_MAX)
     return make_error(Errc::invalid_argument, "Argon2id parameters out of range");
   Secret out(out_len);
-  if (crypto_pwhash(out.reveal_mutable().data(), out_len, reinterpret_cast<const char*>(password.data()),
-                    password.size(), salt.data(), opslimit, memlimit_bytes, crypto_pwhash_ALG_ARGON2ID13) != 0)
+  // An empty span may have a null data(); libsodium declares the argument non-null.
+  const char* pw = password.empty() ? "" : reinterpret_cast<const char*>(password.data());
+  if (crypto_pwhash(out.reveal_mutable().data(), out_len, pw, password.size(), salt.data(), opslimit,
+                    memlimit_bytes, crypto_pwhash_ALG_ARGON2ID13) != 0)
     return make_error(Errc::internal, "Argon2id failed (out of memory?)");
   return out;
 }
