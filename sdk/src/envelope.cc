@@ -57,6 +57,33 @@ Result<void> check_scope(const EnvelopeContext& c, const Keyset& keyset) {
   return {};
 }
 
+// Output into a byte vector. `len` is the logical end: storage already in the vector beyond it
+// (from an earlier use of the same vector) is overwritten in place rather than zero-filled
+// first, so a caller that reuses one buffer for many pages pays no extra pass over memory.
+class Sink {
+ public:
+  Sink(Bytes& v, std::size_t len) : v_(v), len_(len) {}
+  std::uint8_t* grow(std::size_t n) {
+    if (len_ + n > v_.size()) v_.resize(len_ + n);
+    std::uint8_t* p = v_.data() + len_;
+    len_ += n;
+    return p;
+  }
+  std::uint8_t* data() noexcept { return v_.data(); }
+  std::size_t size() const noexcept { return len_; }
+  void truncate(std::size_t n) noexcept { len_ = n; }
+  // Wipes and drops everything from `from` on.
+  void discard_from(std::size_t from) noexcept {
+    wipe({v_.data() + from, v_.size() - from});
+    len_ = from;
+  }
+  void close() { v_.resize(len_); }
+
+ private:
+  Bytes& v_;
+  std::size_t len_;
+};
+
 std::size_t padme(std::size_t len) noexcept {
   if (len < 2) return len;
   unsigned e = std::bit_width(len) - 1;           // floor(log2 len)
@@ -87,24 +114,64 @@ struct EnvelopeSealer::State {
   Bytes tail;               // < one chunk of content not yet sealed
   bool finished = false;
 
-  void seal_chunk(const std::uint8_t* data, std::size_t len, bool last, Bytes& out) {
+  void seal_chunk(const std::uint8_t* data, std::size_t len, bool last, Sink& out) {
     auto nonce = chunk_nonce(aad.bytes.data() + kPrefixOffset, counter++, last);
-    std::size_t at = out.size();
-    out.resize(at + len + kChunkTagBytes);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + at, nullptr, data, len, aad.bytes.data(), aad.bytes.size(),
-                                               nullptr, nonce.data(), dek.reveal().data());
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out.grow(len + kChunkTagBytes), nullptr, data, len, aad.bytes.data(),
+                                               aad.bytes.size(), nullptr, nonce.data(), dek.reveal().data());
+  }
+
+  Result<void> update(std::span<const std::uint8_t> data, Sink& out) {
+    if (finished) internal::misuse("EnvelopeSealer::update after finish or failure");
+    if (data.size() > kMaxPlaintextBytes - total) {
+      finished = true;  // a failed sealer never produces an envelope with data missing
+      return make_error(Errc::too_large,
+                        "page exceeds the maximum of " + std::to_string(kMaxPlaintextBytes) + " bytes");
+    }
+    total += data.size();
+    // A full chunk of content is never the last one: the padding marker always follows it.
+    if (!tail.empty()) {
+      std::size_t take = std::min(data.size(), kChunkBytes - tail.size());
+      tail.insert(tail.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(take));
+      data = data.subspan(take);
+      if (tail.size() < kChunkBytes) return {};
+      seal_chunk(tail.data(), kChunkBytes, false, out);
+      wipe(tail);
+      tail.clear();
+    }
+    while (data.size() >= kChunkBytes) {
+      seal_chunk(data.data(), kChunkBytes, false, out);
+      data = data.subspan(kChunkBytes);
+    }
+    tail.assign(data.begin(), data.end());
+    return {};
+  }
+
+  Result<void> finish(Sink& out) {
+    if (finished) internal::misuse("EnvelopeSealer::finish after finish or failure");
+    finished = true;
+    // Remaining framed bytes: tail || 0x80 || zeros, up to the padded length.
+    std::size_t remaining = padded_length(total) - (total - tail.size());
+    tail.reserve(kChunkBytes);
+    tail.push_back(0x80);
+    while (true) {
+      std::size_t len = std::min(remaining, kChunkBytes);
+      tail.resize(len, 0);
+      bool last = remaining == len;
+      seal_chunk(tail.data(), len, last, out);
+      wipe(tail);
+      if (last) break;
+      remaining -= len;
+      tail.clear();
+    }
+    tail.clear();
+    return {};
   }
 };
 
-EnvelopeSealer::EnvelopeSealer(std::unique_ptr<State> state) : state_(std::move(state)) {}
-EnvelopeSealer::EnvelopeSealer(EnvelopeSealer&&) noexcept = default;
-EnvelopeSealer& EnvelopeSealer::operator=(EnvelopeSealer&&) noexcept = default;
-EnvelopeSealer::~EnvelopeSealer() {
-  if (state_) wipe(state_->tail);
-}
+namespace {
 
-Result<EnvelopeSealer> internal::EnvelopeAccess::begin_with(const EnvelopeContext& context, const Keyset& keyset,
-                                                            const SealRandomness& rnd, Bytes& out) {
+Result<std::unique_ptr<EnvelopeSealer::State>> begin_sealing(const EnvelopeContext& context, const Keyset& keyset,
+                                                             const internal::SealRandomness& rnd, Sink& out) {
   ZKWIKI_TRY(check_scope(context, keyset));
   auto st = std::make_unique<EnvelopeSealer::State>();
   std::memcpy(st->dek.reveal_mutable().data(), rnd.dek.data(), 32);
@@ -122,89 +189,87 @@ Result<EnvelopeSealer> internal::EnvelopeAccess::begin_with(const EnvelopeContex
                                              wrap_aad.data(), wrap_aad.size(), nullptr, h + kWrapNonceOffset,
                                              keyset.primary_key().reveal().data());
   std::memcpy(h + kPrefixOffset, rnd.stream_prefix.data(), 16);
-  out.insert(out.end(), h, h + kEnvelopeHeaderBytes);
-  return EnvelopeSealer(std::move(st));
+  std::memcpy(out.grow(kEnvelopeHeaderBytes), h, kEnvelopeHeaderBytes);
+  return st;
 }
 
-Result<EnvelopeSealer> EnvelopeSealer::begin(const EnvelopeContext& context, const Keyset& keyset, Bytes& out) {
+internal::SealRandomness fresh_randomness() {
   internal::SealRandomness rnd;
   primitives::random_bytes(rnd.dek);
   primitives::random_bytes(rnd.wrap_nonce);
   primitives::random_bytes(rnd.stream_prefix);
+  return rnd;
+}
+
+// One-shot sealing into `out`, overwriting its contents.
+Result<void> seal_into(const EnvelopeContext& context, const Keyset& keyset, std::span<const std::uint8_t> plaintext,
+                       const internal::SealRandomness& rnd, Bytes& out) {
+  if (plaintext.size() > kMaxPlaintextBytes) {
+    out.clear();
+    return make_error(Errc::too_large, "page exceeds the maximum of " + std::to_string(kMaxPlaintextBytes) + " bytes");
+  }
+  if (out.capacity() < sealed_size(plaintext.size())) out.reserve(sealed_size(plaintext.size()));
+  Sink sink(out, 0);
+  auto st = begin_sealing(context, keyset, rnd, sink);
+  auto r = st ? (*st)->update(plaintext, sink) : Result<void>(std::move(st).error());
+  if (r) r = (*st)->finish(sink);
+  if (!r) sink.truncate(0);
+  sink.close();
+  return r;
+}
+
+}  // namespace
+
+EnvelopeSealer::EnvelopeSealer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+EnvelopeSealer::EnvelopeSealer(EnvelopeSealer&&) noexcept = default;
+EnvelopeSealer& EnvelopeSealer::operator=(EnvelopeSealer&&) noexcept = default;
+EnvelopeSealer::~EnvelopeSealer() {
+  if (state_) wipe(state_->tail);
+}
+
+Result<EnvelopeSealer> internal::EnvelopeAccess::begin_with(const EnvelopeContext& context, const Keyset& keyset,
+                                                            const SealRandomness& rnd, Bytes& out) {
+  Sink sink(out, out.size());
+  auto st = begin_sealing(context, keyset, rnd, sink);
+  sink.close();
+  if (!st) return std::move(st).error();
+  return EnvelopeSealer(std::move(st).value());
+}
+
+Result<EnvelopeSealer> EnvelopeSealer::begin(const EnvelopeContext& context, const Keyset& keyset, Bytes& out) {
+  auto rnd = fresh_randomness();
   auto sealer = internal::EnvelopeAccess::begin_with(context, keyset, rnd, out);
   wipe(rnd.dek);
   return sealer;
 }
 
 Result<void> EnvelopeSealer::update(std::span<const std::uint8_t> data, Bytes& out) {
-  State& s = *state_;
-  if (s.finished) internal::misuse("EnvelopeSealer::update after finish or failure");
-  if (data.size() > kMaxPlaintextBytes - s.total) {
-    s.finished = true;  // a failed sealer never produces an envelope with data missing
-    return make_error(Errc::too_large, "page exceeds the maximum of " + std::to_string(kMaxPlaintextBytes) + " bytes");
-  }
-  s.total += data.size();
-  // A full chunk of content is never the last one: the padding marker always follows it.
-  if (!s.tail.empty()) {
-    std::size_t take = std::min(data.size(), kChunkBytes - s.tail.size());
-    s.tail.insert(s.tail.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(take));
-    data = data.subspan(take);
-    if (s.tail.size() < kChunkBytes) return {};
-    s.seal_chunk(s.tail.data(), kChunkBytes, false, out);
-    wipe(s.tail);
-    s.tail.clear();
-  }
-  while (data.size() >= kChunkBytes) {
-    s.seal_chunk(data.data(), kChunkBytes, false, out);
-    data = data.subspan(kChunkBytes);
-  }
-  s.tail.assign(data.begin(), data.end());
-  return {};
+  Sink sink(out, out.size());
+  auto r = state_->update(data, sink);
+  sink.close();
+  return r;
 }
 
 Result<void> EnvelopeSealer::finish(Bytes& out) {
-  State& s = *state_;
-  if (s.finished) internal::misuse("EnvelopeSealer::finish after finish or failure");
-  s.finished = true;
-  // Remaining framed bytes: tail || 0x80 || zeros, up to the padded length.
-  std::size_t remaining = padded_length(s.total) - (s.total - s.tail.size());
-  s.tail.reserve(kChunkBytes);
-  s.tail.push_back(0x80);
-  while (true) {
-    std::size_t len = std::min(remaining, kChunkBytes);
-    s.tail.resize(len, 0);
-    bool last = remaining == len;
-    s.seal_chunk(s.tail.data(), len, last, out);
-    wipe(s.tail);
-    if (last) break;
-    remaining -= len;
-    s.tail.assign(0, 0);
-  }
-  s.tail.clear();
-  return {};
+  Sink sink(out, out.size());
+  auto r = state_->finish(sink);
+  sink.close();
+  return r;
 }
 
 Result<Bytes> internal::seal_envelope_with(const EnvelopeContext& context, const Keyset& keyset,
                                            std::span<const std::uint8_t> plaintext, const SealRandomness& rnd) {
-  if (plaintext.size() > kMaxPlaintextBytes)
-    return make_error(Errc::too_large, "page exceeds the maximum of " + std::to_string(kMaxPlaintextBytes) + " bytes");
   Bytes out;
-  out.reserve(sealed_size(plaintext.size()));
-  ZKWIKI_ASSIGN(EnvelopeSealer sealer, EnvelopeAccess::begin_with(context, keyset, rnd, out));
-  ZKWIKI_TRY(sealer.update(plaintext, out));
-  ZKWIKI_TRY(sealer.finish(out));
+  ZKWIKI_TRY(seal_into(context, keyset, plaintext, rnd, out));
   return out;
 }
 
 Result<void> seal_envelope(const EnvelopeContext& context, const Keyset& keyset,
                            std::span<const std::uint8_t> plaintext, Bytes& out) {
-  out.clear();
-  if (plaintext.size() > kMaxPlaintextBytes)
-    return make_error(Errc::too_large, "page exceeds the maximum of " + std::to_string(kMaxPlaintextBytes) + " bytes");
-  out.reserve(sealed_size(plaintext.size()));
-  ZKWIKI_ASSIGN(EnvelopeSealer sealer, EnvelopeSealer::begin(context, keyset, out));
-  ZKWIKI_TRY(sealer.update(plaintext, out));
-  return sealer.finish(out);
+  auto rnd = fresh_randomness();
+  auto r = seal_into(context, keyset, plaintext, rnd, out);
+  wipe(rnd.dek);
+  return r;
 }
 
 Result<Bytes> seal_envelope(const EnvelopeContext& context, const Keyset& keyset,
@@ -246,12 +311,6 @@ struct EnvelopeOpener::State {
   std::size_t zeros_pending = 0;
   Bytes in;                    // buffered bytes of an incomplete header or chunk
 
-  Result<void> fail(Error e) {
-    failed = true;
-    wipe(in);
-    return e;
-  }
-
   Result<void> read_header(const std::uint8_t* header) {
     ZKWIKI_ASSIGN(EnvelopeHeaderInfo info, inspect_envelope({header, kEnvelopeHeaderBytes}));
     if (info.kind != context.kind)
@@ -273,17 +332,17 @@ struct EnvelopeOpener::State {
   }
 
   // Opens one sealed chunk, decrypting straight into `out`.
-  Result<void> open_chunk(const std::uint8_t* ct, std::size_t len, bool last, Bytes& out) {
+  Result<void> open_chunk(const std::uint8_t* ct, std::size_t len, bool last, Sink& out) {
     if (len < kChunkTagBytes + 1) return make_error(Errc::truncated, "envelope: chunk shorter than its tag");
     std::size_t plain = len - kChunkTagBytes;
     if (framed + plain > padded_length(kMaxPlaintextBytes))
       return make_error(Errc::too_large, "envelope exceeds the maximum page size");
     std::size_t at = out.size();
-    out.resize(at + plain);
+    std::uint8_t* dst = out.grow(plain);
     auto nonce = chunk_nonce(aad.bytes.data() + kPrefixOffset, counter, last);
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data() + at, nullptr, nullptr, ct, len, aad.bytes.data(),
-                                                   aad.bytes.size(), nonce.data(), dek.reveal().data()) != 0) {
-      out.resize(at);
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(dst, nullptr, nullptr, ct, len, aad.bytes.data(), aad.bytes.size(),
+                                                   nonce.data(), dek.reveal().data()) != 0) {
+      out.truncate(at);
       if (last && len == kSealedChunkBytes) {
         // A non-final chunk where the final one should be: the stream was cut short.
         auto as_middle = chunk_nonce(aad.bytes.data() + kPrefixOffset, counter, false);
@@ -311,30 +370,34 @@ struct EnvelopeOpener::State {
   // Of the chunk just appended at out[at..], holds back a trailing 0x80 0x00... run that may be
   // padding (as a count, so memory stays bounded), and releases a run held back earlier once
   // non-zero content follows it.
-  void hold_back_padding(Bytes& out, std::size_t at) {
+  void hold_back_padding(Sink& out, std::size_t at) {
     std::size_t end = out.size();
     std::size_t j = end;
-    while (j > at && out[j - 1] == 0) --j;
+    const std::uint8_t* d = out.data();
+    while (j > at && d[j - 1] == 0) --j;
     if (j == at) {  // the chunk is all zeros
       if (marker_pending) {
         zeros_pending += end - at;
-        out.resize(at);
+        out.truncate(at);
       }
       return;
     }
-    if (marker_pending) {  // what looked like padding was content
-      Bytes run(1 + zeros_pending, 0);
-      run[0] = 0x80;
-      out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), run.begin(), run.end());
-      j += run.size();
-      end += run.size();
+    if (marker_pending) {  // what looked like padding was content: put it back in front
+      std::size_t run = 1 + zeros_pending;
+      out.grow(run);
+      std::uint8_t* w = out.data();
+      std::memmove(w + at + run, w + at, end - at);
+      w[at] = 0x80;
+      std::memset(w + at + 1, 0, zeros_pending);
+      j += run;
+      end += run;
       marker_pending = false;
       zeros_pending = 0;
     }
-    if (out[j - 1] == 0x80) {
+    if (out.data()[j - 1] == 0x80) {
       marker_pending = true;
       zeros_pending = end - j;
-      out.resize(j - 1);
+      out.truncate(j - 1);
     }
   }
 };
@@ -352,92 +415,103 @@ Result<EnvelopeOpener> EnvelopeOpener::begin(const EnvelopeContext& context, con
   return EnvelopeOpener(std::move(st));
 }
 
-Result<void> EnvelopeOpener::update(std::span<const std::uint8_t> bytes, Bytes& out) {
-  State& s = *state_;
-  if (s.failed || s.done) internal::misuse("EnvelopeOpener::update after failure or finish");
-  std::size_t base = out.size();
-  auto r = [&]() -> Result<void> {
-    if (!s.have_header) {
-      std::size_t take = std::min(bytes.size(), kEnvelopeHeaderBytes - s.in.size());
-      s.in.insert(s.in.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
-      bytes = bytes.subspan(take);
-      if (s.in.size() < kEnvelopeHeaderBytes) {
-        // Reject a wrong magic or version as soon as it is visible.
-        auto info = inspect_envelope(s.in);
-        if (!info && info.error().code != Errc::truncated) return std::move(info).error();
-        return {};
-      }
-      ZKWIKI_TRY(s.read_header(s.in.data()));
-      s.in.clear();
+namespace {
+
+// Feeds envelope bytes through an opener's state into `out`.
+Result<void> open_update(EnvelopeOpener::State& s, std::span<const std::uint8_t> bytes, Sink& out) {
+  if (!s.have_header) {
+    std::size_t take = std::min(bytes.size(), kEnvelopeHeaderBytes - s.in.size());
+    s.in.insert(s.in.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
+    bytes = bytes.subspan(take);
+    if (s.in.size() < kEnvelopeHeaderBytes) {
+      // Reject a wrong magic or version as soon as it is visible.
+      auto info = inspect_envelope(s.in);
+      if (!info && info.error().code != Errc::truncated) return std::move(info).error();
+      return {};
     }
-    // Complete a partially buffered chunk first; a full chunk followed by more bytes is not
-    // the last one, so the final chunk always stays buffered until finish().
-    if (!s.in.empty()) {
-      std::size_t take = std::min(bytes.size(), kSealedChunkBytes - s.in.size());
-      s.in.insert(s.in.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
-      bytes = bytes.subspan(take);
-      if (s.in.size() < kSealedChunkBytes || bytes.empty()) return {};
-      ZKWIKI_TRY(s.open_chunk(s.in.data(), kSealedChunkBytes, false, out));
-      s.in.clear();
-    }
-    while (bytes.size() > kSealedChunkBytes) {
-      ZKWIKI_TRY(s.open_chunk(bytes.data(), kSealedChunkBytes, false, out));
-      bytes = bytes.subspan(kSealedChunkBytes);
-    }
-    s.in.assign(bytes.begin(), bytes.end());
-    return {};
-  }();
-  if (!r) {
-    wipe({out.data() + base, out.size() - base});
-    out.resize(base);
-    return s.fail(std::move(r).error());
+    ZKWIKI_TRY(s.read_header(s.in.data()));
+    s.in.clear();
   }
+  // Complete a partially buffered chunk first; a full chunk followed by more bytes is not the
+  // last one, so the final chunk always stays buffered until finish().
+  if (!s.in.empty()) {
+    std::size_t take = std::min(bytes.size(), kSealedChunkBytes - s.in.size());
+    s.in.insert(s.in.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
+    bytes = bytes.subspan(take);
+    if (s.in.size() < kSealedChunkBytes || bytes.empty()) return {};
+    ZKWIKI_TRY(s.open_chunk(s.in.data(), kSealedChunkBytes, false, out));
+    s.in.clear();
+  }
+  while (bytes.size() > kSealedChunkBytes) {
+    ZKWIKI_TRY(s.open_chunk(bytes.data(), kSealedChunkBytes, false, out));
+    bytes = bytes.subspan(kSealedChunkBytes);
+  }
+  s.in.assign(bytes.begin(), bytes.end());
   return {};
 }
 
-Result<void> EnvelopeOpener::finish(Bytes& out) {
-  State& s = *state_;
-  if (s.failed || s.done) internal::misuse("EnvelopeOpener::finish after failure or finish");
-  std::size_t base = out.size();
-  auto r = [&]() -> Result<void> {
-    if (!s.have_header) {
-      auto info = inspect_envelope(s.in);
-      if (!info) return std::move(info).error();
-      return make_error(Errc::truncated, "envelope: header is incomplete");
-    }
-    if (s.in.empty()) return make_error(Errc::truncated, "envelope: chunk stream is empty or cut short");
-    ZKWIKI_TRY(s.open_chunk(s.in.data(), s.in.size(), true, out));
-    if (!s.marker_pending) return make_error(Errc::malformed, "envelope: padding marker missing");
-    std::size_t content = s.framed - 1 - s.zeros_pending;
-    if (content > kMaxPlaintextBytes) return make_error(Errc::too_large, "envelope exceeds the maximum page size");
-    if (padded_length(content) != s.framed)
-      return make_error(Errc::malformed, "envelope: padding is not canonical for its length");
-    return {};
-  }();
-  if (!r) {
-    wipe({out.data() + base, out.size() - base});
-    out.resize(base);
-    return s.fail(std::move(r).error());
+Result<void> open_finish(EnvelopeOpener::State& s, Sink& out) {
+  if (!s.have_header) {
+    auto info = inspect_envelope(s.in);
+    if (!info) return std::move(info).error();
+    return make_error(Errc::truncated, "envelope: header is incomplete");
   }
-  s.done = true;
+  if (s.in.empty()) return make_error(Errc::truncated, "envelope: chunk stream is empty or cut short");
+  ZKWIKI_TRY(s.open_chunk(s.in.data(), s.in.size(), true, out));
+  if (!s.marker_pending) return make_error(Errc::malformed, "envelope: padding marker missing");
+  std::size_t content = s.framed - 1 - s.zeros_pending;
+  if (content > kMaxPlaintextBytes) return make_error(Errc::too_large, "envelope exceeds the maximum page size");
+  if (padded_length(content) != s.framed)
+    return make_error(Errc::malformed, "envelope: padding is not canonical for its length");
   return {};
+}
+
+// Runs one step; on failure wipes what the step released and poisons the opener.
+template <class Step>
+Result<void> guarded(EnvelopeOpener::State& s, Bytes& out, std::size_t from, Step step) {
+  if (s.failed || s.done) internal::misuse("EnvelopeOpener used after failure or finish");
+  Sink sink(out, from);
+  auto r = step(sink);
+  if (!r) {
+    sink.discard_from(from);
+    s.failed = true;
+    wipe(s.in);
+  }
+  sink.close();
+  return r;
+}
+
+}  // namespace
+
+Result<void> EnvelopeOpener::update(std::span<const std::uint8_t> bytes, Bytes& out) {
+  return guarded(*state_, out, out.size(), [&](Sink& sink) { return open_update(*state_, bytes, sink); });
+}
+
+Result<void> EnvelopeOpener::finish(Bytes& out) {
+  auto r = guarded(*state_, out, out.size(), [&](Sink& sink) { return open_finish(*state_, sink); });
+  if (r) state_->done = true;
+  return r;
 }
 
 Result<void> open_envelope(const EnvelopeContext& context, const Keyset& keyset,
                            std::span<const std::uint8_t> envelope, Bytes& out) {
-  wipe(out);
-  out.clear();
-  if (envelope.size() > sealed_size(kMaxPlaintextBytes))
-    return make_error(Errc::too_large, "envelope exceeds the maximum page size");
-  ZKWIKI_ASSIGN(EnvelopeOpener opener, EnvelopeOpener::begin(context, keyset));
-  if (envelope.size() > kEnvelopeHeaderBytes) out.reserve(envelope.size() - kEnvelopeHeaderBytes);
-  auto r = opener.update(envelope, out);
-  if (r) r = opener.finish(out);
-  if (!r) {
+  if (envelope.size() > sealed_size(kMaxPlaintextBytes)) {
     wipe(out);
     out.clear();
+    return make_error(Errc::too_large, "envelope exceeds the maximum page size");
   }
-  return r;
+  auto opener = EnvelopeOpener::begin(context, keyset);
+  if (!opener) {
+    wipe(out);
+    out.clear();
+    return std::move(opener).error();
+  }
+  // One pass, writing over `out`'s existing storage from offset 0.
+  EnvelopeOpener::State& s = *opener->state_;
+  return guarded(s, out, 0, [&](Sink& sink) -> Result<void> {
+    ZKWIKI_TRY(open_update(s, envelope, sink));
+    return open_finish(s, sink);
+  });
 }
 
 Result<Bytes> open_envelope(const EnvelopeContext& context, const Keyset& keyset,

@@ -242,3 +242,45 @@ TEST_F(EnvelopeSealerTest, SealerRefusesToFinishAfterTooLarge) {
 
 }  // namespace
 }  // namespace zkwiki
+
+namespace zkwiki {
+namespace {
+
+using EnvelopeBufferTest = test::EnvelopeFixture;
+
+TEST_F(EnvelopeBufferTest, ReusedBuffersGiveExactResults) {
+  // Large then small then large again through the same two buffers: stale bytes from an
+  // earlier, longer page must never leak into a later result.
+  std::vector<std::uint8_t> env, back;
+  for (std::size_t n : {300000ul, 10ul, 70000ul, 0ul, 300000ul}) {
+    auto pt = random_bytes(n);
+    ASSERT_TRUE(seal_envelope(ctx, keyset, pt, env).ok());
+    EXPECT_EQ(env.size(), sealed_size(n));
+    ASSERT_TRUE(open_envelope(ctx, keyset, env, back).ok());
+    EXPECT_EQ(back, pt) << n;
+  }
+}
+
+TEST_F(EnvelopeBufferTest, FailedOpenLeavesTheBufferEmpty) {
+  std::vector<std::uint8_t> back(1000, 0x41);  // stale content from an earlier page
+  auto env = seal(random_bytes(200000));
+  env.back() ^= 1;
+  auto r = open_envelope(ctx, keyset, env, back);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::auth_failed);
+  EXPECT_TRUE(back.empty());
+}
+
+TEST_F(EnvelopeBufferTest, FailedStreamingStepReleasesNothingOfThatStep) {
+  auto env = seal(random_bytes(3 * kChunkBytes));
+  env[kEnvelopeHeaderBytes + 5] ^= 1;  // first chunk forged
+  auto opener = EnvelopeOpener::begin(ctx, keyset);
+  ASSERT_TRUE(opener.ok());
+  std::vector<std::uint8_t> out{1, 2, 3};  // the caller's earlier output stays as it was
+  auto r = opener->update(env, out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(out, (std::vector<std::uint8_t>{1, 2, 3}));
+}
+
+}  // namespace
+}  // namespace zkwiki

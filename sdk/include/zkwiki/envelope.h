@@ -136,6 +136,8 @@ class EnvelopeOpener {
  private:
   explicit EnvelopeOpener(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
+  friend Result<void> open_envelope(const EnvelopeContext&, const Keyset&, std::span<const std::uint8_t>,
+                                    std::vector<std::uint8_t>&);
 };
 
 }  // namespace zkwiki
