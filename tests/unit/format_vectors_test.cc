@@ -8,6 +8,7 @@
 #include "support/json_vectors.h"
 #include "support/test_paths.h"
 #include "zkwiki/account.h"
+#include "zkwiki/keyset.h"
 #include "zkwiki/keystring.h"
 #include "zkwiki/page.h"
 #include "zkwiki/revision.h"
@@ -111,6 +112,20 @@ void check_account(const json& v) {
   EXPECT_EQ(hex(unlocked->login.public_key), v["login_public_key"].get<std::string>());
 }
 
+void check_wrapped_key(const json& v) {
+  auto me = AccountKeys::from_seeds(AccountId{}, Secret::from_bytes(unhex(v["recipient_x25519_secret"])),
+                                    Secret::from_bytes(unhex(v["recipient_ed25519_seed"])));
+  KeyScope scope{static_cast<ScopeKind>(v["scope_kind"].get<int>()), id_from<WorkspaceId>(v["workspace"]),
+                 id_from<CollectionId>(v["collection"])};
+  auto u = unwrap_generation(unhex(v["wrapped"]), scope, me);
+  expect_outcome(u, v["expected"]);
+  if (!v["expected"]["ok"].get<bool>()) return;
+  EXPECT_EQ(u->generation, v["generation"].get<std::uint32_t>());
+  EXPECT_EQ(u->primary, v["primary"].get<bool>());
+  EXPECT_EQ(hex(u->key.reveal()), v["key"].get<std::string>());
+  EXPECT_EQ(hex(u->granter), v["granter"].get<std::string>());
+}
+
 void check_page(const json& v) {
   PageContent p{{v["path"], v["title"], v["tags"].get<std::vector<std::string>>(), v["created_ms"], v["modified_ms"],
                  v["links"].get<std::vector<std::string>>(), v["deleted"]},
@@ -138,10 +153,11 @@ TEST(FormatVectorsTest, EveryCaseInTestsVectorsHoldsItsExpectedOutcome) {
     else if (kind == "keystring") check_keystring(v);
     else if (kind == "account") check_account(v);
     else if (kind == "page") check_page(v);
+    else if (kind == "wrapped_key") check_wrapped_key(v);
     else ADD_FAILURE() << "unknown vector kind " << kind;
     ++per_kind[kind];
   }
-  for (const char* kind : {"envelope", "revision", "keystring", "account", "page"})
+  for (const char* kind : {"envelope", "revision", "keystring", "account", "page", "wrapped_key"})
     EXPECT_GT(per_kind[kind], 0) << "no vectors of kind " << kind;
 }
 

@@ -1,6 +1,9 @@
 // Writes the format test vectors in tests/vectors/ (one JSON file per case). The files are
 // checked in: they pin the byte format. Regenerate only on a deliberate format change:
 //   build/bin/zkwiki-vectorgen tests/vectors
+// Deterministic cases come out byte-identical each time; the account and wrapped-key cases hold
+// randomized wraps (new bytes on every run, equally valid): keep the checked-in ones unless
+// their format changed.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +13,7 @@
 #include "envelope_internal.h"
 #include "zkwiki/account.h"
 #include "zkwiki/envelope.h"
+#include "zkwiki/keyset.h"
 #include "zkwiki/keystring.h"
 #include "zkwiki/page.h"
 #include "zkwiki/revision.h"
@@ -211,6 +215,49 @@ void account_vectors() {
   write("account-kdf-downgrade", j);
 }
 
+void wrapped_key_vectors() {
+  // Sealed boxes are randomized, so the vector fixes the wrapped bytes and checks that the
+  // recipient (given by its secret seeds) opens them to the stated key.
+  WorkspaceId ws = fixed_id<WorkspaceId>(0x10);
+  CollectionId coll = fixed_id<CollectionId>(0x20);
+  KeyScope scope = KeyScope::for_collection(ws, coll);
+  Bytes rx = pattern(32, 0x61), re = pattern(32, 0x71), gx = pattern(32, 0x81), ge = pattern(32, 0x91);
+  AccountKeys recipient = AccountKeys::from_seeds(AccountId{}, Secret::from_bytes(rx), Secret::from_bytes(re));
+  AccountKeys granter = AccountKeys::from_seeds(AccountId{}, Secret::from_bytes(gx), Secret::from_bytes(ge));
+  Keyset keyset(scope);
+  Bytes key = pattern(32, 0xB0);
+  (void)keyset.insert(2, Secret::from_bytes(key), true);
+  Bytes wrapped = *wrap_generation(keyset, 2, recipient.public_keys, granter);
+  json base{{"kind", "wrapped_key"}, {"recipient_x25519_secret", hx(rx)}, {"recipient_ed25519_seed", hx(re)},
+            {"scope_kind", 2}, {"workspace", ws.hex()}, {"collection", coll.hex()}};
+  auto j = base;
+  j["wrapped"] = hx(wrapped);
+  j["generation"] = 2;
+  j["primary"] = true;
+  j["key"] = hx(key);
+  j["granter"] = hx(granter.public_keys.ed25519);
+  j["description"] = "generation 2 of a collection, wrapped to the recipient and signed by the granter";
+  j["expected"] = ok();
+  write("wrapped-key", j);
+  auto negative = [&](const std::string& name, const std::string& why, Bytes bad, Errc e, json scope_override = nullptr) {
+    auto jn = base;
+    jn["wrapped"] = hx(bad);
+    jn["description"] = why;
+    jn["expected"] = fails(e);
+    if (!scope_override.is_null()) jn["collection"] = scope_override;
+    write(name, jn);
+  };
+  Bytes t = wrapped;
+  t[120] ^= 1;
+  negative("wrapped-key-tampered-box", "a byte of the sealed box flipped: the signature fails", t, Errc::auth_failed);
+  t = wrapped;
+  t[4] = 2;
+  negative("wrapped-key-unknown-version", "version 2", t, Errc::unsupported_version);
+  negative("wrapped-key-truncated", "last byte missing", Bytes(wrapped.begin(), wrapped.end() - 1), Errc::truncated);
+  negative("wrapped-key-other-collection", "opened for another collection", wrapped, Errc::forbidden,
+           fixed_id<CollectionId>(0x21).hex());
+}
+
 void page_vectors() {
   PageContent p{{"projects/alpha/notes.md", "Notes", {"memory", "alpha"}, 1764720000000, 1764720001000,
                  {"projects/beta.md"}, false},
@@ -236,6 +283,7 @@ int main(int argc, char** argv) {
   zkwiki::revision_vectors();
   zkwiki::keystring_vectors();
   zkwiki::account_vectors();
+  zkwiki::wrapped_key_vectors();
   zkwiki::page_vectors();
   return 0;
 }
