@@ -10,14 +10,10 @@
 #include <string>
 #include <string_view>
 
+#include "zkwiki/encoding.h"
 #include "zkwiki/result.h"
 
 namespace zkwiki {
-
-// Lowercase hex of `bytes`.
-std::string to_hex(std::span<const std::uint8_t> bytes);
-// Exactly `out.size()` bytes of hex (either case). Errors: malformed.
-Result<void> from_hex(std::string_view hex, std::span<std::uint8_t> out);
 
 template <class Tag, std::size_t N>
 struct TaggedBytes {

@@ -1,5 +1,9 @@
-#include "zkwiki/ids.h"
+#include "zkwiki/encoding.h"
 
+#include <sodium.h>
+
+#include "internal.h"
+#include "zkwiki/ids.h"
 #include "zkwiki/primitives.h"
 
 namespace zkwiki {
@@ -33,6 +37,29 @@ Result<void> from_hex(std::string_view hex, std::span<std::uint8_t> out) {
     out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
   }
   return {};
+}
+
+std::string to_base64(std::span<const std::uint8_t> bytes) {
+  internal::ensure_sodium();
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.pop_back();  // the NUL terminator sodium writes
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> from_base64(std::string_view text) {
+  internal::ensure_sodium();
+  std::vector<std::uint8_t> out(text.size() / 4 * 3 + 3);
+  std::size_t len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size())
+    return make_error(Errc::malformed, "not canonical base64");
+  out.resize(len);
+  // libsodium accepts non-zero bits in the final character; re-encoding must give the input.
+  if (to_base64(out) != text) return make_error(Errc::malformed, "not canonical base64");
+  return out;
 }
 
 void fill_random(std::span<std::uint8_t> out) noexcept { primitives::random_bytes(out); }
