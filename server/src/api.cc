@@ -246,6 +246,44 @@ Api::Api(Store& store, Config config, Metrics* metrics)
       metrics_(metrics),
       blob_cache_(config_.blob_cache_bytes) {}
 
+std::uint64_t ChangeNotifier::subscribe(const std::string& ws, std::int64_t seen, Callback cb) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = last_.find(ws);
+    if (it == last_.end() || it->second <= seen) {
+      if (waiters_.size() >= kMaxWaiters) return 0;
+      const std::uint64_t id = next_id_++;
+      waiters_.emplace(id, std::make_pair(ws, std::move(cb)));
+      return id;
+    }
+  }
+  cb();  // something newer than `seen` was already committed
+  return 0;
+}
+
+void ChangeNotifier::unsubscribe(std::uint64_t id) {
+  std::lock_guard lock(mu_);
+  waiters_.erase(id);
+}
+
+void ChangeNotifier::notify(const std::string& ws, std::int64_t seq) {
+  std::vector<Callback> wake;
+  {
+    std::lock_guard lock(mu_);
+    auto& last = last_[ws];
+    last = std::max(last, seq);
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      if (it->second.first == ws) {
+        wake.push_back(std::move(it->second.second));
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& cb : wake) cb();
+}
+
 std::shared_ptr<const std::string> BlobCache::get(const std::string& id) const {
   if (capacity_ == 0) return nullptr;
   std::shared_lock lock(mu_);
@@ -942,6 +980,7 @@ Response Api::put_member(Ctx& c, const std::string& ws, const std::string& accou
     return error(403, "forbidden", "the workspace owner stays an admin");
   auto r = store_.put_member(Member{ws, account, role});
   if (!r.ok()) return store_error(r.status);
+  notifier_.notify(ws, r.value);
   return json_response(200, json{{"account_id", account}, {"role", role}, {"seq", r.value}});
 }
 
@@ -953,6 +992,7 @@ Response Api::remove_member(Ctx& c, const std::string& ws, const std::string& ac
     return error(403, "forbidden", "the workspace owner cannot be removed");
   auto r = store_.remove_member(ws, account);
   if (!r.ok()) return store_error(r.status);
+  notifier_.notify(ws, r.value);
   return json_response(200, json{{"account_id", account}, {"seq", r.value}});
 }
 
@@ -967,6 +1007,7 @@ Response Api::create_collection(Ctx& c, const std::string& ws) {
     return err;
   auto r = store_.create_collection(Collection{ws, id, record});
   if (!r.ok()) return store_error(r.status);
+  notifier_.notify(ws, r.value);
   return json_response(201, json{{"collection_id", id}, {"seq", r.value}});
 }
 
@@ -1038,6 +1079,7 @@ Response Api::put_key(Ctx& c, const std::string& ws, const std::string& coll,
                           : store_error(m.status);
   auto r = store_.put_wrapped_key(ws, coll, WrappedKey{account, *gen, wrapped});
   if (!r.ok()) return store_error(r.status);
+  notifier_.notify(ws, r.value);
   return json_response(200, json{{"account_id", account}, {"generation", *gen}, {"seq", r.value}});
 }
 
@@ -1129,6 +1171,7 @@ Response Api::put_page(Ctx& c, const std::string& ws, const std::string& coll,
     if (r.value.current) e.set("ETag", quote(r.value.current->revision));
     return e;
   }
+  notifier_.notify(ws, r.value.seq);
   Response out = json_response(r.value.created ? 201 : 200,
                                json{{"page_id", page}, {"revision", revision}, {"seq", r.value.seq}});
   out.set("ETag", quote(revision));
@@ -1182,6 +1225,12 @@ Response Api::changes(Ctx& c, const std::string& ws) {
     if (!v) return error(400, "bad_request", "since must be a non-negative integer");
     since = *v;
   }
+  int wait = 0;
+  if (auto it = c.query.find("wait"); it != c.query.end()) {
+    auto v = parse_int(it->second);
+    if (!v || *v > 60) return error(400, "bad_request", "wait must be 0..60 seconds");
+    wait = static_cast<int>(*v);
+  }
   auto r = store_.changes(ws, since, limit);
   if (!r.ok()) return store_error(r.status);
   const TokenRecord& t = c.who.token;
@@ -1207,9 +1256,12 @@ Response Api::changes(Ctx& c, const std::string& ws) {
     }
     arr.push_back(std::move(e));
   }
-  return json_response(200, json{{"changes", arr},
-                                 {"next", next},
-                                 {"more", static_cast<int>(r.value.size()) == limit}});
+  Response out = json_response(200, json{{"changes", arr},
+                                         {"next", next},
+                                         {"more", static_cast<int>(r.value.size()) == limit}});
+  if (r.value.empty() && wait > 0 && c.req.allow_wait)
+    out.long_poll = Response::LongPoll{ws, since, wait};
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ struct Request {
   Headers headers;     // names in lowercase
   std::string body;
   std::string remote;  // client address (rate limiting only; never logged with secrets)
+  bool allow_wait = true;  // false when the transport re-runs a long-poll after waiting
 
   // The first header named `name` (lowercase), or empty.
   std::string_view header(std::string_view name) const;
@@ -45,6 +46,15 @@ struct Response {
   std::optional<std::uint64_t> head_length;
   // The route template that answered (for metrics and logs), e.g. "GET /v1/blobs/{id}".
   std::string route;
+  // Set by a change-feed read that found nothing and was asked to wait: the transport may hold
+  // the request until ChangeNotifier reports a seq > seen in the workspace (or `seconds` pass)
+  // and then handle it again with allow_wait = false. Ignoring it is also correct.
+  struct LongPoll {
+    std::string workspace_id;
+    std::int64_t seen = 0;
+    int seconds = 0;
+  };
+  std::optional<LongPoll> long_poll;
 
   void set(std::string name, std::string value);
   std::string_view get(std::string_view name) const;
@@ -59,6 +69,25 @@ struct Config {
   std::int64_t login_failure_window = 60;     // seconds
   std::string app_dir;                        // empty: no /app/
   std::size_t blob_cache_bytes = 256u << 20;  // immutable blobs kept in memory; 0: none
+};
+
+// Wakes long-polling change-feed readers when a workspace gets a new sequence number.
+// Thread-safe; callbacks run on the notifying thread, outside the lock, at most once each.
+class ChangeNotifier {
+ public:
+  using Callback = std::function<void()>;
+  // Registers `cb` for the next seq > `seen` in `ws`. If one was already notified, calls `cb`
+  // before returning. Returns an id for unsubscribe(), or 0 if no more waiters are accepted.
+  std::uint64_t subscribe(const std::string& ws, std::int64_t seen, Callback cb);
+  void unsubscribe(std::uint64_t id);
+  void notify(const std::string& ws, std::int64_t seq);
+
+ private:
+  static constexpr std::size_t kMaxWaiters = 10000;
+  std::mutex mu_;
+  std::uint64_t next_id_ = 1;
+  std::map<std::string, std::int64_t> last_;
+  std::map<std::uint64_t, std::pair<std::string, Callback>> waiters_;
 };
 
 // A bounded in-memory cache of immutable blobs (FIFO eviction; hits take a shared lock only).
@@ -93,6 +122,8 @@ class Api {
 
   // Never throws; every failure is a JSON error response.
   Response handle(const Request& req) noexcept;
+
+  ChangeNotifier& notifier() { return notifier_; }
 
   // A JSON error response {"error":{"code":..,"message":..}} (used by the transport, too).
   static Response error(int status, std::string_view code, std::string_view message);
@@ -155,6 +186,7 @@ class Api {
   Config config_;
   Metrics* metrics_;
   BlobCache blob_cache_;
+  ChangeNotifier notifier_;
 
   struct PendingChallenge {
     std::string account_id;

@@ -78,6 +78,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_write(bool keep_alive, beast::error_code ec, std::size_t);
   void drain_and_close();
   void do_close();
+  void wait_for_changes(Request req, const Response::LongPoll& lp, unsigned version,
+                        bool keep_alive);
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -87,6 +89,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_;
   bool busy_ = false;
   bool stopping_ = false;
+  std::optional<net::steady_timer> poll_timer_;  // a long-poll in progress
   std::array<char, 16384> scratch_{};
 };
 
@@ -217,6 +220,7 @@ void Session::run() {
 void Session::stop() {
   net::post(stream_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
+    if (self->poll_timer_) self->poll_timer_->cancel();  // answer a long-poll now
     if (!self->busy_) self->do_close();
   });
 }
@@ -278,6 +282,8 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   if (msg.method() == http::verb::get || head) {
     Response r = server_.api().handle(req);
     if (r.status >= 500) log_line(r.route + " -> " + std::to_string(r.status));
+    if (r.long_poll && !stopping_ && !server_.stopping())
+      return wait_for_changes(std::move(req), *r.long_poll, version, keep_alive);
     return send(std::move(r), version, keep_alive && !stopping_ && !server_.stopping(), head);
   }
   net::post(server_.blocking_pool(), [self = shared_from_this(), req = std::move(req), version,
@@ -288,6 +294,34 @@ void Session::on_read(beast::error_code ec, std::size_t) {
       self->send(std::move(*r), version,
                  keep_alive && !self->stopping_ && !self->server_.stopping(), head);
     });
+  });
+}
+
+// Holds a change-feed read until the workspace gets a newer seq, the wait ends, or the server
+// stops; then answers it by handling the request again (without waiting). No thread blocks.
+void Session::wait_for_changes(Request req, const Response::LongPoll& lp, unsigned version,
+                               bool keep_alive) {
+  poll_timer_.emplace(stream_.get_executor());
+  poll_timer_->expires_after(std::chrono::seconds(lp.seconds));
+  auto self = shared_from_this();
+  std::weak_ptr<Session> weak = self;
+  auto id = std::make_shared<std::uint64_t>(0);
+  poll_timer_->async_wait([self, id, req = std::move(req), version, keep_alive](
+                              beast::error_code) mutable {
+    self->server_.api().notifier().unsubscribe(*id);
+    self->poll_timer_.reset();
+    req.allow_wait = false;
+    Response r = self->server_.api().handle(req);
+    self->send(std::move(r), version,
+               keep_alive && !self->stopping_ && !self->server_.stopping(), false);
+  });
+  // The wake-up may come from any thread (or right now): hop onto this connection's thread.
+  *id = server_.api().notifier().subscribe(lp.workspace_id, lp.seen, [weak] {
+    if (auto s = weak.lock()) {
+      net::post(s->stream_.get_executor(), [s] {
+        if (s->poll_timer_) s->poll_timer_->cancel();
+      });
+    }
   });
 }
 
@@ -523,8 +557,19 @@ int run(int argc, char** argv) {
   std::fflush(stdout);
 
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([c = contexts[i].get()] { c->run(); });
-  ioc.run();
+  // A handler that throws (say, std::bad_alloc) loses its connection, not the server.
+  auto run_loop = [](net::io_context* c) {
+    for (;;) {
+      try {
+        c->run();
+        return;
+      } catch (const std::exception& e) {
+        log_line(std::string("handler failed: ") + e.what());
+      }
+    }
+  };
+  for (int i = 1; i < threads; ++i) pool.emplace_back([c = contexts[i].get(), run_loop] { run_loop(c); });
+  run_loop(&ioc);
   for (auto& t : pool) t.join();
   server.join_pool();
   store.reset();  // closes SQLite cleanly (WAL checkpoint on last close)

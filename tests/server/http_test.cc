@@ -506,6 +506,44 @@ TEST_F(HttpApi, ChangeFeedIsOrderedWithACursor) {
   EXPECT_EQ(get(ws_path() + "/changes?limit=5000", owner.token).status, 400);
 }
 
+TEST_F(HttpApi, ChangeFeedLongPollWakesOnAWriteOrTimesOut) {
+  auto feed = get(ws_path() + "/changes", owner.token);
+  const std::int64_t since = feed.json_body()["next"].get<std::int64_t>();
+  const std::string target =
+      ws_path() + "/changes?since=" + std::to_string(since) + "&wait=20";
+  // Nothing new: the request is held, then woken by a write from another connection.
+  HttpResponse waited;
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread reader([&] {
+    HttpClient other(server_->host(), server_->port());
+    other.set_timeout_ms(30000);
+    waited = other.json_request("GET", target, nullptr, owner.token);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::string page = random_id();
+  ASSERT_EQ(put_page(page, "wake up", "If-None-Match", "*", owner.token).status, 201);
+  reader.join();
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  ASSERT_EQ(waited.status, 200);
+  auto j = waited.json_body();
+  ASSERT_EQ(j["changes"].size(), 1u);
+  EXPECT_EQ(j["changes"][0]["page_id"], page);
+  EXPECT_GE(elapsed, std::chrono::milliseconds(250));
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+  // A write that lands before the wait starts is not missed.
+  auto immediate = get(ws_path() + "/changes?since=" + std::to_string(since) + "&wait=20",
+                       owner.token);
+  EXPECT_EQ(immediate.json_body()["changes"].size(), 1u);
+  // Nothing happens: the empty answer comes after the wait.
+  t0 = std::chrono::steady_clock::now();
+  auto empty = get(ws_path() + "/changes?since=" + std::to_string(since + 1) + "&wait=1",
+                   owner.token);
+  EXPECT_EQ(empty.status, 200);
+  EXPECT_EQ(empty.json_body()["changes"].size(), 0u);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(900));
+  EXPECT_EQ(get(ws_path() + "/changes?wait=61", owner.token).status, 400);
+}
+
 TEST_F(HttpApi, BlobsAreContentAddressedAndImmutable) {
   const std::string data = "ciphertext bytes \x01\x02\x00\xff" + std::string(5000, 'z');
   const std::string id = blob_id(data);
@@ -716,6 +754,32 @@ TEST(HttpServer, ServesTheWebAppWithMimeTypesAndCsp) {
     EXPECT_EQ(c.request("GET", t).status, 404) << t;
   EXPECT_EQ(c.request("POST", "/app/").status, 405);
   EXPECT_EQ(s.terminate(), 0);
+}
+
+TEST(HttpServer, SigtermAnswersPendingLongPollsAndExits) {
+  TempDir dir;
+  ServerProcess s;
+  ASSERT_TRUE(s.start(dir.path() + "/data")) << s.error();
+  HttpClient c(s.host(), s.port());
+  TestAccount a = new_account();
+  ASSERT_TRUE(register_and_login(c, a));
+  const std::string ws = random_id();
+  ASSERT_EQ(c.json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64("w")}},
+                           a.token).status, 201);
+  HttpResponse waited;
+  std::thread reader([&] {
+    HttpClient other(s.host(), s.port());
+    other.set_timeout_ms(30000);
+    waited = other.json_request("GET", "/v1/workspaces/" + ws + "/changes?wait=30", nullptr,
+                                a.token);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(s.terminate(), 0);
+  reader.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(waited.status, 200);
+  EXPECT_EQ(waited.header("connection"), "close");
 }
 
 TEST(HttpServer, SigtermDrainsAndRestartKeepsData) {
