@@ -782,6 +782,29 @@ TEST(HttpServer, SigtermAnswersPendingLongPollsAndExits) {
   EXPECT_EQ(waited.header("connection"), "close");
 }
 
+TEST(HttpServer, LogsNeitherSecretsNorIdsNorBodies) {
+  TempDir dir;
+  ServerProcess s;
+  ASSERT_TRUE(s.start(dir.path() + "/data")) << s.error();
+  HttpClient c(s.host(), s.port());
+  TestAccount a = new_account();
+  ASSERT_TRUE(register_and_login(c, a));
+  const std::string ws = random_id();
+  ASSERT_EQ(c.json_request("POST", "/v1/workspaces",
+                           {{"workspace_id", ws}, {"record", b64("workspace secret record")}},
+                           a.token).status, 201);
+  const std::string blob = "blob body that must not be logged";
+  EXPECT_EQ(c.request("PUT", "/v1/workspaces/" + ws + "/blobs/" + blob_id(blob), blob,
+                      {{"Authorization", "Bearer " + a.token}}).status, 201);
+  EXPECT_EQ(c.request("GET", "/v1/workspaces/" + ws, "", {{"Authorization", "Bearer zks_" +
+                                                           std::string(64, 'a')}}).status, 401);
+  EXPECT_EQ(s.terminate(), 0);
+  const std::string log = s.stderr_text();
+  for (const std::string& secret : {a.token, a.token.substr(4), a.id, ws, blob_id(blob), blob,
+                                    std::string("workspace secret record"), b64(blob)})
+    EXPECT_EQ(log.find(secret), std::string::npos) << "the log contains " << secret;
+}
+
 TEST(HttpServer, SigtermDrainsAndRestartKeepsData) {
   TempDir dir;
   const std::string data = dir.path() + "/data";
