@@ -102,6 +102,17 @@ TEST(Api, EveryResponseHasSafetyHeadersAndErrorsHaveTheJsonShape) {
   }
 }
 
+TEST(Api, DeeplyNestedJsonIsRejectedWithoutCrashing) {
+  Harness h;
+  for (const std::string& body :
+       {std::string(200000, '[') + std::string(200000, ']'), std::string(200000, '['),
+        "{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}"}) {
+    auto r = h.api.handle(make("POST", "/v1/accounts", body));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_TRUE(is_error_shape(r));
+  }
+}
+
 TEST(Api, RandomRequestsNeverThrowOrCrash) {
   Harness h;
   auto login = h.login();
