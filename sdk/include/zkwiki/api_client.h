@@ -1,0 +1,119 @@
+// ApiClient: the server's HTTP API (docs/API.md) as typed calls over a Transport. It moves
+// opaque, already sealed bytes; it never sees a key or a plaintext. Every call returns a Result:
+// HTTP errors map to Errc (401 -> expired, 403 -> forbidden, 404 -> not_found, 409/412 ->
+// conflict, 413/507 -> too_large, 429 -> io, 5xx -> io), with the server's code in the message.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "zkwiki/account.h"
+#include "zkwiki/ids.h"
+#include "zkwiki/primitives.h"
+#include "zkwiki/result.h"
+#include "zkwiki/revision.h"
+#include "zkwiki/transport.h"
+
+namespace zkwiki {
+
+using Bytes = std::vector<std::uint8_t>;
+
+struct ServerSession {
+  std::string token;  // bearer token; secret
+  std::string token_id;
+  std::int64_t expires_at = 0;  // unix seconds (server clock)
+};
+
+struct PageHead {
+  PageId page;
+  Hash256 revision;  // hash of `record`, checked by the client
+  Bytes record;      // the revision record (ZKWR)
+  std::uint64_t seq = 0;
+};
+
+struct PutHeadOutcome {
+  bool accepted = false;
+  std::uint64_t seq = 0;              // the write's sequence number, if accepted
+  std::optional<Hash256> current;     // on a lost compare-and-swap: the head now (none: no head)
+  std::uint64_t current_seq = 0;
+};
+
+struct WrappedKeyEntry {
+  AccountId account;
+  std::uint32_t generation = 0;
+  Bytes wrapped;
+};
+
+struct Change {
+  std::uint64_t seq = 0;
+  std::string kind;  // "page", "collection", "member", "key"
+  CollectionId collection;
+  PageId page;
+  Hash256 revision;
+  AccountId account;
+  std::uint32_t generation = 0;
+};
+
+struct ChangeBatch {
+  std::vector<Change> changes;
+  std::uint64_t next = 0;
+  bool more = false;
+};
+
+class ApiClient {
+ public:
+  explicit ApiClient(Transport& transport) : transport_(transport) {}
+
+  void set_token(std::string token) { token_ = std::move(token); }
+  const std::string& token() const noexcept { return token_; }
+
+  // Accounts and login.
+  Result<void> create_account(const AccountRecord& record);
+  Result<AccountRecord> get_account(const AccountId& id);
+  Result<void> update_account(const AccountRecord& record);
+  // Challenge, signature with the login key, login; keeps the session token for later calls.
+  Result<ServerSession> login(const AccountId& id, const primitives::Ed25519KeyPair& login_key);
+  Result<void> logout();
+
+  // Workspaces and collections (records are opaque sealed bytes).
+  Result<void> create_workspace(const WorkspaceId& ws, std::span<const std::uint8_t> record);
+  Result<Bytes> get_workspace_record(const WorkspaceId& ws);
+  Result<std::vector<WorkspaceId>> list_workspaces();
+  Result<void> create_collection(const WorkspaceId& ws, const CollectionId& c, std::span<const std::uint8_t> record);
+  Result<std::vector<std::pair<CollectionId, Bytes>>> list_collections(const WorkspaceId& ws);
+  Result<void> put_wrapped_key(const WorkspaceId& ws, const CollectionId& c, const AccountId& member,
+                               std::uint32_t generation, std::span<const std::uint8_t> wrapped);
+  Result<std::vector<WrappedKeyEntry>> list_wrapped_keys(const WorkspaceId& ws, const CollectionId& c);
+
+  // Pages: heads with compare-and-swap, history, listing.
+  // Errors: not_found (no head yet).
+  Result<PageHead> get_head(const WorkspaceId& ws, const CollectionId& c, const PageId& p);
+  // Creates the head (expected = nullopt) or moves it from `expected`. A lost race is not an
+  // error: the outcome says accepted = false and names the current head.
+  Result<PutHeadOutcome> put_head(const WorkspaceId& ws, const CollectionId& c, const PageId& p,
+                                  std::span<const std::uint8_t> record, const std::optional<Hash256>& expected);
+  Result<std::vector<Hash256>> list_revisions(const WorkspaceId& ws, const CollectionId& c, const PageId& p);
+  Result<Bytes> get_revision(const WorkspaceId& ws, const CollectionId& c, const PageId& p, const Hash256& rev);
+  Result<std::vector<PageHead>> list_pages(const WorkspaceId& ws, const CollectionId& c);  // record left empty
+
+  Result<ChangeBatch> changes(const WorkspaceId& ws, std::uint64_t since, std::uint32_t limit = 1000);
+
+  // Blobs: content-addressed ciphertext.
+  Result<Hash256> put_blob(const WorkspaceId& ws, std::span<const std::uint8_t> bytes);
+  // Errors: not_found; auth_failed if the bytes do not hash to `id` (a lying server or cache).
+  Result<Bytes> get_blob(const Hash256& id);
+  // One request for many blobs (asks again for any the server omitted); missing ones are
+  // nullopt. Every returned blob is checked against its id.
+  Result<std::vector<std::optional<Bytes>>> get_blobs(std::span<const Hash256> ids);
+
+ private:
+  Result<HttpResponse> call(std::string method, std::string target, std::string body = {},
+                            std::vector<std::pair<std::string, std::string>> headers = {});
+  Transport& transport_;
+  std::string token_;
+};
+
+}  // namespace zkwiki
