@@ -16,6 +16,7 @@ DEBIAN_PACKAGES=(
   libsodium-dev libutf8proc-dev
   libboost-dev libsqlite3-dev nlohmann-json3-dev
   googletest libgtest-dev libbenchmark-dev
+  libyaml-dev libdtl-dev
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
