@@ -73,6 +73,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void do_read();
+  void on_header(beast::error_code ec, std::size_t);
   void on_read(beast::error_code ec, std::size_t);
   void send(Response r, unsigned version, bool keep_alive, bool head);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t);
@@ -232,8 +233,29 @@ void Session::do_read() {
   parser_->body_limit(server_.options().max_body);
   parser_->header_limit(16 * 1024);
   stream_.expires_after(std::chrono::seconds(server_.options().read_timeout));
-  http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  // The header first: a body that is announced too large is refused before it is sent, and a
+  // client waiting on "Expect: 100-continue" is told to go on.
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::on_header, shared_from_this()));
+}
+
+void Session::on_header(beast::error_code ec, std::size_t) {
+  if (ec) return on_read(ec, 0);
+  auto read_body = [self = shared_from_this()] {
+    http::async_read(self->stream_, self->buffer_, *self->parser_,
+                     beast::bind_front_handler(&Session::on_read, self));
+  };
+  const auto expect = parser_->get()[http::field::expect];
+  if (!parser_->is_done() && beast::iequals(expect, "100-continue")) {
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    return net::async_write(stream_, net::buffer(kContinue),
+                            [self = shared_from_this(), read_body](beast::error_code e, std::size_t) {
+                              if (e) return self->do_close();
+                              read_body();
+                            });
+  }
+  if (parser_->is_done()) return on_read({}, 0);
+  read_body();
 }
 
 void Session::on_read(beast::error_code ec, std::size_t) {

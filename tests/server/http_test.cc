@@ -642,6 +642,23 @@ TEST_F(HttpApi, OversizedBodyIs413AndTheConnectionCloses) {
   EXPECT_EQ(get("/v1/health").status, 200);
 }
 
+TEST_F(HttpApi, ExpectContinueIsAnsweredBeforeTheBody) {
+  // Header only: the server says 100 Continue and waits for the body.
+  std::string head = "PUT " + ws_path() + "/blobs/" + blob_id("x") +
+                     " HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n";
+  bool closed = false;
+  std::string got = raw_exchange(server_->host(), server_->port(), head, 700, &closed);
+  EXPECT_EQ(got.substr(0, 25), "HTTP/1.1 100 Continue\r\n\r\n") << got;
+  EXPECT_FALSE(closed);
+  // Too large: 413 at once, no 100 Continue.
+  std::string big = "PUT " + ws_path() + "/blobs/" + blob_id("x") +
+                    " HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: " +
+                    std::to_string(kMaxBody + 1) + "\r\n\r\n";
+  got = raw_exchange(server_->host(), server_->port(), big, 3000, &closed);
+  EXPECT_EQ(got.substr(0, 12), "HTTP/1.1 413") << got;
+  EXPECT_TRUE(closed);
+}
+
 TEST_F(HttpApi, MalformedHttpIs400) {
   bool closed = false;
   std::string got = raw_exchange(server_->host(), server_->port(),
