@@ -564,8 +564,25 @@ int run(int argc, char** argv) {
       wait_drained();
     });
   };
+  // Expired tokens are deleted a day after they expire (revoked ones stay listed until then).
+  net::steady_timer purge(ioc);
+  std::function<void()> schedule_purge = [&] {
+    purge.expires_after(std::chrono::hours(1));
+    purge.async_wait([&](beast::error_code pe) {
+      if (pe) return;
+      net::post(server.blocking_pool(), [&store] {
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+        auto r = store->purge_tokens(now - 24 * 3600);
+        if (!r.ok()) log_line("token purge failed: " + r.status.message);
+      });
+      schedule_purge();
+    });
+  };
+  schedule_purge();
   signals.async_wait([&](beast::error_code e, int sig) {
     if (e) return;
+    purge.cancel();
     log_line("signal " + std::to_string(sig) + ": draining");
     *give_up_at = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     server.shutdown();

@@ -111,6 +111,8 @@ class Store {
                                                        const std::string& after, int limit) = 0;
   virtual Status revoke_token(const std::string& account_id, const std::string& token_id) = 0;
   virtual Status revoke_token_hash(const Bytes& hash) = 0;
+  // Deletes tokens whose not_after is before `before` (unix seconds); returns how many.
+  virtual Result<std::int64_t> purge_tokens(std::int64_t before) = 0;
 
   // -- workspaces, members, collections, wrapped keys
   // Creates the workspace with `owner` as its first "admin" member.

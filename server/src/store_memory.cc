@@ -88,6 +88,20 @@ class MemoryStore final : public Store {
     return {};
   }
 
+  Result<std::int64_t> purge_tokens(std::int64_t before) override {
+    std::lock_guard lock(mu_);
+    std::int64_t n = 0;
+    for (auto it = tokens_.begin(); it != tokens_.end();) {
+      if (it->second.not_after < before) {
+        it = tokens_.erase(it);
+        ++n;
+      } else {
+        ++it;
+      }
+    }
+    return n;
+  }
+
   Status create_workspace(const Workspace& w) override {
     std::lock_guard lock(mu_);
     if (workspaces_.count(w.id)) return Status::Err(Code::exists, "workspace exists");

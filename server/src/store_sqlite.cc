@@ -296,6 +296,19 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<std::int64_t> purge_tokens(std::int64_t before) override {
+    std::int64_t n = 0;
+    Status s = write([&]() -> Status {
+      Stmt q(writer_, "DELETE FROM tokens WHERE not_after<?");
+      q.i64(before);
+      if (q.step() != SQLITE_DONE) return q.error("purge tokens");
+      n = sqlite3_changes(writer_.db());
+      return {};
+    });
+    if (!s.ok()) return s;
+    return n;
+  }
+
   // -- workspaces
   Status create_workspace(const Workspace& w) override {
     return write([&]() -> Status {

@@ -101,6 +101,23 @@ TYPED_TEST(StoreTest, TokensFindListRevoke) {
   EXPECT_EQ(s.find_token(blake2b256("other")).status.code, Code::not_found);
 }
 
+TYPED_TEST(StoreTest, PurgeDeletesOnlyExpiredTokens) {
+  auto& s = *this->store;
+  for (std::int64_t not_after : {100, 200, 300}) {
+    TokenRecord t;
+    t.hash = blake2b256(std::to_string(not_after));
+    t.token_id = random_id();
+    t.account_id = this->owner;
+    t.not_after = not_after;
+    ASSERT_TRUE(s.put_token(t).ok());
+  }
+  auto r = s.purge_tokens(250);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value, 2);
+  EXPECT_EQ(s.find_token(blake2b256("100")).status.code, Code::not_found);
+  EXPECT_TRUE(s.find_token(blake2b256("300")).ok());
+}
+
 TYPED_TEST(StoreTest, WorkspaceOwnerIsAdminAndMembersPaginate) {
   auto& s = *this->store;
   EXPECT_EQ(s.get_member(this->ws, this->owner).value.role, "admin");
