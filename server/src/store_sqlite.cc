@@ -736,7 +736,11 @@ class SqliteStore final : public Store {
         j->result = s;
         continue;
       }
-      j->result = j->fn();
+      try {
+        j->result = j->fn();
+      } catch (...) {  // never leave followers waiting on a leader that unwound
+        j->result = Status::Err(Code::io, "write failed");
+      }
       if (!j->result.ok()) writer_.exec("ROLLBACK TO unit");
       writer_.exec("RELEASE unit");
     }
