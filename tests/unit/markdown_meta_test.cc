@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -252,6 +253,35 @@ TEST(MarkdownMeta, BodyIsReadOnlyAndFrontMatterStaysInIt) {
   auto m = parse_ok(page);
   EXPECT_EQ(page, copy);
   EXPECT_EQ(m.body_offset, 17u);
+}
+
+// Random damage to pages with front matter, links and code: always a value or a typed error.
+TEST(MarkdownMeta, MutatedPagesAreValuesOrErrors) {
+  const std::string seed =
+      "---\ntitle: \"Seed\"\ntags: [a, b]\nms.date: 01/02/2023\nlist:\n  - x\n---\n"
+      "# Heading\n\nSee [[Other|label]] and [rel](../x/y.md#a) `[[code]]`\n```\n[[fenced]]\n```\n[r]: z.md\n";
+  const std::vector<std::string> pieces = {"---\n", "[[", "]]", "](", "`", "```\n", "\n", "#", ":", "- ", "&a ", "*a",
+                                           "{", "[", "\t", std::string(1, '\0'), "\xff", "\xc3", "..", "/", "|", "%"};
+  std::mt19937 rng(9);
+  for (int n = 0; n < 20000; ++n) {
+    std::string page = seed;
+    int edits = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < edits; ++k) {
+      std::size_t at = page.empty() ? 0 : rng() % (page.size() + 1);
+      switch (rng() % 3) {
+        case 0: page.insert(at, pieces[rng() % pieces.size()]); break;
+        case 1: page.erase(at, rng() % 8); break;
+        case 2: if (at < page.size()) page[at] = static_cast<char>(rng()); break;
+      }
+    }
+    auto r = parse_markdown_meta("a/b.md", page);
+    if (r.ok()) {
+      for (const auto& l : r->links) EXPECT_FALSE(l.target.empty());
+      EXPECT_LE(r->body_offset, page.size());
+    } else {
+      EXPECT_TRUE(r.error().code == Errc::malformed || r.error().code == Errc::too_large) << r.error().message;
+    }
+  }
 }
 
 // Every cppdocs page has YAML front matter with a title.

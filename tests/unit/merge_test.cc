@@ -4,15 +4,17 @@
 // exact text with markers in --diff3 style (git does not refine diff3 conflicts, nor do we);
 // the exact text with markers in the default style for the hand-written cases.
 //
-// Where we legitimately differ from git (none of it shows in the cases below):
+// Where we legitimately differ from git:
 // - In the default style git re-diffs the two sides of a conflict and splits it around common
 //   lines inside it; we only move common leading and trailing lines out. Conflict markers can
 //   then enclose more lines than git's (status and clean text are unaffected).
 // - When both sides' changes overlap and together come to the same text without being the same
 //   single hunk, git --diff3 still shows a conflict; we take it as one identical change.
-// - Where several minimal line diffs exist that sliding cannot reconcile (moved duplicate
-//   lines), dtl and git's Myers may choose differently, which can change which edits touch.
-//   The randomized test counts such cases and allows a small share.
+// - Where a line diff has several minimal solutions that sliding cannot reconcile (duplicated,
+//   moved or repeated lines), dtl and git's Myers may pick different ones, which can change
+//   which edits touch, hence the status or the text. The randomized test checks that every
+//   disagreement is of this kind (same diff sizes as git, other hunks): 8 of 600 merges.
+// None of the other three shows in the hand-written or randomized cases.
 // - git also writes "\r\n" after markers in CRLF files; we always write "\n".
 #include <gtest/gtest.h>
 
@@ -146,6 +148,37 @@ TEST(Merge, DeleteVersusEditIsNeverSilent) {
   EXPECT_NE(m.text.find("line edited"), std::string::npos);
 }
 
+// Properties on random texts over a few distinct lines (many repeats, so diffs are ambiguous).
+TEST(Merge, IdentitiesAndSymmetryHold) {
+  std::mt19937 rng(5);
+  auto random_text = [&rng] {
+    std::string t;
+    int n = static_cast<int>(rng() % 12);
+    for (int i = 0; i < n; ++i) t += std::string(1, static_cast<char>('a' + rng() % 4)) + "\n";
+    if (rng() % 5 == 0) t += "z";
+    return t;
+  };
+  for (int n = 0; n < 3000; ++n) {
+    std::string b = random_text(), o = random_text(), t = random_text();
+    auto only_ours = mine(b, o, b, MergeStyle::merge);
+    EXPECT_TRUE(only_ours.clean());
+    EXPECT_EQ(only_ours.text, o);
+    auto only_theirs = mine(b, b, t, MergeStyle::merge);
+    EXPECT_TRUE(only_theirs.clean());
+    EXPECT_EQ(only_theirs.text, t);
+    auto same = mine(b, o, o, MergeStyle::diff3);
+    EXPECT_TRUE(same.clean());
+    EXPECT_EQ(same.text, o);
+    auto ot = mine(b, o, t, MergeStyle::diff3), to = mine(b, t, o, MergeStyle::diff3);
+    ASSERT_EQ(ot.clean(), to.clean()) << b << "|" << o << "|" << t;
+    if (ot.clean()) {
+      EXPECT_EQ(ot.text, to.text);
+    }
+    EXPECT_EQ(ot.conflicts.size(), to.conflicts.size());
+    EXPECT_EQ(mine(b, o, t, MergeStyle::merge).clean(), ot.clean());
+  }
+}
+
 TEST(Merge, LimitsApply) {
   std::string big(kMaxDiffLines + 1, '\n');
   auto r = merge3(big, "", "");
@@ -164,24 +197,94 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-std::string random_edit(const std::string& text, std::mt19937& rng, const char* who) {
+// 1..max_edits random line edits: deletions (of up to 4 lines), insertions, replacements, the
+// same replacement on both sides, blank lines, duplicated and moved lines (the last three make
+// line diffs ambiguous), and now and then a missing final newline.
+std::string random_edit(const std::string& text, std::mt19937& rng, const char* who, int max_edits) {
   auto lines = split(text);
-  int edits = 1 + static_cast<int>(rng() % 3);
+  int edits = 1 + static_cast<int>(rng() % static_cast<unsigned>(max_edits));
   for (int k = 0; k < edits; ++k) {
     std::size_t at = lines.empty() ? 0 : rng() % lines.size();
-    unsigned op = lines.empty() ? 1 : rng() % 5;
+    unsigned op = lines.empty() ? 1 : rng() % 8;
+    auto it = lines.begin() + static_cast<long>(at);
     switch (op) {
-      case 0: lines.erase(lines.begin() + static_cast<long>(at)); break;
-      case 1: lines.insert(lines.begin() + static_cast<long>(at), std::string(who) + " inserted " + std::to_string(rng() % 4) + "\n"); break;
-      case 2: lines[at] = std::string(who) + " replaced " + std::to_string(rng() % 4) + "\n"; break;
-      case 3: lines[at] = "common edit\n"; break;  // the same change on both sides, sometimes
-      case 4: lines.insert(lines.begin() + static_cast<long>(at), "\n"); break;  // an ambiguous blank line
+      case 0: lines.erase(it); break;
+      case 1: lines.insert(it, std::string(who) + " inserted " + std::to_string(rng() % 3) + "\n"); break;
+      case 2: *it = std::string(who) + " replaced " + std::to_string(rng() % 3) + "\n"; break;
+      case 3: *it = "common edit\n"; break;
+      case 4: lines.insert(it, "\n"); break;
+      case 5: lines.insert(it, lines[rng() % lines.size()]); break;
+      case 6: lines.erase(it, it + static_cast<long>(std::min<std::size_t>(1 + rng() % 4, lines.size() - at))); break;
+      case 7: {
+        std::string moved = *it;
+        lines.erase(it);
+        lines.insert(lines.begin() + static_cast<long>(rng() % (lines.size() + 1)), moved);
+        break;
+      }
     }
   }
   std::string out;
   for (const auto& l : lines) out += l;
   if (rng() % 20 == 0 && !out.empty() && out.back() == '\n') out.pop_back();
   return out;
+}
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+// A line diff as its -U0 hunk headers plus its size (lines added + removed), ours and git's.
+struct DiffShape {
+  std::string headers;
+  std::size_t size = 0;
+};
+
+DiffShape my_shape(std::string_view a, std::string_view b) {
+  DiffOptions o;
+  o.context = 0;
+  auto d = diff_lines(a, b, o);
+  DiffShape s;
+  if (!d.ok()) return s;
+  std::string text = format_unified_diff(*d, "x", "y");
+  for (std::size_t pos = 0; (pos = text.find("\n@@ ", pos)) != std::string::npos; ++pos)
+    s.headers += text.substr(pos + 1, text.find('\n', pos + 1) - pos);
+  s.size = d->lines_added + d->lines_removed;
+  return s;
+}
+
+DiffShape git_shape(std::string_view a, std::string_view b) {
+  TempDir t;
+  auto x = t.write("x", a), y = t.write("y", b);
+  DiffShape s;
+  std::string out = run("git diff --no-index --no-indent-heuristic -U0 " + x + " " + y);
+  for (std::size_t pos = 0; (pos = out.find("\n@@ ", pos)) != std::string::npos; ++pos) {
+    std::size_t close = out.find(" @@", pos + 4);
+    s.headers += out.substr(pos + 1, close + 3 - pos - 1) + "\n";
+  }
+  std::string numstat = run("git diff --no-index --numstat " + x + " " + y);
+  unsigned long added = 0, removed = 0;
+  if (std::sscanf(numstat.c_str(), "%lu %lu", &added, &removed) == 2) s.size = added + removed;
+  return s;
+}
+
+// When our merge and git's disagree, the reason must be that a line diff had several minimal
+// solutions and dtl chose another one than git's Myers: one side's hunks differ from git's
+// while both sides' diffs have exactly git's size.
+bool explained_by_equal_size_diffs(const std::string& base, const std::string& ours, const std::string& theirs) {
+  bool differs = false;
+  for (const std::string* side : {&ours, &theirs}) {
+    DiffShape m = my_shape(base, *side), g = git_shape(base, *side);
+    if (m.size != g.size) return false;
+    differs = differs || m.headers != g.headers;
+  }
+  return differs;
 }
 
 TEST(Merge, RandomEditsOfTldrPagesMatchGitMergeFile) {
@@ -191,28 +294,31 @@ TEST(Merge, RandomEditsOfTldrPagesMatchGitMergeFile) {
     if (e.is_regular_file()) files.push_back(e.path());
   std::sort(files.begin(), files.end());
   std::mt19937 rng(11);
-  int total = 0, clean = 0, status_diff = 0, text_diff = 0;
-  for (int n = 0; n < 400; ++n) {
+  const int total = 600;
+  int clean = 0, differs = 0;
+  for (int n = 0; n < total; ++n) {
     std::string base = test::read_file(files[rng() % files.size()]);
-    std::string ours = random_edit(base, rng, "ours");
-    std::string theirs = random_edit(base, rng, "theirs");
+    int max_edits = n % 3 == 2 ? 8 : 3;
+    std::string ours = random_edit(base, rng, "ours", max_edits);
+    std::string theirs = random_edit(base, rng, "theirs", max_edits);
     MergeStyle style = n % 2 ? MergeStyle::diff3 : MergeStyle::merge;
     auto m = mine(base, ours, theirs, style);
     auto g = git_merge(base, ours, theirs, style);
-    ++total;
     clean += m.clean();
-    if (m.clean() != (g.conflicts == 0)) {
-      ++status_diff;
-      ADD_FAILURE() << "status differs from git\n--- base\n" << base << "--- ours\n" << ours << "--- theirs\n" << theirs
-                    << "--- mine\n" << m.text << "--- git\n" << g.text;
-    } else if ((m.clean() || style == MergeStyle::diff3) && m.text != g.text) {
-      ++text_diff;
-      ADD_FAILURE() << "text differs from git\n--- base\n" << base << "--- ours\n" << ours << "--- theirs\n" << theirs
-                    << "--- mine\n" << m.text << "--- git\n" << g.text;
-    }
+    bool status_differs = m.clean() != (g.conflicts == 0);
+    // Default-style conflict text is compared in the hand-written cases only (see the top).
+    bool text_differs = (m.clean() || style == MergeStyle::diff3) && m.text != g.text;
+    if (!status_differs && !text_differs) continue;
+    ++differs;
+    EXPECT_TRUE(explained_by_equal_size_diffs(base, ours, theirs))
+        << (status_differs ? "status" : "text") << " differs from git, not explained by an equally small diff\n"
+        << "--- base\n" << base << "--- ours\n" << ours << "--- theirs\n" << theirs << "--- mine\n" << m.text
+        << "--- git\n" << g.text;
   }
-  std::printf("[ measured ] %d random merges: %d clean, %d conflicted; status differs from git in %d, text in %d\n", total,
-              clean, total - clean, status_diff, text_diff);
+  // Measured: 1-2% of these merges, all explained; far fewer with light edits only.
+  EXPECT_LE(differs * 100, total * 4);
+  std::printf("[ measured ] %d random merges (%d clean): %d differ from git merge-file, each explained by an "
+              "equally small but different line diff\n", total, clean, differs);
 }
 
 }  // namespace
