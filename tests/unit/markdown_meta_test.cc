@@ -110,11 +110,14 @@ TEST(MarkdownMeta, TitleFromFirstLevelOneHeading) {
 }
 
 TEST(MarkdownMeta, WikiLinks) {
-  auto m = parse_ok("See [[Other Page]], [[target|the label]] and [[Guide#Install|install]].\n[[#local]] [[ ]]\n");
-  ASSERT_EQ(m.links.size(), 3u);
+  auto m = parse_ok("See [[Other Page]], [[target|the label]] and [[Guide#Install|install]].\n[[#local]] [[ ]]\n"
+                    "**`/arch`**[[+feature]](feature.md)\n");
+  ASSERT_EQ(m.links.size(), 4u);
   EXPECT_EQ(m.links[0], (PageLink{LinkKind::wiki, "Other Page", "", "", 1}));
   EXPECT_EQ(m.links[1], (PageLink{LinkKind::wiki, "target", "", "the label", 1}));
   EXPECT_EQ(m.links[2], (PageLink{LinkKind::wiki, "Guide", "Install", "install", 1}));
+  // "[[text]](dest)" is a Markdown link with the text "[text]" (cppdocs' arch-arm64.md).
+  EXPECT_EQ(m.links[3], (PageLink{LinkKind::markdown, "notes/feature.md", "", "[+feature]", 3}));
 }
 
 TEST(MarkdownMeta, RelativeLinksResolveAgainstThePagePath) {
@@ -145,6 +148,7 @@ TEST(MarkdownMeta, LinksInCodeAreSkipped) {
       "`[[not a link]]` and `[x](no.md)` but [yes](yes.md)\n"
       "``code with ` [z](no2.md)`` [[Yes2]]\n"
       "```markdown\n[in fence](fence.md) [[Fence]]\n```\n"
+      "1. A list item\n\n    ```cpp\n    auto f = [=](auto) {};\n    ```\n"
       "    [indented](indented.md)\n"
       "\\[escaped](no3.md) unclosed ` [after](after.md)\n";
   auto m = parse_ok(page, "p.md");

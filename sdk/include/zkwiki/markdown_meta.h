@@ -11,8 +11,9 @@
 // written) and relative Markdown links `[text](../other.md)` and reference definitions
 // `[ref]: other.md`, resolved against the page's own path. Skipped: URLs with a scheme
 // (`https:`, `mailto:`) or `//host`, `#anchor`-only links, images, links in fenced code blocks
-// and in inline code spans (a span is looked for on its own line). A relative link that climbs
-// above the wiki root is dropped. No I/O; all functions are reentrant.
+// (at any indentation, as in list items) and in inline code spans (a span is looked for on its
+// own line). Indented code blocks without a fence are scanned like text. A relative link that
+// climbs above the wiki root is dropped. No I/O; all functions are reentrant.
 #pragma once
 
 #include <cstddef>
