@@ -822,6 +822,34 @@ TEST(HttpServer, LogsNeitherSecretsNorIdsNorBodies) {
     EXPECT_EQ(log.find(secret), std::string::npos) << "the log contains " << secret;
 }
 
+TEST(HttpServer, RefusesToStartOnACorruptDatabase) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  {
+    ServerProcess s;
+    ASSERT_TRUE(s.start(data)) << s.error();
+    HttpClient c(s.host(), s.port());
+    for (int i = 0; i < 50; ++i) {
+      TestAccount a = new_account();
+      ASSERT_EQ(c.json_request("POST", "/v1/accounts", account_body(a, std::string(3000, 'r')))
+                    .status, 201);
+    }
+    ASSERT_EQ(s.terminate(), 0);  // checkpoints the WAL into the main file
+  }
+  const std::string db = data + "/zkwiki.sqlite3";
+  ASSERT_GT(std::filesystem::file_size(db), 8u * 4096);
+  {
+    // Scribble over the second and third pages (b-tree pages, past the header page).
+    std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096 + 100);
+    const std::string junk(2 * 4096 - 200, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  ServerProcess s;
+  EXPECT_FALSE(s.start(data));
+  EXPECT_NE(s.error().find("cannot open the store"), std::string::npos) << s.error();
+}
+
 TEST(HttpServer, SigtermDrainsAndRestartKeepsData) {
   TempDir dir;
   const std::string data = dir.path() + "/data";
