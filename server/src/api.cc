@@ -1337,7 +1337,11 @@ Response Api::batch_blobs(Ctx& c) {
     if (r.body.size() >= kMaxBatchResponseBytes) {
       status = 2;
     } else {
-      auto b = store_.get_blob(id);
+      Result<Bytes> b;
+      if (auto cached = blob_cache_.get(id))
+        b = Result<Bytes>(*cached);
+      else
+        b = store_.get_blob(id);
       if (b.ok()) {
         if (r.body.size() + b.value.size() > kMaxBatchResponseBytes && !r.body.empty()) {
           status = 2;
