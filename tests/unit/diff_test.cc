@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -248,6 +249,26 @@ TEST(Diff, WorkBudgetExceededFails) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::too_large);
   EXPECT_NE(r.error().message.find("differ too much"), std::string::npos);
+}
+
+// dtl 1.20 gives wrong common pairs once its path passes 2,000,000 points; however large the
+// caller's work limit, the search stops before that and the answer is right or too_large.
+TEST(Diff, HugeWorkLimitStillAvoidsDtlsRestartPath) {
+  std::string a, b;
+  for (int i = 0; i < 10000; ++i) a.append("v").append(std::to_string(i % 3000)).append("\n");
+  for (int i = 9999; i >= 0; --i) b.append("v").append(std::to_string(i % 3000)).append("\n");
+  DiffOptions o;
+  o.limits.max_work = UINT64_MAX;
+  auto r = diff_lines(a, b, o);
+  if (r.ok()) {
+    EXPECT_EQ(rebuild(a, *r), b);
+  } else {
+    EXPECT_EQ(r.error().code, Errc::too_large) << r.error().message;
+  }
+  o.limits.max_work = kMaxDiffWork;
+  auto small = diff_lines("x\na\nb\n", "a\nb\ny\n", o);
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(rebuild("x\na\nb\n", *small), "a\nb\ny\n");
 }
 
 TEST(Diff, WorstCaseWithinDefaultLimitsIsBounded) {

@@ -66,7 +66,8 @@ struct DiffOptions {
 };
 
 // Structured hunks of the line diff from `old_text` to `new_text` (for the web app).
-// Errors: too_large (an input over limits.max_bytes or max_lines, or the search over max_work).
+// Errors: too_large (an input over limits.max_bytes or max_lines, or the search over max_work);
+// internal (dtl returned an edit script that does not hold; checked on every call, never seen).
 Result<LineDiff> diff_lines(std::string_view old_text, std::string_view new_text,
                             const DiffOptions& options = {});
 
