@@ -105,7 +105,9 @@ struct LineRange {
 };
 
 // One conflict region: the lines of each input it covers, and where its "<<<<<<<" marker line
-// is in the merged text (1-based).
+// is in the merged text (1-based). `ours` and `theirs` are exactly the lines between the
+// markers; `base` spans the base lines of the changes involved (in MergeStyle::merge it is not
+// narrowed when common lines are moved out).
 struct MergeConflict {
   LineRange base, ours, theirs;
   std::size_t marker_line = 0;
