@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,8 +185,12 @@ bool ServerProcess::start(const std::string& data_dir, const std::vector<std::st
   stderr_path_ = data_dir + ".stderr";
   std::vector<std::string> args = {ZKWIKI_SERVER_BIN, "--listen", "127.0.0.1:0", "--data", data_dir};
   args.insert(args.end(), extra.begin(), extra.end());
+  const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ == 0) {
+    // If the test process dies without cleaning up (a crash, SIGPIPE), the server dies too.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     dup2(fds[1], 1);
     int err = open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (err >= 0) dup2(err, 2);

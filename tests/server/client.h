@@ -72,6 +72,8 @@ class ServerProcess {
 
   // Starts `zkwiki-server --listen 127.0.0.1:0 --data DIR <extra>` and waits for its
   // "listening on http://HOST:PORT" line. Returns false (with a message in `error`) on failure.
+  // The server gets SIGKILL when the calling thread exits (PR_SET_PDEATHSIG), so no server
+  // outlives a crashed test: call start() from a thread that lives as long as the server.
   bool start(const std::string& data_dir, const std::vector<std::string>& extra = {});
   void kill9();
   int terminate();  // SIGTERM, wait; returns the exit status (or -1)
