@@ -8,11 +8,14 @@
 
 namespace zkwiki::bench {
 int run_crypto(int argc, char** argv);
+int run_store(int argc, char** argv);
 }
 
 int main(int argc, char** argv) {
   std::string area = argc > 1 ? argv[1] : "";
   if (area == "crypto") return zkwiki::bench::run_crypto(argc - 1, argv + 1);
-  std::fprintf(stderr, "usage: zkwiki-bench crypto [--benchmark_min_time=SECONDS]\n");
+  if (area == "store") return zkwiki::bench::run_store(argc - 1, argv + 1);
+  std::fprintf(stderr, "usage: zkwiki-bench crypto [--benchmark_min_time=SECONDS]\n"
+                       "       zkwiki-bench store [DIR]\n");
   return 2;
 }
