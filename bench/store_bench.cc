@@ -1,6 +1,6 @@
 // The local store: put/get/scan rates for small values, plain beside sealed, in memory and in
 // SQLite (batched in one transaction, and one durable transaction per put), and the cost of
-// opening a large store (its integrity check).
+// opening a large store (its integrity check, with the file in the page cache).
 #include <stdlib.h>
 
 #include <chrono>
@@ -128,12 +128,8 @@ int run_store(int argc, char** argv) {
   auto t = Clock::now();
   auto s = check(SqliteLocalStore::open(big), "open");
   const double open_ms = seconds_since(t) * 1e3;
-  t = Clock::now();
-  check(s->check_integrity(), "integrity");
-  const double full_ms = seconds_since(t) * 1e3;
-  std::printf("\nOpening a %.0f MB store (1,600 x 64 KiB + 20,000 x 200 B): %.0f ms (with quick_check); "
-              "a full integrity_check: %.0f ms\n",
-              mb, open_ms, full_ms);
+  std::printf("\nOpening a %.0f MB store (1,600 x 64 KiB + 20,000 x 200 B), with its integrity check: %.0f ms\n",
+              mb, open_ms);
   s.reset();
   if (argc <= 1) fs::remove_all(base);
   return 0;

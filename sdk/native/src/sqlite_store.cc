@@ -129,8 +129,8 @@ struct SqliteLocalStore::Impl {
     return std::atoi(rows[0].c_str());
   }
 
-  Result<void> integrity(const char* sql) {
-    ZKWIKI_ASSIGN(auto rows, pragma(sql, "integrity check"));
+  Result<void> integrity_check() {
+    ZKWIKI_ASSIGN(auto rows, pragma("PRAGMA integrity_check", "integrity check"));
     if (rows.size() == 1 && rows[0] == "ok") return {};
     // One problem per line (the first row may hold several, after a "*** in database" header).
     std::vector<std::string> problems;
@@ -264,7 +264,7 @@ Result<std::unique_ptr<SqliteLocalStore>> SqliteLocalStore::open(const std::stri
     return make_error(Errc::io, "local store " + path + ": cannot enable WAL (journal mode is " +
                                     (mode.empty() ? std::string("unknown") : mode[0]) + ")");
   ZKWIKI_TRY(impl->exec("PRAGMA synchronous = FULL", "setting synchronous=FULL"));
-  ZKWIKI_TRY(impl->integrity("PRAGMA quick_check"));
+  ZKWIKI_TRY(impl->integrity_check());
   ZKWIKI_TRY(impl->migrate());
   ZKWIKI_TRY(impl->prepare_all());
   return std::unique_ptr<SqliteLocalStore>(new SqliteLocalStore(std::move(impl)));
@@ -331,7 +331,5 @@ Result<void> SqliteLocalStore::transaction(const std::function<Result<void>()>& 
   guard.done = committed.ok();
   return committed;
 }
-
-Result<void> SqliteLocalStore::check_integrity() { return impl_->integrity("PRAGMA integrity_check"); }
 
 }  // namespace zkwiki
