@@ -188,6 +188,41 @@ TYPED_TEST_P(PersistentStoreTest, TwoOpenStoresShareOneFile) {
   EXPECT_EQ(a->get("state", "k")->value(), bytes_of("from b"));
 }
 
+// A second process opens the store while this one has it open: both see each other's commits.
+// (The child is forked before this process opens the store: an SQLite connection must not cross
+// a fork.)
+TYPED_TEST_P(PersistentStoreTest, SecondProcessSharesTheStore) {
+  int go[2];
+  ASSERT_EQ(::pipe(go), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(go[1]);
+    char byte = 0;
+    if (::read(go[0], &byte, 1) != 1) ::_exit(1);
+    auto child = TypeParam::open(this->dir_.path());
+    if (!child) ::_exit(2);
+    auto seen = (*child)->get("state", "parent");
+    if (!seen || !seen->has_value() || **seen != bytes_of("from the parent")) ::_exit(3);
+    if (!(*child)->put("state", "child", bytes_of("from the child")).ok()) ::_exit(4);
+    ::_exit(0);
+  }
+  ::close(go[0]);
+  auto s = this->open_store();
+  const bool opened = s && s->put("state", "parent", bytes_of("from the parent")).ok();
+  // Lets the child go; if this side failed, closing the pipe ends the child (its read sees EOF).
+  if (opened) {
+    EXPECT_EQ(::write(go[1], "g", 1), 1);
+  }
+  ::close(go[1]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(opened);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "the second process failed (see the exit codes in the test)";
+  EXPECT_EQ(s->get("state", "child")->value(), bytes_of("from the child"));
+}
+
 std::string log_key(std::uint32_t i) {
   char k[16];
   std::snprintf(k, sizeof k, "%08u", i);
@@ -275,7 +310,8 @@ TYPED_TEST_P(PersistentStoreTest, KilledWriterLosesNoCommittedTransaction) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(PersistentStoreTest, DataSurvivesReopen, RolledBackTransactionIsAbsentAfterReopen,
-                            TwoOpenStoresShareOneFile, KilledWriterLosesNoCommittedTransaction);
+                            TwoOpenStoresShareOneFile, SecondProcessSharesTheStore,
+                            KilledWriterLosesNoCommittedTransaction);
 INSTANTIATE_TYPED_TEST_SUITE_P(Disk, PersistentStoreTest, DiskStores, FactoryName);
 
 // --- the SQLite file itself --------------------------------------------------------------------
@@ -408,6 +444,23 @@ TEST_F(SqliteStoreTest, LockedStoreFailsClearlyAfterTheBusyTimeout) {
   // Once the writer is done, the second store writes.
   ASSERT_TRUE((*b)->put("state", "k", bytes_of("b's")).ok());
   EXPECT_EQ((*a)->get("state", "k")->value(), bytes_of("b's"));
+}
+
+TEST_F(SqliteStoreTest, ExclusivelyLockedFileFailsToOpenClearly) {
+  make_store(1);
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &holder, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  // In exclusive locking mode a WAL database is locked against every other connection.
+  ASSERT_EQ(sqlite3_exec(holder, "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  auto s = SqliteLocalStore::open(path_, std::chrono::milliseconds(100));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::io);
+  EXPECT_NE(s.error().message.find("locked"), std::string::npos) << s.error().message;
+  std::printf("[          ] %s\n", s.error().message.c_str());
+  sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  EXPECT_TRUE(SqliteLocalStore::open(path_).ok());
 }
 
 // --- the sealed store on disk --------------------------------------------------------------------
