@@ -1,0 +1,138 @@
+// Client: a person's or an agent's wiki on one device. Pages are sealed, signed, diffed and
+// merged here; the server (through a Transport) sees ciphertext and opaque ids only; the device's
+// own state lives in a LocalStore (sealed at rest with a key only the unlocked account has).
+//
+// Thread safety: one Client is used from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zkwiki/account.h"
+#include "zkwiki/ids.h"
+#include "zkwiki/kdf.h"
+#include "zkwiki/local_store.h"
+#include "zkwiki/page.h"
+#include "zkwiki/result.h"
+#include "zkwiki/transport.h"
+
+namespace zkwiki {
+
+struct ClientOptions {
+  KdfPolicy kdf_policy{};
+  // Milliseconds since the epoch, for the informative times inside pages. Never used to order
+  // anything: ordering comes from the server's sequence numbers and revision numbers.
+  std::function<std::int64_t()> now_ms;
+};
+
+struct PageSummary {
+  PageId id;
+  CollectionId collection;
+  std::string path;
+  std::string title;
+  std::vector<std::string> tags;
+  std::uint64_t revision = 0;
+  std::int64_t modified_ms = 0;
+  std::uint64_t size = 0;  // body bytes
+  bool deleted = false;
+};
+
+struct RevisionInfo {
+  std::uint64_t revision = 0;
+  Hash256 hash;
+  std::string author;       // fingerprint of the signing account, or "unknown:<hex>"
+  std::int64_t time_ms = 0; // the author's clock (informative)
+  std::uint64_t size = 0;   // body bytes
+  std::string path;
+  bool deleted = false;
+};
+
+struct SaveOutcome {
+  PageId page;
+  std::uint64_t revision = 0;
+  bool unchanged = false;  // the body and metadata equal the head: nothing was written
+  bool merged = false;     // another device had written meanwhile: a clean three-way merge
+  bool conflict = false;   // overlapping edits: both versions kept, marked, in this revision
+  bool queued = false;     // the server was unreachable: kept in the offline queue
+};
+
+struct SyncReport {
+  std::uint64_t changes = 0;        // feed entries processed
+  std::uint64_t pages_updated = 0;  // pages whose head moved
+  std::uint64_t replayed = 0;       // queued offline edits written
+  std::uint64_t pending = 0;        // queued edits still waiting
+  std::vector<std::string> quarantined;  // objects that failed verification, by id, with why
+  std::uint64_t last_seq = 0;
+};
+
+class Client {
+ public:
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Creates the account on the server, with a default workspace and a collection "notes".
+  // `recovery_key` receives the printable recovery key: show it to the user once.
+  // The client takes `device`, this device's store (SQLite, IndexedDB, memory), and seals
+  // everything it keeps there with a key derived from the account's keys.
+  static Result<std::unique_ptr<Client>> create_account(Transport& transport, std::unique_ptr<LocalStore> device,
+                                                        std::string_view passphrase, std::string& recovery_key,
+                                                        const KdfParams& kdf = KdfParams::generate(),
+                                                        ClientOptions options = {});
+  // Logs in (on this or a new device): fetches the account record, unlocks it, authenticates,
+  // loads the workspace and the collection keys. Errors: wrong_passphrase, weak_parameters
+  // (a server offering KDF parameters below the floor), not_found, io, auth_failed.
+  static Result<std::unique_ptr<Client>> login(Transport& transport, std::unique_ptr<LocalStore> device,
+                                               const AccountId& account,
+                                               std::string_view passphrase, ClientOptions options = {});
+
+  const AccountId& account_id() const;
+  const WorkspaceId& workspace_id() const;
+  std::string fingerprint() const;
+
+  // Re-wraps the account keys under a new passphrase (nothing else changes).
+  Result<void> change_passphrase(std::string_view new_passphrase, const KdfParams& kdf = KdfParams::generate());
+
+  // Pages, addressed by path. Reads use this device's synced state: call sync() first to see
+  // other devices' writes.
+  Result<std::vector<PageSummary>> list(std::string_view prefix = {});
+  // The page at `path` (its head, or an older revision). Errors: not_found.
+  Result<PageContent> read(std::string_view path, std::optional<std::uint64_t> revision = std::nullopt);
+  // Writes `body` as the page's next revision (creating the page if needed). Title, tags and
+  // links come from the body (front matter, headings, links). On a concurrent write the edit
+  // is merged three-way; overlapping edits become a visible conflict, never a lost edit.
+  Result<SaveOutcome> write(std::string_view path, std::string_view body);
+  Result<std::vector<RevisionInfo>> log(std::string_view path);
+  // Unified diff between two revisions (b defaults to the head, a to b - 1).
+  Result<std::string> diff(std::string_view path, std::optional<std::uint64_t> a = std::nullopt,
+                           std::optional<std::uint64_t> b = std::nullopt);
+  // A new revision with the body of revision `revision`.
+  Result<SaveOutcome> restore(std::string_view path, std::uint64_t revision);
+  Result<SaveOutcome> move(std::string_view from, std::string_view to);
+  // A tombstone revision; the history stays readable.
+  Result<SaveOutcome> remove(std::string_view path);
+  // Paths of the live pages that link to `path`.
+  Result<std::vector<std::string>> backlinks(std::string_view path);
+
+  // Replays queued offline edits, then applies the change feed: every new head is verified
+  // (signature, author, hash chain, no rollback, envelope hash) and opened; an object that
+  // fails is quarantined and reported while the rest completes.
+  Result<SyncReport> sync();
+  Result<SyncReport> status();
+
+  // The device store as it is on disk: hashed keys and sealed values only (for tests).
+  LocalStore& device_store_for_testing();
+
+  struct Impl;
+
+ private:
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zkwiki

@@ -1,0 +1,245 @@
+// Client: account lifecycle, workspace bootstrap, local state.
+#include <charconv>
+#include <chrono>
+
+#include "client_impl.h"
+#include "internal.h"
+#include "zkwiki/encoding.h"
+#include "zkwiki/sealed_store.h"
+
+namespace zkwiki {
+namespace {
+
+using json = nlohmann::json;
+constexpr std::string_view kWorkspaceMagic = "ZKWS";
+constexpr std::uint8_t kWorkspaceVersion = 1;
+
+// Workspace record (opaque to the server): "ZKWS" | 1 | owner account id | default collection id.
+Bytes encode_workspace_record(const AccountId& owner, const CollectionId& default_collection) {
+  internal::ByteWriter w(37);
+  w.bytes(internal::as_bytes(kWorkspaceMagic));
+  w.u8(kWorkspaceVersion);
+  w.bytes(owner.bytes);
+  w.bytes(default_collection.bytes);
+  return w.take();
+}
+
+Result<std::pair<AccountId, CollectionId>> decode_workspace_record(std::span<const std::uint8_t> bytes) {
+  internal::ByteReader r(bytes);
+  std::pair<AccountId, CollectionId> out;
+  if (internal::expect_magic(r, kWorkspaceMagic, kWorkspaceVersion, "workspace record")) {
+    out.first.bytes = r.array<16>();
+    out.second.bytes = r.array<16>();
+  }
+  ZKWIKI_TRY(r.finish("workspace record"));
+  return out;
+}
+
+EnvelopeContext collection_record_context(const WorkspaceId& ws, const CollectionId& c) {
+  return EnvelopeContext{ContentKind::collection_metadata, ws, c, PageId{}, 0, Hash256{}};
+}
+
+// The key that seals this device's local store: only the unlocked account can read it.
+Secret local_store_key(const AccountKeys& keys) {
+  return derive_subkey(Secret::from_bytes(keys.x25519_secret.reveal()), "zkwlocal");
+}
+
+}  // namespace
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::~Client() = default;
+
+std::int64_t Client::Impl::now_ms() const {
+  if (options.now_ms) return options.now_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+LocalStore& Client::device_store_for_testing() { return impl_->sealed_device->inner(); }
+
+const AccountId& Client::account_id() const { return impl_->record.id; }
+const WorkspaceId& Client::workspace_id() const { return impl_->workspace; }
+std::string Client::fingerprint() const { return impl_->keys.public_keys.fingerprint(); }
+
+Result<std::unique_ptr<Client>> Client::create_account(Transport& transport, std::unique_ptr<LocalStore> device,
+                                                       std::string_view passphrase, std::string& recovery_key,
+                                                       const KdfParams& kdf, ClientOptions options) {
+  ZKWIKI_ASSIGN(NewAccount account, zkwiki::create_account(passphrase, kdf, options.kdf_policy));
+  auto impl = std::make_unique<Impl>(transport, std::move(options));
+  ZKWIKI_TRY(impl->api.create_account(account.record));
+  ZKWIKI_TRY(impl->api.login(account.record.id, account.login));
+
+  // A default workspace with one collection, "notes", whose first key generation is wrapped to
+  // the owner and signed by the owner.
+  WorkspaceId ws = WorkspaceId::random();
+  CollectionId notes = CollectionId::random();
+  ZKWIKI_TRY(impl->api.create_workspace(ws, encode_workspace_record(account.record.id, notes)));
+  Keyset keyset = Keyset::create(KeyScope::for_collection(ws, notes));
+  std::string name = "notes";
+  ZKWIKI_ASSIGN(Bytes sealed_name, seal_envelope(collection_record_context(ws, notes), keyset, internal::as_bytes(name)));
+  ZKWIKI_TRY(impl->api.create_collection(ws, notes, sealed_name));
+  ZKWIKI_ASSIGN(Bytes wrapped, wrap_generation(keyset, 1, account.keys.public_keys, account.keys));
+  ZKWIKI_TRY(impl->api.put_wrapped_key(ws, notes, account.record.id, 1, wrapped));
+
+  recovery_key = account.recovery_key;
+  ZKWIKI_ASSIGN(impl->sealed_device, SealedLocalStore::open(std::move(device), local_store_key(account.keys)));
+  impl->record = std::move(account.record);
+  impl->keys = std::move(account.keys);
+  impl->login = std::move(account.login);
+  impl->workspace = ws;
+  impl->default_collection = notes;
+  impl->trusted_authors.insert(impl->keys.public_keys.ed25519);
+  impl->keysets.emplace(notes, std::move(keyset));
+  ZKWIKI_TRY(impl->load_pages());
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+Result<std::unique_ptr<Client>> Client::login(Transport& transport, std::unique_ptr<LocalStore> device,
+                                              const AccountId& account,
+                                              std::string_view passphrase, ClientOptions options) {
+  auto impl = std::make_unique<Impl>(transport, std::move(options));
+  ZKWIKI_ASSIGN(AccountRecord record, impl->api.get_account(account));
+  // Refuses KDF parameters below the floor before any work (a downgrading server).
+  ZKWIKI_ASSIGN(UnlockedAccount unlocked, unlock_account(record, passphrase, impl->options.kdf_policy));
+  ZKWIKI_TRY(impl->api.login(record.id, unlocked.login));
+  impl->record = std::move(record);
+  impl->keys = std::move(unlocked.keys);
+  impl->login = std::move(unlocked.login);
+  impl->trusted_authors.insert(impl->keys.public_keys.ed25519);
+  ZKWIKI_ASSIGN(impl->sealed_device, SealedLocalStore::open(std::move(device), local_store_key(impl->keys)));
+
+  ZKWIKI_ASSIGN(auto workspaces, impl->api.list_workspaces());
+  if (workspaces.empty()) return make_error(Errc::not_found, "this account has no workspace on the server");
+  impl->workspace = workspaces.front();
+  ZKWIKI_ASSIGN(Bytes ws_record, impl->api.get_workspace_record(impl->workspace));
+  ZKWIKI_ASSIGN(auto owner_and_default, decode_workspace_record(ws_record));
+  impl->default_collection = owner_and_default.second;
+  ZKWIKI_TRY(impl->load_keysets());
+  if (impl->keyset_for(impl->default_collection) == nullptr)
+    return make_error(Errc::forbidden, "no key for the workspace's default collection was found for this account");
+  ZKWIKI_TRY(impl->load_pages());
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+Result<void> Client::change_passphrase(std::string_view new_passphrase, const KdfParams& kdf) {
+  ZKWIKI_ASSIGN(AccountRecord next,
+                zkwiki::change_passphrase(impl_->record, impl_->keys, new_passphrase, kdf, impl_->options.kdf_policy));
+  ZKWIKI_TRY(impl_->api.update_account(next));
+  impl_->record = std::move(next);
+  return {};
+}
+
+Result<void> Client::Impl::load_keysets() {
+  ZKWIKI_ASSIGN(auto collections, api.list_collections(workspace));
+  for (const auto& [c, _] : collections) {
+    ZKWIKI_ASSIGN(auto wrapped, api.list_wrapped_keys(workspace, c));
+    Keyset keyset(KeyScope::for_collection(workspace, c));
+    for (const auto& w : wrapped) {
+      auto u = unwrap_generation(w.wrapped, keyset.scope(), keys);
+      if (!u) {
+        ZKWIKI_TRY(quarantine("key:" + c.hex() + "/" + std::to_string(w.generation), u.error().message));
+        continue;
+      }
+      // Only keys wrapped by a trusted account (this one, for now) are used: a server could
+      // wrap a key of its own to us and sign it with a key of its own.
+      if (!trusted_authors.contains(u->granter)) {
+        ZKWIKI_TRY(quarantine("key:" + c.hex() + "/" + std::to_string(w.generation),
+                              "wrapped by an account this device does not trust"));
+        continue;
+      }
+      ZKWIKI_TRY(keyset.insert(u->generation, std::move(u->key), u->primary));
+    }
+    if (!keyset.empty()) keysets.insert_or_assign(c, std::move(keyset));
+  }
+  return {};
+}
+
+const Keyset* Client::Impl::keyset_for(const CollectionId& c) const {
+  auto it = keysets.find(c);
+  return it == keysets.end() ? nullptr : &it->second;
+}
+
+// ---- local state ----
+
+json local_page_json(const LocalPage& p) {
+  return json{{"id", p.id.hex()},       {"collection", p.collection.hex()}, {"revision", p.revision},
+              {"head", p.head.hex()},   {"path", p.path},                   {"title", p.title},
+              {"tags", p.tags},         {"links", p.links},                 {"modified_ms", p.modified_ms},
+              {"size", p.size},         {"deleted", p.deleted}};
+}
+
+Result<LocalPage> local_page_from_json(const json& j) {
+  LocalPage p;
+  auto id = PageId::from_hex(j.value("id", ""));
+  auto c = CollectionId::from_hex(j.value("collection", ""));
+  auto h = Hash256::from_hex(j.value("head", ""));
+  if (!id || !c || !h) return make_error(Errc::malformed, "local page state is damaged");
+  p.id = *id;
+  p.collection = *c;
+  p.head = *h;
+  p.revision = j.value("revision", std::uint64_t{0});
+  p.path = j.value("path", "");
+  p.title = j.value("title", "");
+  p.tags = j.value("tags", std::vector<std::string>{});
+  p.links = j.value("links", std::vector<std::string>{});
+  p.modified_ms = j.value("modified_ms", std::int64_t{0});
+  p.size = j.value("size", std::uint64_t{0});
+  p.deleted = j.value("deleted", false);
+  return p;
+}
+
+Result<void> Client::Impl::load_pages() {
+  pages.clear();
+  by_path.clear();
+  ZKWIKI_ASSIGN(auto rows, store().scan(kPagesTable));
+  for (const auto& [key, value] : rows) {
+    json j = json::parse(value.begin(), value.end(), nullptr, false);
+    if (j.is_discarded()) return make_error(Errc::malformed, "local page state is damaged");
+    ZKWIKI_ASSIGN(LocalPage p, local_page_from_json(j));
+    index_page(p);
+  }
+  return {};
+}
+
+void Client::Impl::index_page(const LocalPage& page) {
+  auto old = pages.find(page.id);
+  if (old != pages.end() && old->second.path != page.path) {
+    auto it = by_path.find(old->second.path);
+    if (it != by_path.end() && it->second == page.id) by_path.erase(it);
+  }
+  pages[page.id] = page;
+  // A live page owns its path over a deleted one that used to live there.
+  auto it = by_path.find(page.path);
+  if (it == by_path.end() || it->second == page.id || pages[it->second].deleted || !page.deleted)
+    by_path[page.path] = page.id;
+}
+
+Result<void> Client::Impl::save_page(const LocalPage& page) {
+  std::string text = local_page_json(page).dump();
+  ZKWIKI_TRY(store().put(kPagesTable, page.id.hex(), internal::as_bytes(text)));
+  index_page(page);
+  return {};
+}
+
+Result<std::uint64_t> Client::Impl::last_seq() {
+  ZKWIKI_ASSIGN(auto v, store().get(kStateTable, "seq"));
+  if (!v) return std::uint64_t{0};
+  std::uint64_t seq = 0;
+  auto [end, ec] = std::from_chars(reinterpret_cast<const char*>(v->data()),
+                                   reinterpret_cast<const char*>(v->data() + v->size()), seq);
+  if (ec != std::errc() || end != reinterpret_cast<const char*>(v->data() + v->size()))
+    return make_error(Errc::malformed, "local sync state is damaged");
+  return seq;
+}
+
+Result<void> Client::Impl::set_last_seq(std::uint64_t seq) {
+  std::string s = std::to_string(seq);
+  return store().put(kStateTable, "seq", internal::as_bytes(s));
+}
+
+Result<void> Client::Impl::quarantine(const std::string& id, const std::string& why) {
+  std::string key = "quarantine:" + id;
+  return store().put(kStateTable, key, internal::as_bytes(why));
+}
+
+}  // namespace zkwiki

@@ -1,0 +1,101 @@
+// Client internals shared by client*.cc. Not part of the public API.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "zkwiki/api_client.h"
+#include "zkwiki/client.h"
+#include "zkwiki/envelope.h"
+#include "zkwiki/keyset.h"
+#include "zkwiki/revision.h"
+#include "zkwiki/sealed_store.h"
+
+namespace zkwiki {
+
+// What this device knows of one page: its verified head and the metadata opened from it.
+struct LocalPage {
+  PageId id;
+  CollectionId collection;
+  std::uint64_t revision = 0;
+  Hash256 head;          // hash of the head record
+  std::string path;
+  std::string title;
+  std::vector<std::string> tags;
+  std::vector<std::string> links;
+  std::int64_t modified_ms = 0;
+  std::uint64_t size = 0;
+  bool deleted = false;
+};
+
+// An edit made while the server was unreachable, replayed by sync().
+struct QueuedEdit {
+  std::uint64_t id = 0;
+  std::string path;       // where the edit goes
+  std::string from_path;  // for a move: the old path; else empty
+  std::string body;
+  bool remove = false;
+  std::optional<std::uint64_t> base_revision;  // the revision the user edited, if the page existed
+};
+
+// Local tables (all values sealed at rest by the store the client is given).
+inline constexpr std::string_view kPagesTable = "pages";      // page id hex -> LocalPage JSON
+inline constexpr std::string_view kRecordsTable = "records";  // revision hash hex -> record bytes
+inline constexpr std::string_view kObjectsTable = "objects";  // blob id hex -> envelope bytes
+inline constexpr std::string_view kQueueTable = "queue";      // 20-digit id -> QueuedEdit JSON
+inline constexpr std::string_view kStateTable = "state";      // "seq", "quarantine", ...
+
+struct Client::Impl {
+  Transport& transport;
+  std::unique_ptr<SealedLocalStore> sealed_device;  // the device store, sealed with the account's local key
+  ApiClient api;
+  ClientOptions options;
+  AccountRecord record;
+  AccountKeys keys;
+  primitives::Ed25519KeyPair login;
+  WorkspaceId workspace;
+  CollectionId default_collection;
+  std::map<CollectionId, Keyset> keysets;
+  std::map<PageId, LocalPage> pages;        // this device's view, loaded from the store
+  std::map<std::string, PageId> by_path;    // live and deleted pages by their current path
+  std::set<std::array<std::uint8_t, 32>> trusted_authors;  // Ed25519 keys allowed to write
+
+  Impl(Transport& t, ClientOptions o) : transport(t), api(t), options(std::move(o)) {}
+
+  LocalStore& store() { return *sealed_device; }
+  std::int64_t now_ms() const;
+
+  // Local state.
+  Result<void> load_pages();
+  Result<void> save_page(const LocalPage& page);
+  void index_page(const LocalPage& page);
+  Result<std::uint64_t> last_seq();
+  Result<void> set_last_seq(std::uint64_t seq);
+  Result<void> quarantine(const std::string& id, const std::string& why);
+
+  // Keys.
+  Result<void> load_keysets();
+  const Keyset* keyset_for(const CollectionId& c) const;
+
+  // Objects (cached locally, fetched and verified when missing).
+  Result<RevisionRecord> fetch_record(const CollectionId& c, const PageId& p, const Hash256& rev);
+  Result<PageContent> open_revision(const RevisionRecord& rec);
+  Result<std::vector<RevisionRecord>> history(const LocalPage& page);  // oldest first, verified chain
+
+  // Verifies a head this device is told about and moves the local page to it.
+  Result<bool> accept_head(const CollectionId& c, const PageId& p, const Hash256& rev);
+
+  // Writing.
+  Result<SaveOutcome> commit(const std::string& path, const std::string& body, bool remove,
+                             const std::string& from_path, std::optional<std::uint64_t> base_revision);
+  Result<SaveOutcome> enqueue(QueuedEdit edit);
+  Result<std::uint64_t> replay_queue(std::uint64_t& pending);
+};
+
+// JSON forms of the local records.
+nlohmann::json local_page_json(const LocalPage& p);
+Result<LocalPage> local_page_from_json(const nlohmann::json& j);
+
+}  // namespace zkwiki

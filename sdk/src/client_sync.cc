@@ -1,0 +1,190 @@
+// Client: fetching and verifying what the server says, and the change feed.
+#include "client_impl.h"
+#include "internal.h"
+
+namespace zkwiki {
+
+Result<RevisionRecord> Client::Impl::fetch_record(const CollectionId& c, const PageId& p, const Hash256& rev) {
+  auto cached = store().get(kRecordsTable, rev.hex());
+  Bytes bytes;
+  if (cached && *cached) {
+    bytes = std::move(**cached);
+  } else {
+    ZKWIKI_ASSIGN(bytes, api.get_revision(workspace, c, p, rev));  // hash-checked
+  }
+  if (blob_id(bytes) != rev) return make_error(Errc::auth_failed, "revision " + rev.hex() + " does not hash to its id");
+  ZKWIKI_ASSIGN(RevisionRecord rec, RevisionRecord::decode(bytes));  // signature
+  if (rec.workspace != workspace || rec.collection != c || rec.page != p)
+    return make_error(Errc::auth_failed, "revision " + rev.hex() + " belongs to another page (swapped by the server?)");
+  if (!trusted_authors.contains(rec.author))
+    return make_error(Errc::auth_failed, "revision " + rev.hex() + " is signed by a key that may not write here");
+  if (!cached || !*cached) ZKWIKI_TRY(store().put(kRecordsTable, rev.hex(), bytes));
+  return rec;
+}
+
+Result<PageContent> Client::Impl::open_revision(const RevisionRecord& rec) {
+  auto cached = store().get(kObjectsTable, rec.envelope_id.hex());
+  Bytes envelope;
+  bool fetched = false;
+  if (cached && *cached) {
+    envelope = std::move(**cached);
+  } else {
+    ZKWIKI_ASSIGN(envelope, api.get_blob(rec.envelope_id));
+    fetched = true;
+  }
+  ZKWIKI_TRY(verify_envelope(rec, envelope));
+  const Keyset* keyset = keyset_for(rec.collection);
+  if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + rec.collection.hex());
+  ZKWIKI_ASSIGN(Bytes plain, open_envelope(rec.envelope_context(), *keyset, envelope));
+  auto page = decode_page(plain);
+  wipe(plain);
+  if (!page) return std::move(page).error();
+  if (fetched) ZKWIKI_TRY(store().put(kObjectsTable, rec.envelope_id.hex(), envelope));
+  return page;
+}
+
+Result<std::vector<RevisionRecord>> Client::Impl::history(const LocalPage& page) {
+  std::vector<RevisionRecord> chain;
+  ZKWIKI_ASSIGN(RevisionRecord rec, fetch_record(page.collection, page.id, page.head));
+  if (rec.revision != page.revision)
+    return make_error(Errc::auth_failed, "head record of " + page.path + " names another revision number");
+  chain.push_back(rec);
+  while (chain.back().revision > 1) {
+    ZKWIKI_ASSIGN(RevisionRecord parent, fetch_record(page.collection, page.id, chain.back().parent));
+    ZKWIKI_TRY(verify_chain(parent, chain.back()));
+    chain.push_back(std::move(parent));
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+Result<bool> Client::Impl::accept_head(const CollectionId& c, const PageId& p, const Hash256& rev) {
+  ZKWIKI_ASSIGN(RevisionRecord rec, fetch_record(c, p, rev));
+  auto local = pages.find(p);
+  if (local != pages.end()) {
+    const LocalPage& known = local->second;
+    if (known.collection != c) return make_error(Errc::auth_failed, "page moved to another collection by the server");
+    if (rec.revision < known.revision)
+      return make_error(Errc::conflict, "rollback: the server offers revision " + std::to_string(rec.revision) +
+                                            " of " + known.path + ", this device has seen revision " +
+                                            std::to_string(known.revision));
+    if (rec.revision == known.revision) {
+      if (rec.hash() != known.head)
+        return make_error(Errc::conflict, "forked history: two different revisions " + std::to_string(rec.revision) +
+                                              " of " + known.path);
+      return false;
+    }
+    // Walk back to the revision this device knows: every link must verify, and the chain must
+    // pass through the head this device saw (otherwise the server forked the history).
+    RevisionRecord child = rec;
+    while (child.revision > known.revision + 1) {
+      ZKWIKI_ASSIGN(RevisionRecord parent, fetch_record(c, p, child.parent));
+      ZKWIKI_TRY(verify_chain(parent, child));
+      child = std::move(parent);
+    }
+    if (child.parent != known.head)
+      return make_error(Errc::conflict, "forked history: revision " + std::to_string(child.revision) + " of " +
+                                            known.path + " does not follow the revision this device has seen");
+  }
+  ZKWIKI_ASSIGN(PageContent content, open_revision(rec));
+  LocalPage page;
+  page.id = p;
+  page.collection = c;
+  page.revision = rec.revision;
+  page.head = rev;
+  page.path = content.meta.path;
+  page.title = content.meta.title;
+  page.tags = content.meta.tags;
+  page.links = content.meta.links;
+  page.modified_ms = content.meta.modified_ms;
+  page.size = content.body.size();
+  page.deleted = content.meta.deleted;
+  ZKWIKI_TRY(save_page(page));
+  return true;
+}
+
+Result<SyncReport> Client::sync() {
+  Impl& im = *impl_;
+  SyncReport report;
+  ZKWIKI_ASSIGN(report.replayed, im.replay_queue(report.pending));
+  ZKWIKI_ASSIGN(std::uint64_t since, im.last_seq());
+  bool keys_changed = false;
+  while (true) {
+    ZKWIKI_ASSIGN(ChangeBatch batch, im.api.changes(im.workspace, since));
+    if (batch.next < since)
+      return make_error(Errc::conflict, "rollback: the change feed went back from " + std::to_string(since) + " to " +
+                                            std::to_string(batch.next));
+    // Latest head per page in this batch; sequence numbers must rise strictly, and a gap means
+    // the server withheld changes.
+    std::map<std::pair<CollectionId, PageId>, Hash256> heads;
+    std::vector<std::pair<CollectionId, PageId>> order;
+    std::uint64_t prev = since;
+    for (const Change& ch : batch.changes) {
+      if (ch.seq <= prev)
+        return make_error(Errc::conflict, "the change feed repeats or reorders sequence number " + std::to_string(ch.seq));
+      if (ch.seq != prev + 1)
+        report.quarantined.push_back("feed: sequence numbers " + std::to_string(prev + 1) + ".." +
+                                     std::to_string(ch.seq - 1) + " were withheld");
+      prev = ch.seq;
+      ++report.changes;
+      if (ch.kind == "page") {
+        auto key = std::make_pair(ch.collection, ch.page);
+        if (!heads.contains(key)) order.push_back(key);
+        heads[key] = ch.revision;
+      } else if (ch.kind == "key" || ch.kind == "collection") {
+        keys_changed = true;
+      }
+    }
+    if (keys_changed) {
+      ZKWIKI_TRY(im.load_keysets());
+      keys_changed = false;
+    }
+    // Fetch the records, then every missing envelope in one batch request.
+    std::vector<Hash256> wanted;
+    for (const auto& key : order) {
+      auto rec = im.fetch_record(key.first, key.second, heads[key]);
+      if (!rec) continue;  // reported below by accept_head
+      auto have = im.store().get(kObjectsTable, rec->envelope_id.hex());
+      if (have && !*have) wanted.push_back(rec->envelope_id);
+    }
+    if (!wanted.empty()) {
+      auto blobs = im.api.get_blobs(wanted);
+      if (blobs) {
+        for (std::size_t i = 0; i < wanted.size(); ++i)
+          if ((*blobs)[i]) ZKWIKI_TRY(im.store().put(kObjectsTable, wanted[i].hex(), *(*blobs)[i]));
+      } else if (blobs.error().code == Errc::io || blobs.error().code == Errc::expired) {
+        return std::move(blobs).error();
+      }
+      // A batch with a bad blob in it is dropped whole; each page then fetches its own blob
+      // below, so only the bad one is quarantined.
+    }
+    for (const auto& key : order) {
+      auto moved = im.accept_head(key.first, key.second, heads[key]);
+      if (!moved) {
+        if (moved.error().code == Errc::io || moved.error().code == Errc::expired) return std::move(moved).error();
+        std::string id = key.second.hex() + "@" + heads[key].hex();
+        ZKWIKI_TRY(im.quarantine(id, moved.error().message));
+        report.quarantined.push_back(id + ": " + moved.error().message);
+      } else if (*moved) {
+        ++report.pages_updated;
+      }
+    }
+    since = std::max(since, batch.next);
+    ZKWIKI_TRY(im.set_last_seq(since));
+    if (!batch.more) break;
+  }
+  report.last_seq = since;
+  return report;
+}
+
+Result<SyncReport> Client::status() {
+  SyncReport report;
+  ZKWIKI_ASSIGN(report.last_seq, impl_->last_seq());
+  ZKWIKI_ASSIGN(auto queued, impl_->store().scan(kQueueTable));
+  report.pending = queued.size();
+  ZKWIKI_ASSIGN(auto state, impl_->store().scan(kStateTable, "quarantine:"));
+  for (const auto& [k, v] : state) report.quarantined.push_back(k.substr(11) + ": " + std::string(v.begin(), v.end()));
+  return report;
+}
+
+}  // namespace zkwiki

@@ -1,0 +1,323 @@
+// The client end to end against a real zkwiki-server: devices, history, merges, the offline
+// queue, and a server that lies (through a tampering transport).
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "client.h"
+#include "support/fixtures.h"
+#include "zkwiki/client.h"
+#include "zkwiki/http_transport.h"
+
+namespace zkwiki {
+namespace {
+
+// A LocalStore that forwards to one that outlives the client: "the same device" across logins.
+class BorrowedStore final : public LocalStore {
+ public:
+  explicit BorrowedStore(LocalStore& s) : s_(s) {}
+  Result<std::optional<Bytes>> get(std::string_view t, std::string_view k) override { return s_.get(t, k); }
+  Result<void> put(std::string_view t, std::string_view k, std::span<const std::uint8_t> v) override {
+    return s_.put(t, k, v);
+  }
+  Result<void> erase(std::string_view t, std::string_view k) override { return s_.erase(t, k); }
+  Result<std::vector<std::pair<std::string, Bytes>>> scan(std::string_view t, std::string_view p) override {
+    return s_.scan(t, p);
+  }
+  Result<void> transaction(const std::function<Result<void>()>& body) override { return s_.transaction(body); }
+
+ private:
+  LocalStore& s_;
+};
+
+// Passes requests through, optionally failing them (offline) or rewriting answers (a hostile
+// server).
+class ControlledTransport final : public Transport {
+ public:
+  explicit ControlledTransport(Transport& inner) : inner_(inner) {}
+  Result<HttpResponse> send(const HttpRequest& request) override {
+    if (offline) return make_error(Errc::io, "offline (test)");
+    auto r = inner_.send(request);
+    if (r.ok() && rewrite) rewrite(request, *r);
+    return r;
+  }
+  bool offline = false;
+  std::function<void(const HttpRequest&, HttpResponse&)> rewrite;
+
+ private:
+  Transport& inner_;
+};
+
+class ClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.start(dir_.path(), {"--memory"})) << server_.error();
+    for (auto* t : {&http_a_, &http_b_}) {
+      auto h = HttpTransport::connect_to("http://127.0.0.1:" + std::to_string(server_.port()));
+      ASSERT_TRUE(h.ok());
+      *t = std::move(h).value();
+    }
+    net_a_ = std::make_unique<ControlledTransport>(*http_a_);
+    net_b_ = std::make_unique<ControlledTransport>(*http_b_);
+    std::string recovery;
+    auto a = Client::create_account(*net_a_, std::make_unique<BorrowedStore>(store_a_), kPass, recovery,
+                                    test::fast_kdf_params(), options());
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    a_ = std::move(a).value();
+    EXPECT_EQ(recovery.rfind("zkwrec_", 0), 0u);
+  }
+
+  ClientOptions options(std::int64_t skew_ms = 0) {
+    ClientOptions o;
+    o.kdf_policy = test::fast_kdf_policy();
+    if (skew_ms != 0) o.now_ms = [skew_ms] { return std::int64_t{1'764'720'000'000} + skew_ms; };
+    return o;
+  }
+
+  std::unique_ptr<Client> login_b(ClientOptions o) {
+    auto b = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_b_), a_->account_id(), kPass, std::move(o));
+    EXPECT_TRUE(b.ok()) << (b.ok() ? "" : b.error().message);
+    return b.ok() ? std::move(b).value() : nullptr;
+  }
+
+  static std::string body_of(Client& c, std::string_view path) {
+    auto r = c.read(path);
+    return r.ok() ? r->body : "<" + r.error().message + ">";
+  }
+
+  static constexpr const char* kPass = "correct horse battery staple";
+  test::TempDir dir_;
+  test::ServerProcess server_;
+  std::unique_ptr<HttpTransport> http_a_, http_b_;
+  std::unique_ptr<ControlledTransport> net_a_, net_b_;
+  MemoryLocalStore store_a_, store_b_;
+  std::unique_ptr<Client> a_;
+};
+
+const std::string kNotes =
+    "---\ntitle: Alpha notes\ntags: [alpha, plans]\n---\n# Alpha\n\nline one\nline two\nline three\n"
+    "line four\nline five\n\nSee [[Roadmap]] and [beta](../beta.md).\n";
+
+TEST_F(ClientTest, AnotherDeviceSeesWhatOneWrote) {
+  ASSERT_TRUE(a_->write("projects/alpha/notes.md", kNotes).ok());
+  ASSERT_TRUE(a_->write("projects/roadmap.md", "# Roadmap\n\nShip it.\n").ok());
+  auto b = login_b(options());
+  ASSERT_TRUE(b);
+  auto s = b->sync();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->pages_updated, 2u);
+  EXPECT_TRUE(s->quarantined.empty());
+  auto pages = b->list("projects/");
+  ASSERT_TRUE(pages.ok());
+  ASSERT_EQ(pages->size(), 2u);
+  EXPECT_EQ((*pages)[0].path, "projects/alpha/notes.md");
+  EXPECT_EQ((*pages)[0].title, "Alpha notes");
+  EXPECT_EQ((*pages)[0].tags, (std::vector<std::string>{"alpha", "plans"}));
+  EXPECT_EQ(body_of(*b, "projects/alpha/notes.md"), kNotes);  // front matter kept byte for byte
+}
+
+TEST_F(ClientTest, HistoryLogDiffAndRestore) {
+  const std::string path = "notes.md";
+  ASSERT_TRUE(a_->write(path, "one\ntwo\nthree\n").ok());
+  ASSERT_TRUE(a_->write(path, "one\n2\nthree\n").ok());
+  auto same = a_->write(path, "one\n2\nthree\n");
+  ASSERT_TRUE(same.ok());
+  EXPECT_TRUE(same->unchanged);
+  auto log = a_->log(path);
+  ASSERT_TRUE(log.ok()) << log.error().message;
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ((*log)[1].revision, 2u);
+  EXPECT_EQ((*log)[1].author, a_->fingerprint());
+  auto d = a_->diff(path);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(*d, "--- a/notes.md\n+++ b/notes.md\n@@ -1,3 +1,3 @@\n one\n-two\n+2\n three\n");
+  auto r = a_->restore(path, 1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->revision, 3u);
+  EXPECT_EQ(body_of(*a_, path), "one\ntwo\nthree\n");
+  auto old = a_->read(path, 2);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->body, "one\n2\nthree\n");
+}
+
+TEST_F(ClientTest, MoveRemoveAndBacklinks) {
+  ASSERT_TRUE(a_->write("projects/alpha/notes.md", kNotes).ok());
+  ASSERT_TRUE(a_->write("projects/roadmap.md", "# Roadmap\n").ok());
+  ASSERT_TRUE(a_->write("projects/beta.md", "# Beta\n").ok());
+  auto back = a_->backlinks("projects/roadmap.md");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, (std::vector<std::string>{"projects/alpha/notes.md"}));  // [[Roadmap]]
+  back = a_->backlinks("projects/beta.md");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, (std::vector<std::string>{"projects/alpha/notes.md"}));  // ../beta.md, resolved
+  ASSERT_TRUE(a_->move("projects/beta.md", "archive/beta.md").ok());
+  EXPECT_EQ(a_->read("projects/beta.md").error().code, Errc::not_found);
+  EXPECT_EQ(body_of(*a_, "archive/beta.md"), "# Beta\n");
+  ASSERT_TRUE(a_->remove("projects/roadmap.md").ok());
+  EXPECT_EQ(a_->read("projects/roadmap.md").error().code, Errc::not_found);
+  auto old = a_->read("projects/roadmap.md", 1);  // history stays readable
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->body, "# Roadmap\n");
+  auto list = a_->list();
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 2u);
+  auto b = login_b(options());
+  ASSERT_TRUE(b->sync().ok());
+  EXPECT_EQ(b->list()->size(), 2u);
+}
+
+TEST_F(ClientTest, ConcurrentNonOverlappingEditsMerge) {
+  const std::string path = "shared.md";
+  ASSERT_TRUE(a_->write(path, "a\nb\nc\nd\ne\nf\ng\n").ok());
+  auto b = login_b(options());
+  ASSERT_TRUE(b->sync().ok());
+  ASSERT_TRUE(a_->write(path, "A\nb\nc\nd\ne\nf\ng\n").ok());
+  auto w = b->write(path, "a\nb\nc\nd\ne\nf\nG\n");  // b has not seen a's edit
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_TRUE(w->merged);
+  EXPECT_FALSE(w->conflict);
+  EXPECT_EQ(body_of(*b, path), "A\nb\nc\nd\ne\nf\nG\n");
+  ASSERT_TRUE(a_->sync().ok());
+  EXPECT_EQ(body_of(*a_, path), "A\nb\nc\nd\ne\nf\nG\n");
+}
+
+TEST_F(ClientTest, OverlappingEditsBecomeAVisibleConflict) {
+  const std::string path = "shared.md";
+  ASSERT_TRUE(a_->write(path, "title\nsame line\nend\n").ok());
+  auto b = login_b(options());
+  ASSERT_TRUE(b->sync().ok());
+  ASSERT_TRUE(a_->write(path, "title\nedited by a\nend\n").ok());
+  auto w = b->write(path, "title\nedited by b\nend\n");
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_TRUE(w->conflict);
+  std::string text = body_of(*b, path);
+  EXPECT_NE(text.find("edited by a"), std::string::npos);
+  EXPECT_NE(text.find("edited by b"), std::string::npos);
+  EXPECT_NE(text.find("<<<<<<<"), std::string::npos);
+}
+
+TEST_F(ClientTest, DeleteVersusEditIsAConflictNotALoss) {
+  const std::string path = "doomed.md";
+  ASSERT_TRUE(a_->write(path, "keep\nthis\n").ok());
+  auto b = login_b(options());
+  ASSERT_TRUE(b->sync().ok());
+  ASSERT_TRUE(a_->write(path, "keep\nthis, edited\n").ok());
+  auto w = b->remove(path);
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_TRUE(w->conflict);
+  EXPECT_NE(body_of(*b, path).find("this, edited"), std::string::npos);
+}
+
+TEST_F(ClientTest, SkewedClocksDoNotMatter) {
+  auto past = login_b(options(-50LL * 365 * 24 * 3600 * 1000));
+  ASSERT_TRUE(a_->write("clock.md", "v1\n").ok());
+  ASSERT_TRUE(past->sync().ok());
+  ASSERT_TRUE(past->write("clock.md", "v2 from the past\n").ok());
+  ASSERT_TRUE(a_->sync().ok());
+  EXPECT_EQ(body_of(*a_, "clock.md"), "v2 from the past\n");
+  ASSERT_TRUE(a_->write("clock.md", "v3\n").ok());
+  ASSERT_TRUE(past->sync().ok());
+  EXPECT_EQ(body_of(*past, "clock.md"), "v3\n");
+  EXPECT_EQ(past->log("clock.md")->size(), 3u);
+}
+
+TEST_F(ClientTest, OfflineEditsQueueDurablyAndReplay) {
+  net_a_->offline = true;
+  auto w = a_->write("offline.md", "written on a plane\n");
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_TRUE(w->queued);
+  AccountId account = a_->account_id();
+  a_.reset();  // the process ends; the device store remains
+  net_a_->offline = false;
+  auto relogged = Client::login(*net_a_, std::make_unique<BorrowedStore>(store_a_), account, kPass, options());
+  ASSERT_TRUE(relogged.ok()) << relogged.error().message;
+  auto st = (*relogged)->status();
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->pending, 1u);
+  auto s = (*relogged)->sync();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->replayed, 1u);
+  EXPECT_EQ(s->pending, 0u);
+  auto b = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_b_), account, kPass, options());
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE((*b)->sync().ok());
+  EXPECT_EQ(body_of(**b, "offline.md"), "written on a plane\n");
+}
+
+TEST_F(ClientTest, DeviceStoreHoldsNoPlaintext) {
+  ASSERT_TRUE(a_->write("secret/plans/world-domination.md", "# Top secret title\n\nthe launch code is 0000\n").ok());
+  LocalStore& raw = a_->device_store_for_testing();
+  std::string all;
+  for (const char* table : {"pages", "records", "objects", "state", "queue"}) {
+    auto rows = raw.scan(table, "");
+    ASSERT_TRUE(rows.ok());
+    for (const auto& [k, v] : *rows) all += k + std::string(v.begin(), v.end());
+  }
+  EXPECT_FALSE(all.empty());
+  for (const char* needle : {"world-domination", "Top secret title", "launch code", "secret/plans"})
+    EXPECT_EQ(all.find(needle), std::string::npos) << needle;
+}
+
+// ---- a hostile server ----
+
+TEST_F(ClientTest, TamperedBlobIsQuarantinedAndTheRestSyncs) {
+  ASSERT_TRUE(a_->write("good.md", "fine\n").ok());
+  ASSERT_TRUE(a_->write("bad.md", "will be corrupted\n").ok());
+  auto b = login_b(options());
+  int single_fetches = 0;
+  net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target == "/v1/blobs/batch" && res.body.size() > 40) res.body[res.body.size() - 5] ^= 1;
+    // Blobs are fetched in feed order: the second single fetch is bad.md's envelope.
+    if (req.method == "GET" && req.target.rfind("/v1/blobs/", 0) == 0 && ++single_fetches == 2)
+      res.body[res.body.size() / 2] ^= 1;
+  };
+  auto s = b->sync();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->quarantined.size(), 1u);
+  EXPECT_NE(s->quarantined[0].find("does not hash"), std::string::npos) << s->quarantined[0];
+  EXPECT_EQ(body_of(*b, "good.md"), "fine\n");
+  EXPECT_EQ(b->read("bad.md").error().code, Errc::not_found);  // nothing wrong shown
+  auto st = b->status();
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->quarantined.size(), 1u);
+}
+
+TEST_F(ClientTest, RolledBackHeadIsDetected) {
+  ASSERT_TRUE(a_->write("page.md", "v1\n").ok());
+  auto b = login_b(options());
+  ASSERT_TRUE(b->sync().ok());
+  auto r1 = b->log("page.md");
+  ASSERT_TRUE(a_->write("page.md", "v2\n").ok());
+  ASSERT_TRUE(b->sync().ok());
+  EXPECT_EQ(body_of(*b, "page.md"), "v2\n");
+  // The server now claims the page's head is revision 1 again.
+  Hash256 old = (*r1)[0].hash;
+  net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target.find("/changes") != std::string::npos) {
+      auto pos = res.body.find("\"revision\":\"");
+      if (pos != std::string::npos) res.body.replace(pos + 12, 64, old.hex());
+    }
+  };
+  ASSERT_TRUE(a_->write("page.md", "v3\n").ok());
+  auto s = b->sync();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->quarantined.size(), 1u);
+  EXPECT_NE(s->quarantined[0].find("rollback"), std::string::npos);
+  EXPECT_EQ(body_of(*b, "page.md"), "v2\n");  // nothing wrong shown
+}
+
+TEST_F(ClientTest, WeakerKdfParametersAreRefusedAtLogin) {
+  auto b = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_b_), a_->account_id(), kPass,
+                         ClientOptions{});  // the production floor: the account's cheap test params are refused
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().code, Errc::weak_parameters);
+}
+
+TEST_F(ClientTest, WrongPassphraseIsReportedAsSuch) {
+  auto b = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_b_), a_->account_id(), "wrong", options());
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().code, Errc::wrong_passphrase);
+}
+
+}  // namespace
+}  // namespace zkwiki
