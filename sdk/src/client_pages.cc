@@ -187,15 +187,18 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
   const Keyset* keyset = keyset_for(collection);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + collection.hex());
 
-  // Title, tags and links come from the body; a bad front matter block is the author's to fix.
+  // Title, tags and links come from the body. A page whose front matter does not parse is
+  // still saved, byte for byte: only its metadata falls back to the file name.
   PageContent content;
   content.meta.path = path;
   content.meta.deleted = remove;
   if (!remove) {
-    ZKWIKI_ASSIGN(MarkdownMeta meta, parse_markdown_meta(path, body));
-    content.meta.title = meta.title.value_or(file_stem(path));
-    content.meta.tags = meta.tags;
-    content.meta.links = meta.link_targets();
+    auto meta = parse_markdown_meta(path, body);
+    content.meta.title = meta && meta->title ? *meta->title : file_stem(path);
+    if (meta) {
+      content.meta.tags = meta->tags;
+      content.meta.links = meta->link_targets();
+    }
   }
 
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
@@ -261,11 +264,15 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
       return std::move(put).error();
     }
     if (put->accepted) {
-      ZKWIKI_TRY(store().put(kRecordsTable, rec.hash().hex(), record_bytes));
-      ZKWIKI_TRY(store().put(kObjectsTable, rec.envelope_id.hex(), *envelope));
       LocalPage page{id,   collection,         revision,          rec.hash(),        path, content.meta.title,
                      content.meta.tags, content.meta.links, content.meta.modified_ms, content.body.size(), remove};
-      ZKWIKI_TRY(save_page(page));
+      // One local transaction (one sync to disk) for the three records of this write.
+      auto saved = store().transaction([&]() -> Result<void> {
+        ZKWIKI_TRY(store().put(kRecordsTable, rec.hash().hex(), record_bytes));
+        ZKWIKI_TRY(store().put(kObjectsTable, rec.envelope_id.hex(), *envelope));
+        return save_page(page);
+      });
+      if (!saved) return std::move(saved).error();
       return SaveOutcome{id, revision, false, merged, conflict, false};
     }
     // Lost the race: learn the other side's head (verified), then merge against it.

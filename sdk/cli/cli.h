@@ -1,0 +1,68 @@
+// Shared pieces of the zkwiki CLI: arguments, exit codes, configuration, sessions.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "zkwiki/client.h"
+#include "zkwiki/http_transport.h"
+
+namespace zkwiki::cli {
+
+// Exit codes (docs/CLI.md).
+enum Exit : int { kOk = 0, kError = 1, kUsage = 2, kNotFound = 3, kAuth = 4, kConflict = 5, kNetwork = 6, kIntegrity = 7 };
+int exit_code(Errc e);
+
+struct UsageError {
+  std::string message;
+};
+
+struct Args {
+  std::string command;
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // --name value
+  std::map<std::string, bool> flags;           // --name
+  bool json = false;
+  std::string passphrase_file;
+
+  bool flag(const std::string& n) const { return flags.contains(n); }
+  std::string option(const std::string& n, const std::string& def = {}) const {
+    auto it = options.find(n);
+    return it == options.end() ? def : it->second;
+  }
+};
+
+// Throws UsageError on unknown options, a missing value, or a passphrase given as an argument.
+Args parse_args(int argc, char** argv);
+void need(const Args& a, std::size_t min, std::size_t max, const char* synopsis);
+
+std::filesystem::path home_dir();
+Result<void> ensure_home(const std::filesystem::path& home);
+
+struct Config {
+  std::string server;
+  AccountId account;
+};
+Result<Config> load_config(const std::filesystem::path& home);
+Result<void> save_config(const std::filesystem::path& home, const Config& c);
+Result<std::unique_ptr<LocalStore>> open_device_store(const std::filesystem::path& home);
+
+struct Session {
+  std::unique_ptr<HttpTransport> transport;
+  std::unique_ptr<Client> client;
+};
+Result<Session> open_session(const Args& a);
+// open_session, then sync (unless --offline), warning about quarantined objects on stderr.
+Result<Session> open_synced(const Args& a);
+
+std::string format_time(std::int64_t ms);
+void print_outcome(const Args& a, const std::string& path, const SaveOutcome& o);
+
+// Every command but init and login (commands.cc).
+int run_command(const Args& a);
+
+}  // namespace zkwiki::cli

@@ -1,0 +1,330 @@
+// The zkwiki commands that work on an existing account.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <charconv>
+
+#include "cli.h"
+#include "terminal.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace zkwiki::cli {
+namespace {
+
+std::string read_stream(std::istream& in) {
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Result<std::string> read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return make_error(Errc::io, "cannot read " + p.string());
+  return read_stream(in);
+}
+
+std::uint64_t parse_revision(const std::string& s) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v == 0) throw UsageError{"not a revision number: " + s};
+  return v;
+}
+
+// A page path is relative, '/'-separated, without '.', '..' or empty segments.
+bool safe_relative_path(const std::string& path) {
+  if (path.empty() || path.front() == '/' || path.find('\0') != std::string::npos) return false;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    std::string seg = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (seg.empty() || seg == "." || seg == "..") return false;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return true;
+}
+
+bool valid_utf8_text(const std::string& s) {
+  if (s.find('\0') != std::string::npos) return false;
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    i += n;
+  }
+  return true;
+}
+
+Result<void> cmd_ls(const Args& a, Client& c) {
+  need(a, 0, 1, "ls [PREFIX]");
+  ZKWIKI_ASSIGN(auto pages, c.list(a.positional.empty() ? "" : a.positional[0]));
+  if (a.json) {
+    json out = json::array();
+    for (const auto& p : pages)
+      out.push_back({{"path", p.path}, {"title", p.title}, {"tags", p.tags}, {"revision", p.revision},
+                     {"size", p.size}, {"modified", format_time(p.modified_ms)}});
+    std::cout << out.dump() << "\n";
+  } else {
+    for (const auto& p : pages) std::cout << p.path << "\t" << p.title << "\n";
+  }
+  return {};
+}
+
+Result<void> cmd_cat(const Args& a, Client& c) {
+  need(a, 1, 1, "cat PATH [--rev N]");
+  std::optional<std::uint64_t> rev;
+  if (!a.option("rev").empty()) rev = parse_revision(a.option("rev"));
+  ZKWIKI_ASSIGN(PageContent page, c.read(a.positional[0], rev));
+  if (a.json) {
+    std::cout << json{{"path", page.meta.path}, {"title", page.meta.title}, {"tags", page.meta.tags},
+                      {"links", page.meta.links}, {"body", page.body}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << page.body;
+  }
+  return {};
+}
+
+Result<void> cmd_put(const Args& a, Client& c) {
+  need(a, 1, 2, "put PATH [FILE|-]");
+  std::string body;
+  if (a.positional.size() == 1 || a.positional[1] == "-") {
+    body = read_stream(std::cin);
+  } else {
+    ZKWIKI_ASSIGN(body, read_file(a.positional[1]));
+  }
+  ZKWIKI_ASSIGN(SaveOutcome o, c.write(a.positional[0], body));
+  print_outcome(a, a.positional[0], o);
+  return {};
+}
+
+Result<void> cmd_edit(const Args& a, Client& c) {
+  need(a, 1, 1, "edit PATH");
+  const std::string& path = a.positional[0];
+  std::string before;
+  auto existing = c.read(path);
+  if (existing) before = existing->body;
+  else if (existing.error().code != Errc::not_found) return std::move(existing).error();
+  // The plaintext must be on disk for the editor: a private file, removed (and overwritten)
+  // right after.
+  fs::path dir = home_dir() / "tmp";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  ::chmod(dir.c_str(), 0700);
+  std::string tmpl = (dir / "edit-XXXXXX.md").string();
+  int fd = ::mkstemps(tmpl.data(), 3);
+  if (fd < 0) return make_error(Errc::io, "cannot create a temporary file in " + dir.string());
+  if (::write(fd, before.data(), before.size()) != static_cast<ssize_t>(before.size())) {
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    return make_error(Errc::io, "cannot write " + tmpl);
+  }
+  ::close(fd);
+  const char* editor = std::getenv("EDITOR");
+  std::string cmd = std::string(editor && *editor ? editor : "vi") + " '" + tmpl + "'";
+  int status = std::system(cmd.c_str());
+  auto after = read_file(tmpl);
+  { std::ofstream wipe_it(tmpl, std::ios::binary | std::ios::trunc); }
+  ::unlink(tmpl.c_str());
+  if (status != 0) return make_error(Errc::io, "the editor exited with status " + std::to_string(status) + "; nothing saved");
+  if (!after) return std::move(after).error();
+  if (*after == before) {
+    std::cout << path << ": no change\n";
+    return {};
+  }
+  ZKWIKI_ASSIGN(SaveOutcome o, c.write(path, *after));
+  print_outcome(a, path, o);
+  return {};
+}
+
+Result<void> cmd_log(const Args& a, Client& c) {
+  need(a, 1, 1, "log PATH");
+  ZKWIKI_ASSIGN(auto revs, c.log(a.positional[0]));
+  if (a.json) {
+    json out = json::array();
+    for (const auto& r : revs)
+      out.push_back({{"revision", r.revision}, {"hash", r.hash.hex()}, {"author", r.author},
+                     {"time", format_time(r.time_ms)}, {"size", r.size}, {"path", r.path}, {"deleted", r.deleted}});
+    std::cout << out.dump() << "\n";
+    return {};
+  }
+  for (auto it = revs.rbegin(); it != revs.rend(); ++it)
+    std::cout << "r" << it->revision << "  " << format_time(it->time_ms) << "  " << it->author << "  " << it->size
+              << " bytes" << (it->deleted ? "  (deleted)" : "") << "  " << it->path << "\n";
+  return {};
+}
+
+Result<void> cmd_diff(const Args& a, Client& c) {
+  need(a, 1, 3, "diff PATH [A [B]]");
+  std::optional<std::uint64_t> from, to;
+  if (a.positional.size() >= 2) from = parse_revision(a.positional[1]);
+  if (a.positional.size() == 3) to = parse_revision(a.positional[2]);
+  auto d = c.diff(a.positional[0], from, to);
+  if (!d && d.error().code == Errc::too_large) {
+    std::cout << "files differ (too large to diff: " << d.error().message << ")\n";
+    return {};
+  }
+  if (!d) return std::move(d).error();
+  if (a.json) std::cout << json{{"path", a.positional[0]}, {"diff", *d}}.dump() << "\n";
+  else std::cout << *d;
+  return {};
+}
+
+Result<void> cmd_backlinks(const Args& a, Client& c) {
+  need(a, 1, 1, "backlinks PATH");
+  ZKWIKI_ASSIGN(auto paths, c.backlinks(a.positional[0]));
+  if (a.json) std::cout << json(paths).dump() << "\n";
+  else
+    for (const auto& p : paths) std::cout << p << "\n";
+  return {};
+}
+
+Result<void> cmd_sync_or_status(const Args& a, Client& c, bool sync) {
+  need(a, 0, 0, sync ? "sync" : "status");
+  ZKWIKI_ASSIGN(SyncReport r, sync ? c.sync() : c.status());
+  if (a.json) {
+    std::cout << json{{"changes", r.changes},     {"pages_updated", r.pages_updated}, {"replayed", r.replayed},
+                      {"pending", r.pending},     {"quarantined", r.quarantined},     {"last_seq", r.last_seq}}
+                     .dump()
+              << "\n";
+    return {};
+  }
+  if (sync)
+    std::cout << r.changes << " changes, " << r.pages_updated << " pages updated, " << r.replayed
+              << " queued edits sent\n";
+  std::cout << "pending edits: " << r.pending << "\nquarantined: " << r.quarantined.size() << "\n";
+  for (const auto& q : r.quarantined) std::cout << "  " << q << "\n";
+  std::cout << "last change seen: " << r.last_seq << "\n";
+  return {};
+}
+
+Result<void> cmd_passwd(const Args& a, Client& c) {
+  need(a, 0, 0, "passwd");
+  ZKWIKI_ASSIGN(std::string next, read_passphrase(a.option("new-passphrase-file"), "ZKWIKI_NEW_PASSPHRASE",
+                                                   "New passphrase: ", true));
+  if (next.size() < 8) return make_error(Errc::invalid_argument, "choose a passphrase of at least 8 characters");
+  ZKWIKI_TRY(c.change_passphrase(next));
+  std::cout << "passphrase changed (keys re-wrapped; nothing re-encrypted)\n";
+  return {};
+}
+
+Result<void> cmd_import(const Args& a, Client& c) {
+  need(a, 1, 1, "import DIR [--into PATH]");
+  fs::path root = a.positional[0];
+  if (!fs::is_directory(root)) return make_error(Errc::not_found, "not a directory: " + root.string());
+  std::string into = a.option("into");
+  while (!into.empty() && into.back() == '/') into.pop_back();
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied);
+       it != fs::recursive_directory_iterator(); ++it)
+    if (it->is_regular_file() && !it->is_symlink()) files.push_back(it->path());
+  std::sort(files.begin(), files.end());
+  Progress progress("import", files.size());
+  std::uint64_t done = 0, bytes = 0, skipped = 0, queued = 0;
+  for (const auto& f : files) {
+    std::string rel = fs::relative(f, root).generic_string();
+    std::string path = into.empty() ? rel : into + "/" + rel;
+    ZKWIKI_ASSIGN(std::string body, read_file(f));
+    if (!valid_utf8_text(body) || !valid_utf8_text(path) || !safe_relative_path(path)) {
+      std::fprintf(stderr, "\nzkwiki: skipped %s (not UTF-8 text)\n", rel.c_str());
+      ++skipped;
+      continue;
+    }
+    ZKWIKI_ASSIGN(SaveOutcome o, c.write(path, body));
+    queued += o.queued ? 1 : 0;
+    ++done;
+    bytes += body.size();
+    progress.update(done, bytes);
+  }
+  progress.finish(done, bytes);
+  if (skipped) std::fprintf(stderr, "zkwiki: %llu files skipped\n", static_cast<unsigned long long>(skipped));
+  if (queued) std::fprintf(stderr, "zkwiki: %llu edits queued (server unreachable): run `zkwiki sync`\n",
+                           static_cast<unsigned long long>(queued));
+  return {};
+}
+
+Result<void> cmd_export(const Args& a, Client& c) {
+  need(a, 1, 1, "export DIR [--force]");
+  fs::path root = a.positional[0];
+  ZKWIKI_ASSIGN(auto pages, c.list());
+  std::uint64_t written = 0;
+  for (const auto& p : pages) {
+    if (!safe_relative_path(p.path)) {
+      std::fprintf(stderr, "zkwiki: not exporting a page with an unsafe path (%zu bytes)\n", p.path.size());
+      continue;
+    }
+    fs::path out = root / p.path;
+    if (fs::exists(out) && !a.flag("force"))
+      return make_error(Errc::conflict, out.string() + " exists; use --force to overwrite");
+    ZKWIKI_ASSIGN(PageContent page, c.read(p.path));
+    std::error_code ec;
+    fs::create_directories(out.parent_path(), ec);
+    std::ofstream f(out, std::ios::binary | std::ios::trunc);
+    f.write(page.body.data(), static_cast<std::streamsize>(page.body.size()));
+    if (!f) return make_error(Errc::io, "cannot write " + out.string());
+    ++written;
+  }
+  std::fprintf(stderr, "exported %llu pages to %s\n", static_cast<unsigned long long>(written), root.c_str());
+  return {};
+}
+
+}  // namespace
+
+int run_command(const Args& a) {
+  static const std::map<std::string, Result<void> (*)(const Args&, Client&)> kCommands = {
+      {"ls", cmd_ls},       {"cat", cmd_cat},     {"put", cmd_put},
+      {"edit", cmd_edit},   {"log", cmd_log},     {"diff", cmd_diff},
+      {"backlinks", cmd_backlinks}, {"passwd", cmd_passwd}, {"import", cmd_import},
+      {"export", cmd_export},
+      {"sync", [](const Args& x, Client& c) { return cmd_sync_or_status(x, c, true); }},
+      {"status", [](const Args& x, Client& c) { return cmd_sync_or_status(x, c, false); }},
+      {"restore",
+       [](const Args& x, Client& c) -> Result<void> {
+         need(x, 2, 2, "restore PATH REV");
+         ZKWIKI_ASSIGN(SaveOutcome o, c.restore(x.positional[0], parse_revision(x.positional[1])));
+         print_outcome(x, x.positional[0], o);
+         return {};
+       }},
+      {"mv",
+       [](const Args& x, Client& c) -> Result<void> {
+         need(x, 2, 2, "mv FROM TO");
+         ZKWIKI_ASSIGN(SaveOutcome o, c.move(x.positional[0], x.positional[1]));
+         print_outcome(x, x.positional[1], o);
+         return {};
+       }},
+      {"rm",
+       [](const Args& x, Client& c) -> Result<void> {
+         need(x, 1, 1, "rm PATH");
+         ZKWIKI_ASSIGN(SaveOutcome o, c.remove(x.positional[0]));
+         print_outcome(x, x.positional[0], o);
+         return {};
+       }},
+  };
+  auto it = kCommands.find(a.command);
+  if (it == kCommands.end()) throw UsageError{"unknown command '" + a.command + "' (see `zkwiki help`)"};
+  // Writes and `sync`/`status` need no sync first; reads do, to show other devices' writes.
+  static const std::set<std::string> kNoSyncFirst = {"sync", "status", "put", "edit", "import", "passwd", "restore",
+                                                     "mv", "rm"};
+  auto session = kNoSyncFirst.contains(a.command) ? open_session(a) : open_synced(a);
+  Result<void> r = session ? it->second(a, *session->client) : Result<void>(std::move(session).error());
+  if (!r) {
+    std::fprintf(stderr, "zkwiki: %s\n", r.error().message.c_str());
+    return exit_code(r.error().code);
+  }
+  return kOk;
+}
+
+}  // namespace zkwiki::cli

@@ -1,0 +1,131 @@
+// zkwiki: the command-line client. Every page is sealed, signed, diffed and merged here; the
+// server sees ciphertext. See docs/CLI.md for each command.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "terminal.h"
+#include "zkwiki/client.h"
+#include "zkwiki/http_transport.h"
+#include "zkwiki/sqlite_store.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace zkwiki::cli {
+namespace {
+
+constexpr const char* kUsageText = R"(usage: zkwiki [--passphrase-file FILE] [--json] COMMAND [ARGS]
+
+  init --server URL          create an account and its workspace (prints the recovery key once)
+  login --server URL --account ID   use an existing account on this device
+  passwd                     change the passphrase (re-wraps keys only)
+  import DIR [--into PATH]   import a tree of Markdown/text files as pages
+  export DIR [--force]       write every page to DIR (byte-identical round trip of an import)
+  ls [PREFIX]                list pages
+  cat PATH [--rev N]         print a page (or one of its revisions)
+  put PATH [FILE|-]          write a page from a file or standard input
+  edit PATH                  edit a page with $EDITOR
+  log PATH                   revisions: number, author fingerprint, time, size
+  diff PATH [A [B]]          unified diff between revisions (default: the last change)
+  restore PATH REV           a new revision with the text of revision REV
+  mv FROM TO                 rename or move a page
+  rm PATH                    delete a page (a tombstone revision; history stays readable)
+  backlinks PATH             pages that link to PATH
+  sync                       send queued edits, fetch and verify what changed
+  status                     queued edits, quarantined objects, last sync
+
+The passphrase comes from --passphrase-file, $ZKWIKI_PASSPHRASE, or a prompt; never an argument.
+State lives in $ZKWIKI_HOME (default ~/.zkwiki). Exit codes: see docs/CLI.md.
+)";
+
+// ---- commands ----
+
+int cmd_init(const Args& a) {
+  need(a, 0, 0, "init --server URL");
+  std::string server = a.option("server");
+  if (server.empty()) throw UsageError{"usage: zkwiki init --server URL"};
+  fs::path home = home_dir();
+  if (fs::exists(home / "config.json"))
+    return (std::fprintf(stderr, "zkwiki: %s already holds an account; use another ZKWIKI_HOME\n", home.c_str()), kError);
+  auto run = [&]() -> Result<void> {
+    ZKWIKI_TRY(ensure_home(home));
+    ZKWIKI_ASSIGN(auto transport, HttpTransport::connect_to(server));
+    ZKWIKI_ASSIGN(std::string pass, read_passphrase(a.passphrase_file, "ZKWIKI_PASSPHRASE", "New passphrase: ", true));
+    if (pass.size() < 8) return make_error(Errc::invalid_argument, "choose a passphrase of at least 8 characters");
+    ZKWIKI_ASSIGN(auto device, open_device_store(home));
+    std::string recovery;
+    ZKWIKI_ASSIGN(auto client, Client::create_account(*transport, std::move(device), pass, recovery));
+    ZKWIKI_TRY(save_config(home, Config{transport->base_url(), client->account_id()}));
+    if (a.json) {
+      std::cout << json{{"account", client->account_id().hex()}, {"workspace", client->workspace_id().hex()},
+                        {"fingerprint", client->fingerprint()}, {"recovery_key", recovery}}
+                       .dump()
+                << "\n";
+    } else {
+      std::cout << "account      " << client->account_id().hex() << "\nfingerprint  " << client->fingerprint()
+                << "\nworkspace    " << client->workspace_id().hex() << "\n\nRecovery key (shown once; store it offline):\n  "
+                << recovery << "\n";
+    }
+    return {};
+  };
+  auto r = run();
+  if (!r) return (std::fprintf(stderr, "zkwiki: %s\n", r.error().message.c_str()), exit_code(r.error().code));
+  return kOk;
+}
+
+int cmd_login(const Args& a) {
+  need(a, 0, 0, "login --server URL --account ID");
+  auto id = AccountId::from_hex(a.option("account"));
+  if (a.option("server").empty() || !id) throw UsageError{"usage: zkwiki login --server URL --account ID"};
+  fs::path home = home_dir();
+  auto run = [&]() -> Result<void> {
+    ZKWIKI_TRY(ensure_home(home));
+    ZKWIKI_ASSIGN(auto transport, HttpTransport::connect_to(a.option("server")));
+    ZKWIKI_ASSIGN(std::string pass, read_passphrase(a.passphrase_file, "ZKWIKI_PASSPHRASE", "Passphrase: "));
+    ZKWIKI_ASSIGN(auto device, open_device_store(home));
+    ZKWIKI_ASSIGN(auto client, Client::login(*transport, std::move(device), *id, pass));
+    ZKWIKI_TRY(save_config(home, Config{transport->base_url(), *id}));
+    ZKWIKI_ASSIGN(SyncReport s, client->sync());
+    std::cout << "logged in as " << id->hex() << " (fingerprint " << client->fingerprint() << "); " << s.pages_updated
+              << " pages synced\n";
+    return {};
+  };
+  auto r = run();
+  if (!r) return (std::fprintf(stderr, "zkwiki: %s\n", r.error().message.c_str()), exit_code(r.error().code));
+  return kOk;
+}
+
+}  // namespace
+}  // namespace zkwiki::cli
+
+int main(int argc, char** argv) {
+  using namespace zkwiki::cli;
+  try {
+    Args a = parse_args(argc, argv);
+    if (a.command.empty() || a.command == "help" || a.flag("help")) {
+      std::fputs(kUsageText, a.command.empty() ? stderr : stdout);
+      return a.command.empty() ? kUsage : kOk;
+    }
+    if (a.command == "init") return cmd_init(a);
+    if (a.command == "login") return cmd_login(a);
+    return run_command(a);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "zkwiki: %s\n", e.message.c_str());
+    return kUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "zkwiki: unexpected error: %s\n", e.what());
+    return kError;
+  }
+}

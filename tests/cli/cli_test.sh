@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The zkwiki CLI as a user drives it: commands, their output and their exit codes.
+. "$(dirname "$0")/lib.sh"
+start_server
+export ZKWIKI_HOME=$WORK/home ZKWIKI_PASSPHRASE='cli test passphrase'
+
+check "usage without a command" 2 zk
+check "unknown command" 2 zk frobnicate
+check "passphrase as an argument is refused" 2 zk --passphrase secret ls
+expect "it says why" "never an argument" "$ERR"
+check "ls before init" 3 zk ls
+expect "and says what to do" "zkwiki init" "$ERR"
+
+check "init" 0 zk init --server "$URL"
+expect "init prints the recovery key" "zkwrec_" "$OUT"
+[ "$(stat -c %a "$ZKWIKI_HOME")" = 700 ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL home mode"; }
+check "init twice is refused" 1 zk init --server "$URL"
+
+printf -- '---\ntitle: Alpha notes\ntags: [alpha]\n---\n# Alpha\n\none\ntwo\nthree\n\nSee [[Roadmap]].\n' > "$WORK/alpha.md"
+check "put from a file" 0 zk put projects/alpha.md "$WORK/alpha.md"
+expect "first revision" "revision 1" "$OUT"
+check "put from stdin" 0 sh -c "printf '# Roadmap\n\nShip.\n' | '$BIN/zkwiki' put projects/roadmap.md -"
+check "cat is byte-identical" 0 zk cat projects/alpha.md
+[ "$OUT" = "$(cat "$WORK/alpha.md")" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL cat bytes"; }
+check "ls" 0 zk ls projects/
+expect "ls shows titles" "projects/alpha.md.*Alpha notes" "$OUT"
+check "ls --json" 0 zk --json ls
+expect "json list" '^\[\{.*"path":"projects/alpha.md".*"tags":\["alpha"\]' "$OUT"
+
+sed -i 's/two/TWO/' "$WORK/alpha.md"
+check "second revision" 0 zk put projects/alpha.md "$WORK/alpha.md"
+check "same text again is unchanged" 0 zk put projects/alpha.md "$WORK/alpha.md"
+expect "unchanged" "unchanged" "$OUT"
+check "log" 0 zk log projects/alpha.md
+expect "log lists r2 then r1" "^r2 .*"$'\n'"r1 " "$OUT"
+check "diff" 0 zk diff projects/alpha.md
+expect "diff shows the change" $'^-two\n\\+TWO$' "$(printf '%s\n' "$OUT" | grep -E '^[-+][a-zA-Z]')"
+check "cat an old revision" 0 zk cat projects/alpha.md --rev 1
+expect "old text" "^two$" "$OUT"
+check "restore" 0 zk restore projects/alpha.md 1
+expect "restore makes revision 3" "revision 3" "$OUT"
+check "backlinks" 0 zk backlinks projects/roadmap.md
+expect "alpha links to the roadmap" "projects/alpha.md" "$OUT"
+check "mv" 0 zk mv projects/roadmap.md archive/roadmap.md
+check "cat old path after mv" 3 zk cat projects/roadmap.md
+check "rm" 0 zk rm archive/roadmap.md
+check "cat after rm" 3 zk cat archive/roadmap.md
+check "history of a deleted page stays readable" 0 zk log archive/roadmap.md
+check "cat a missing page" 3 zk cat nowhere.md
+check "bad revision number" 2 zk cat projects/alpha.md --rev zero
+check "status" 0 zk status
+expect "nothing pending" "pending edits: 0" "$OUT"
+
+check "export" 0 zk export "$WORK/out"
+cmp -s "$WORK/out/projects/alpha.md" <(zk cat projects/alpha.md) && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL export content"; }
+check "export refuses to overwrite" 5 zk export "$WORK/out"
+check "export --force" 0 zk export "$WORK/out" --force
+
+# A second device.
+check "login on a second device" 0 env ZKWIKI_HOME="$WORK/home2" "$BIN/zkwiki" login --server "$URL" --account "$(grep -o '[0-9a-f]\{32\}' "$ZKWIKI_HOME/config.json")"
+check "the second device reads the page" 0 env ZKWIKI_HOME="$WORK/home2" "$BIN/zkwiki" cat projects/alpha.md
+check "wrong passphrase" 4 env ZKWIKI_PASSPHRASE=wrong "$BIN/zkwiki" ls
+expect "says so" "wrong passphrase" "$ERR"
+printf 'cli test passphrase\n' > "$WORK/pass"
+check "--passphrase-file" 0 env -u ZKWIKI_PASSPHRASE "$BIN/zkwiki" --passphrase-file "$WORK/pass" ls
+
+# Server down: reads fail clearly, writes are refused at login too (no session).
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+check "server down" 6 zk ls
+expect "says it cannot connect" "cannot connect" "$ERR"
+
+# The zero-knowledge property for what this script wrote.
+if grep -rqa -e "Alpha notes" -e "Ship." -e "projects/alpha" "$WORK/server" "$ZKWIKI_HOME/store.sqlite"*; then
+  FAILS=$((FAILS + 1)); echo "FAIL plaintext found on the server or in the local store"
+else PASSES=$((PASSES + 1)); fi
+finish
