@@ -17,6 +17,7 @@ DEBIAN_PACKAGES=(
   libboost-dev libsqlite3-dev nlohmann-json3-dev
   googletest libgtest-dev libbenchmark-dev
   libyaml-dev libdtl-dev
+  gzip grep findutils
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -43,13 +44,15 @@ run as root, or: sudo apt-get install -y $missing"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 
+# build PRESET [TARGET...]: configure and build (everything, or only the targets named).
 build() {
-  local preset="$1"
+  local preset="$1"; shift
   install_deps
   log "configure ($preset)"
   cmake --preset "$preset" >/dev/null
   log "build ($preset)"
-  cmake --build --preset "$preset" -j "$(nproc)"
+  if [ $# -gt 0 ]; then cmake --build --preset "$preset" -j "$(nproc)" --target "$@"
+  else cmake --build --preset "$preset" -j "$(nproc)"; fi
 }
 
 preset_from_args() {
@@ -72,6 +75,21 @@ cmd_test() {
   ctest --preset "$preset" -j "$(nproc)" --timeout 900
 }
 
+# Copies the readable text documentation under $1 into $2: READMEs, *.md, *.txt, NEWS and the
+# like, decompressing .gz files; skips binaries.
+stage_docs() {
+  local src=$1 dst=$2 f rel out
+  while IFS= read -r -d '' f; do
+    rel=${f#"$src"/}
+    out="$dst/${rel%.gz}"
+    mkdir -p "$(dirname "$out")"
+    if [[ $f == *.gz ]]; then gzip -dc "$f" > "$out" 2>/dev/null || rm -f "$out"; else cp "$f" "$out"; fi
+    # Keep text only: no NUL bytes, valid UTF-8.
+    if [ -f "$out" ] && { grep -qaP '\x00' "$out" || ! iconv -f UTF-8 -t UTF-8 "$out" >/dev/null 2>&1; }; then rm -f "$out"; fi
+  done < <(find "$src" -type f \( -iname 'README*' -o -iname '*.md' -o -iname '*.txt' -o -iname 'NEWS*' \
+            -o -iname 'changelog*' -o -iname '*.rst' \) -size -4M -print0 2>/dev/null)
+}
+
 cmd_demo() {
   local dir="" serve=1 a
   for a in "$@"; do
@@ -81,13 +99,79 @@ cmd_demo() {
       *) dir="$a" ;;
     esac
   done
-  build release
+  build release zkwiki zkwiki-server
+  local bin="$ROOT/build/bin" work="$ROOT/build/demo"
   [ -n "$dir" ] || dir=/usr/share/doc
   [ -d "$dir" ] || die "not a directory: $dir"
-  log "demo: seal and open every text page under $dir"
-  "$ROOT/build/bin/zkwiki-roundtrip" "$dir" --out "$ROOT/build/demo"
-  [ "$serve" = 1 ] && log "the server joins the demo with issue 3; nothing to serve yet"
-  return 0
+  [ -f "$work/server.pid" ] && kill "$(cat "$work/server.pid")" 2>/dev/null || true
+  rm -rf "$work" && mkdir -p "$work"
+
+  log "staging the text pages under $dir"
+  stage_docs "$(cd "$dir" && pwd)" "$work/source"
+  local pages bytes
+  pages=$(find "$work/source" -type f | wc -l)
+  bytes=$(du -sb "$work/source" | cut -f1)
+  [ "$pages" -gt 0 ] || die "no text pages under $dir"
+  echo "$pages text pages, $((bytes / 1000)) kB"
+
+  log "starting zkwiki-server on a fresh SQLite store ($work/server-data)"
+  "$bin/zkwiki-server" --data "$work/server-data" --listen 127.0.0.1:0 > "$work/server.out" 2> "$work/server.log" &
+  echo $! > "$work/server.pid"
+  local url=""
+  for _ in $(seq 100); do url=$(grep -o 'http://[0-9.:]*' "$work/server.out" 2>/dev/null) && [ -n "$url" ] && break; sleep 0.1; done
+  [ -n "$url" ] || die "the server did not start: $(cat "$work/server.log")"
+  echo "server at $url"
+
+  export ZKWIKI_HOME="$work/client" ZKWIKI_PASSPHRASE="demo passphrase: correct horse battery staple"
+  log "creating an account and its workspace (Argon2id t=3, m=64 MiB)"
+  "$bin/zkwiki" init --server "$url"
+
+  log "importing $pages pages (sealed and signed on this machine; the server gets ciphertext)"
+  "$bin/zkwiki" import "$work/source" --into docs
+
+  "$bin/zkwiki" ls > "$work/listing"
+  log "listing (first 10 of $(wc -l < "$work/listing") pages)"
+  head -10 "$work/listing"
+  local page
+  page=$(grep -i -m1 'readme' "$work/listing" | cut -f1 || true)
+  [ -n "$page" ] || page=$(head -1 "$work/listing" | cut -f1)
+  "$bin/zkwiki" cat "$page" > "$work/page"
+  log "one page: $page (first 15 lines)"
+  head -15 "$work/page"
+
+  log "an edit, its log and its diff"
+  { cat "$work/page"; printf '\nNote added by the zkwiki demo on %s.\n' "$(date -u +%F)"; } > "$work/edited"
+  "$bin/zkwiki" put "$page" "$work/edited"
+  "$bin/zkwiki" log "$page"
+  "$bin/zkwiki" diff "$page" > "$work/diff"
+  tail -6 "$work/diff"
+
+  log "zero knowledge: scanning the server's whole data directory for the imported text"
+  # Distinctive lines (long, not boilerplate) and page file names, sampled across the pages.
+  find "$work/source" -type f > "$work/files"
+  awk 'NR % 7 == 1 && n++ < 400' "$work/files" | while read -r f; do
+    awk 'length($0) >= 30 && length($0) < 200 { print; n++ } n == 2 { exit }' "$f"
+    basename "$f" | awk 'length($0) >= 12'
+  done | sort -u > "$work/needles"
+  local needles found
+  needles=$(wc -l < "$work/needles")
+  found=$({ cat "$work/server-data"/* 2>/dev/null | grep -aoF -f "$work/needles" || true; } | sort -u | wc -l)
+  echo "$found of $needles distinctive strings found in $(du -sh "$work/server-data" | cut -f1) of server data"
+  local local_found
+  local_found=$({ cat "$ZKWIKI_HOME"/store.sqlite* 2>/dev/null | grep -aoF -f "$work/needles" || true; } | sort -u | wc -l)
+  echo "$local_found of $needles found in this device's local store ($ZKWIKI_HOME)"
+  if [ "$found" -ne 0 ] || [ "$local_found" -ne 0 ]; then
+    kill "$(cat "$work/server.pid")" 2>/dev/null
+    die "plaintext found where only ciphertext may be"
+  fi
+
+  if [ "$serve" = 1 ]; then
+    log "the server keeps running at $url (pid $(cat "$work/server.pid")); try:"
+    echo "  ZKWIKI_HOME=$ZKWIKI_HOME ZKWIKI_PASSPHRASE='$ZKWIKI_PASSPHRASE' $bin/zkwiki ls"
+    echo "  stop it with: kill $(cat "$work/server.pid")"
+  else
+    kill "$(cat "$work/server.pid")" && rm -f "$work/server.pid"
+  fi
 }
 
 cmd_bench() {
