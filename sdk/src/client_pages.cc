@@ -212,8 +212,19 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
       }
       ZKWIKI_ASSIGN(PageContent theirs, open_revision(chain.back()));
       std::string theirs_text = theirs.meta.deleted ? std::string() : theirs.body;
-      ZKWIKI_ASSIGN(MergeResult m, merge3(base_text, body, theirs_text,
-                                          MergeOptions{MergeStyle::merge, "this device", "base", "other device", {}}));
+      auto merged_text = merge3(base_text, body, theirs_text,
+                                MergeOptions{MergeStyle::merge, "this device", "base", "other device", {}});
+      MergeResult m;
+      if (merged_text) {
+        m = std::move(merged_text).value();
+      } else if (merged_text.error().code == Errc::too_large) {
+        // Too large to merge line by line: keep both whole versions, marked, as one conflict.
+        m.text = "<<<<<<< this device\n" + body + (body.empty() || body.back() == '\n' ? "" : "\n") + "=======\n" +
+                 theirs_text + (theirs_text.empty() || theirs_text.back() == '\n' ? "" : "\n") + ">>>>>>> other device\n";
+        m.conflicts.push_back(MergeConflict{});
+      } else {
+        return std::move(merged_text).error();
+      }
       if (m.clean()) {
         merged = true;
         body = std::move(m.text);
