@@ -234,6 +234,22 @@ Result<void> cmd_import(const Args& a, Client& c) {
   std::sort(files.begin(), files.end());
   Progress progress("import", files.size());
   std::uint64_t done = 0, bytes = 0, skipped = 0, queued = 0;
+  // Batches bound memory (at most ~64 MB of text in flight); each batch is sealed here and
+  // uploaded over several connections.
+  std::vector<ImportItem> batch;
+  std::size_t batch_bytes = 0;
+  auto flush = [&]() -> Result<void> {
+    if (batch.empty()) return {};
+    ZKWIKI_ASSIGN(ImportReport r, c.import(batch, [&](std::uint64_t pages, std::uint64_t b) {
+      progress.update(done + pages, bytes + b);
+    }));
+    done += r.written + r.unchanged + r.queued;
+    bytes += r.bytes;
+    queued += r.queued;
+    batch.clear();
+    batch_bytes = 0;
+    return {};
+  };
   for (const auto& f : files) {
     std::string rel = fs::relative(f, root).generic_string();
     std::string path = into.empty() ? rel : into + "/" + rel;
@@ -243,12 +259,11 @@ Result<void> cmd_import(const Args& a, Client& c) {
       ++skipped;
       continue;
     }
-    ZKWIKI_ASSIGN(SaveOutcome o, c.write(path, body));
-    queued += o.queued ? 1 : 0;
-    ++done;
-    bytes += body.size();
-    progress.update(done, bytes);
+    batch_bytes += body.size();
+    batch.push_back({std::move(path), std::move(body)});
+    if (batch.size() >= 2000 || batch_bytes >= (64u << 20)) ZKWIKI_TRY(flush());
   }
+  ZKWIKI_TRY(flush());
   progress.finish(done, bytes);
   if (skipped) std::fprintf(stderr, "zkwiki: %llu files skipped\n", static_cast<unsigned long long>(skipped));
   if (queued) std::fprintf(stderr, "zkwiki: %llu edits queued (server unreachable): run `zkwiki sync`\n",

@@ -119,7 +119,12 @@ Result<Session> open_session(const Args& a) {
   ZKWIKI_ASSIGN(s.transport, HttpTransport::connect_to(cfg.server));
   ZKWIKI_ASSIGN(std::string pass, read_passphrase(a.passphrase_file, "ZKWIKI_PASSPHRASE", "Passphrase: "));
   ZKWIKI_ASSIGN(auto device, open_device_store(home));
-  ZKWIKI_ASSIGN(s.client, Client::login(*s.transport, std::move(device), cfg.account, pass));
+  ClientOptions options;
+  options.connect = [server = cfg.server]() -> Result<std::unique_ptr<Transport>> {
+    ZKWIKI_ASSIGN(auto t, HttpTransport::connect_to(server));
+    return std::unique_ptr<Transport>(std::move(t));
+  };
+  ZKWIKI_ASSIGN(s.client, Client::login(*s.transport, std::move(device), cfg.account, pass, std::move(options)));
   return s;
 }
 

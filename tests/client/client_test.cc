@@ -258,6 +258,50 @@ TEST_F(ClientTest, DeviceStoreHoldsNoPlaintext) {
     EXPECT_EQ(all.find(needle), std::string::npos) << needle;
 }
 
+TEST_F(ClientTest, ImportOverManyConnectionsMatchesPageByPageWrites) {
+  ClientOptions o = options();
+  std::uint16_t port = server_.port();
+  o.connect = [port]() -> Result<std::unique_ptr<Transport>> {
+    ZKWIKI_ASSIGN(auto t, HttpTransport::connect_to("http://127.0.0.1:" + std::to_string(port)));
+    return std::unique_ptr<Transport>(std::move(t));
+  };
+  o.upload_connections = 8;
+  auto importer = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_b_), a_->account_id(), kPass, o);
+  ASSERT_TRUE(importer.ok()) << importer.error().message;
+  ASSERT_TRUE(a_->write("dir/page-0.md", "old text\n").ok());
+  ASSERT_TRUE((*importer)->sync().ok());
+  std::vector<ImportItem> items;
+  for (int i = 0; i < 300; ++i)
+    items.push_back({"dir/page-" + std::to_string(i) + ".md", "# Page " + std::to_string(i) + "\n\nbody " +
+                                                                std::to_string(i * 7) + "\n"});
+  std::uint64_t last_progress = 0;
+  auto r = (*importer)->import(items, [&](std::uint64_t pages, std::uint64_t) { last_progress = pages; });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->written, 300u);  // 299 new pages and a second revision of dir/page-0.md
+  EXPECT_EQ(last_progress, 300u);
+  ASSERT_TRUE(a_->sync().ok());
+  auto list = a_->list("dir/");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 300u);
+  EXPECT_EQ(body_of(*a_, "dir/page-0.md"), "# Page 0\n\nbody 0\n");
+  EXPECT_EQ(a_->log("dir/page-0.md")->size(), 2u);
+  EXPECT_EQ(body_of(*a_, "dir/page-299.md"), "# Page 299\n\nbody 2093\n");
+  EXPECT_EQ((*list)[1].title, "Page 1");
+}
+
+TEST_F(ClientTest, ImportWhileOfflineQueuesEverything) {
+  net_a_->offline = true;
+  std::vector<ImportItem> items{{"x.md", "x\n"}, {"y.md", "y\n"}};
+  auto r = a_->import(items);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->queued, 2u);
+  net_a_->offline = false;
+  auto s = a_->sync();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->replayed, 2u);
+  EXPECT_EQ(body_of(*a_, "y.md"), "y\n");
+}
+
 // ---- a hostile server ----
 
 TEST_F(ClientTest, TamperedBlobIsQuarantinedAndTheRestSyncs) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,23 @@ struct ClientOptions {
   // Milliseconds since the epoch, for the informative times inside pages. Never used to order
   // anything: ordering comes from the server's sequence numbers and revision numbers.
   std::function<std::int64_t()> now_ms;
+  // Opens another connection to the same server. When set, import() uploads over
+  // `upload_connections` connections at once (the server commits concurrent writes together);
+  // without it, everything goes over the one transport, one request at a time.
+  std::function<Result<std::unique_ptr<Transport>>()> connect;
+  unsigned upload_connections = 16;
+};
+
+struct ImportItem {
+  std::string path;
+  std::string body;
+};
+
+struct ImportReport {
+  std::uint64_t written = 0;    // new revisions stored on the server
+  std::uint64_t unchanged = 0;  // pages whose head already held this text
+  std::uint64_t queued = 0;     // kept in the offline queue (server unreachable)
+  std::uint64_t bytes = 0;      // body bytes written
 };
 
 struct PageSummary {
@@ -116,6 +134,12 @@ class Client {
   Result<SaveOutcome> move(std::string_view from, std::string_view to);
   // A tombstone revision; the history stays readable.
   Result<SaveOutcome> remove(std::string_view path);
+  // Writes many pages at once (an import): new pages are sealed and signed here, then uploaded
+  // over several connections (see ClientOptions::connect); pages that already exist go through
+  // write() one by one, with its merge rules. `progress` is called as pages complete.
+  Result<ImportReport> import(std::span<const ImportItem> items,
+                              const std::function<void(std::uint64_t pages, std::uint64_t bytes)>& progress = {});
+
   // Paths of the live pages that link to `path`.
   Result<std::vector<std::string>> backlinks(std::string_view path);
 

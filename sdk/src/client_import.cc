@@ -1,0 +1,147 @@
+// Client: writing many new pages at once, over several connections.
+#include <atomic>
+#include <thread>
+
+#include "client_impl.h"
+#include "internal.h"
+#include "zkwiki/markdown_meta.h"
+
+namespace zkwiki {
+namespace {
+
+struct Prepared {
+  std::size_t item = 0;
+  LocalPage page;
+  Bytes record;
+  Bytes envelope;
+  RevisionRecord rec;
+  enum class Outcome { pending, accepted, queued, failed } outcome = Outcome::pending;
+  Error error{Errc::internal, {}};
+};
+
+std::string file_stem_of(std::string_view path) {
+  auto slash = path.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  auto dot = name.rfind('.');
+  return std::string(dot == std::string_view::npos || dot == 0 ? name : name.substr(0, dot));
+}
+
+}  // namespace
+
+Result<ImportReport> Client::import(std::span<const ImportItem> items,
+                                    const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  Impl& im = *impl_;
+  ImportReport report;
+  const Keyset* keyset = im.keyset_for(im.default_collection);
+  if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for the default collection");
+
+  // Pages that exist take the ordinary path (compare-and-swap, merges); new ones are prepared
+  // here: encoded, sealed and signed on this thread.
+  std::vector<Prepared> fresh;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const ImportItem& it = items[i];
+    if (im.by_path.contains(it.path) || !seen.insert(it.path).second) {
+      ZKWIKI_ASSIGN(SaveOutcome o, write(it.path, it.body));
+      report.written += (!o.unchanged && !o.queued) ? 1 : 0;
+      report.unchanged += o.unchanged ? 1 : 0;
+      report.queued += o.queued ? 1 : 0;
+      report.bytes += it.body.size();
+      if (progress) progress(report.written + report.unchanged + report.queued, report.bytes);
+      continue;
+    }
+    Prepared p;
+    p.item = i;
+    PageContent content;
+    content.meta.path = it.path;
+    auto meta = parse_markdown_meta(it.path, it.body);
+    content.meta.title = meta && meta->title ? *meta->title : file_stem_of(it.path);
+    if (meta) {
+      content.meta.tags = meta->tags;
+      content.meta.links = meta->link_targets();
+    }
+    content.meta.created_ms = content.meta.modified_ms = im.now_ms();
+    content.body = it.body;
+    EnvelopeContext ctx{ContentKind::page_revision, im.workspace, im.default_collection, PageId::random(), 1, Hash256{}};
+    ZKWIKI_ASSIGN(Bytes plain, encode_page(content));
+    auto env = seal_envelope(ctx, *keyset, plain);
+    wipe(plain);
+    if (!env) return std::move(env).error();
+    p.envelope = std::move(env).value();
+    p.rec = sign_revision(ctx, p.envelope, im.keys.public_keys.ed25519, im.keys.ed25519_secret);
+    p.record = p.rec.encode();
+    p.page = LocalPage{ctx.page,          ctx.collection,     1, p.rec.hash(), it.path, content.meta.title, content.meta.tags,
+                       content.meta.links, content.meta.modified_ms, it.body.size(), false};
+    fresh.push_back(std::move(p));
+  }
+
+  // Upload: blob, then the page's first head, over N connections at once.
+  std::atomic<std::size_t> next{0}, done{0};
+  std::atomic<std::uint64_t> done_bytes{0};
+  auto worker = [&](ApiClient& api, const std::function<void()>& after_each) {
+    for (std::size_t k; (k = next.fetch_add(1)) < fresh.size();) {
+      Prepared& p = fresh[k];
+      auto blob = api.put_blob(im.workspace, p.envelope);
+      auto put = blob ? api.put_head(im.workspace, p.page.collection, p.page.id, p.record, std::nullopt)
+                      : Result<PutHeadOutcome>(std::move(blob).error());
+      if (put && put->accepted) {
+        p.outcome = Prepared::Outcome::accepted;
+      } else if (!put && (put.error().code == Errc::io || put.error().code == Errc::expired)) {
+        p.outcome = Prepared::Outcome::queued;
+      } else {
+        p.outcome = Prepared::Outcome::failed;
+        p.error = put ? make_error(Errc::conflict, "the server already had a head for a new page")
+                      : std::move(put).error();
+      }
+      done_bytes += p.page.size;
+      ++done;
+      if (after_each) after_each();
+    }
+  };
+  unsigned n = im.options.connect ? std::max(1u, im.options.upload_connections) : 1;
+  n = static_cast<unsigned>(std::min<std::size_t>(n, std::max<std::size_t>(fresh.size(), 1)));
+  std::vector<std::unique_ptr<Transport>> transports;
+  std::vector<std::unique_ptr<ApiClient>> apis;
+  for (unsigned t = 1; t < n; ++t) {
+    auto conn = im.options.connect();
+    if (!conn) break;  // fewer connections is fine
+    transports.push_back(std::move(conn).value());
+    apis.push_back(std::make_unique<ApiClient>(*transports.back()));
+    apis.back()->set_token(im.api.token());
+  }
+  std::vector<std::thread> threads;
+  for (auto& api : apis) threads.emplace_back([&worker, a = api.get()] { worker(*a, {}); });
+  // This thread uploads too, and reports progress between its own requests.
+  std::uint64_t base_pages = report.written + report.unchanged + report.queued, base_bytes = report.bytes;
+  worker(im.api, [&] {
+    if (progress) progress(base_pages + done.load(), base_bytes + done_bytes.load());
+  });
+  for (auto& t : threads) t.join();
+  if (progress && !fresh.empty()) progress(base_pages + done.load(), base_bytes + done_bytes.load());
+
+  // Record what the server accepted in one local transaction; queue what could not be sent.
+  auto saved = im.store().transaction([&]() -> Result<void> {
+    for (Prepared& p : fresh) {
+      if (p.outcome != Prepared::Outcome::accepted) continue;
+      ZKWIKI_TRY(im.store().put(kRecordsTable, p.page.head.hex(), p.record));
+      ZKWIKI_TRY(im.store().put(kObjectsTable, p.rec.envelope_id.hex(), p.envelope));
+      ZKWIKI_TRY(im.save_page(p.page));
+    }
+    return {};
+  });
+  if (!saved) return std::move(saved).error();
+  for (Prepared& p : fresh) {
+    if (p.outcome == Prepared::Outcome::accepted) {
+      ++report.written;
+      report.bytes += p.page.size;
+    } else if (p.outcome == Prepared::Outcome::queued) {
+      ZKWIKI_TRY(im.enqueue({0, items[p.item].path, {}, items[p.item].body, false, std::nullopt}));
+      ++report.queued;
+    } else {
+      return Error{p.error.code, items[p.item].path + ": " + p.error.message};
+    }
+  }
+  return report;
+}
+
+}  // namespace zkwiki
