@@ -9,13 +9,16 @@
 namespace zkwiki::bench {
 int run_crypto(int argc, char** argv);
 int run_store(int argc, char** argv);
+int run_import(int argc, char** argv);
 }
 
 int main(int argc, char** argv) {
   std::string area = argc > 1 ? argv[1] : "";
   if (area == "crypto") return zkwiki::bench::run_crypto(argc - 1, argv + 1);
   if (area == "store") return zkwiki::bench::run_store(argc - 1, argv + 1);
+  if (area == "import") return zkwiki::bench::run_import(argc - 1, argv + 1);
   std::fprintf(stderr, "usage: zkwiki-bench crypto [--benchmark_min_time=SECONDS]\n"
-                       "       zkwiki-bench store [DIR]\n");
+                       "       zkwiki-bench store [DIR]\n"
+                       "       zkwiki-bench import URL CORPUS_DIR [CONNECTIONS]   (see bench/import_bench.sh)\n");
   return 2;
 }
