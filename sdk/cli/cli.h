@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,7 @@ Result<void> ensure_home(const std::filesystem::path& home);
 struct Config {
   std::string server;
   AccountId account;
+  std::optional<WorkspaceId> workspace;  // a workspace shared with this account, if chosen
 };
 Result<Config> load_config(const std::filesystem::path& home);
 Result<void> save_config(const std::filesystem::path& home, const Config& c);

@@ -296,6 +296,35 @@ Result<void> cmd_export(const Args& a, Client& c) {
   return {};
 }
 
+Result<void> cmd_whoami(const Args& a, Client& c) {
+  need(a, 0, 0, "whoami");
+  if (a.json)
+    std::cout << json{{"account", c.account_id().hex()}, {"fingerprint", c.fingerprint()},
+                      {"workspace", c.workspace_id().hex()}}
+                     .dump()
+              << "\n";
+  else
+    std::cout << "account      " << c.account_id().hex() << "\nfingerprint  " << c.fingerprint() << "\nworkspace    "
+              << c.workspace_id().hex() << "\n";
+  return {};
+}
+
+Result<void> cmd_share_or_trust(const Args& a, Client& c, bool share) {
+  need(a, 2, 2, share ? "share ACCOUNT FINGERPRINT [--read-only]" : "trust ACCOUNT FINGERPRINT");
+  auto id = AccountId::from_hex(a.positional[0]);
+  if (!id) throw UsageError{"not an account id: " + a.positional[0]};
+  if (share) {
+    ZKWIKI_TRY(c.share(*id, a.positional[1], a.flag("read-only") ? "read" : "write"));
+    std::cout << "shared workspace " << c.workspace_id().hex() << " with " << id->hex()
+              << (a.flag("read-only") ? " (read only)" : "") << "; they log in with: zkwiki login --server URL --account "
+              << id->hex() << " --workspace " << c.workspace_id().hex() << "\n";
+  } else {
+    ZKWIKI_TRY(c.trust(*id, a.positional[1]));
+    std::cout << "trusting " << id->hex() << " on this device\n";
+  }
+  return {};
+}
+
 }  // namespace
 
 int run_command(const Args& a) {
@@ -303,7 +332,9 @@ int run_command(const Args& a) {
       {"ls", cmd_ls},       {"cat", cmd_cat},     {"put", cmd_put},
       {"edit", cmd_edit},   {"log", cmd_log},     {"diff", cmd_diff},
       {"backlinks", cmd_backlinks}, {"passwd", cmd_passwd}, {"import", cmd_import},
-      {"export", cmd_export},
+      {"export", cmd_export},       {"whoami", cmd_whoami},
+      {"share", [](const Args& x, Client& c) { return cmd_share_or_trust(x, c, true); }},
+      {"trust", [](const Args& x, Client& c) { return cmd_share_or_trust(x, c, false); }},
       {"sync", [](const Args& x, Client& c) { return cmd_sync_or_status(x, c, true); }},
       {"status", [](const Args& x, Client& c) { return cmd_sync_or_status(x, c, false); }},
       {"restore",
@@ -332,7 +363,7 @@ int run_command(const Args& a) {
   if (it == kCommands.end()) throw UsageError{"unknown command '" + a.command + "' (see `zkwiki help`)"};
   // Writes and `sync`/`status` need no sync first; reads do, to show other devices' writes.
   static const std::set<std::string> kNoSyncFirst = {"sync", "status", "put", "edit", "import", "passwd", "restore",
-                                                     "mv", "rm"};
+                                                     "mv", "rm", "whoami", "share", "trust"};
   auto session = kNoSyncFirst.contains(a.command) ? open_session(a) : open_synced(a);
   Result<void> r = session ? it->second(a, *session->client) : Result<void>(std::move(session).error());
   if (!r) {

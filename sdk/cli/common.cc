@@ -38,8 +38,8 @@ int exit_code(Errc e) {
 
 Args parse_args(int argc, char** argv) {
   static const std::vector<std::string> kWithValue = {"--server", "--account", "--into", "--rev", "--passphrase-file",
-                                                      "--new-passphrase-file"};
-  static const std::vector<std::string> kFlags = {"--json", "--force", "--offline"};
+                                                      "--new-passphrase-file", "--workspace"};
+  static const std::vector<std::string> kFlags = {"--json", "--force", "--offline", "--read-only"};
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];
@@ -87,18 +87,27 @@ Result<Config> load_config(const fs::path& home) {
   std::ifstream in(home / "config.json");
   if (!in) return make_error(Errc::not_found, "no account on this device: run `zkwiki init --server URL` or `zkwiki login`");
   json j = json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("server") || !j.contains("account"))
+  if (j.is_discarded() || !j.contains("server") || !j["server"].is_string() || !j.contains("account") ||
+      !j["account"].is_string())
     return make_error(Errc::malformed, (home / "config.json").string() + " is damaged");
   auto id = AccountId::from_hex(j["account"].get<std::string>());
   if (!id) return make_error(Errc::malformed, (home / "config.json").string() + ": bad account id");
-  return Config{j["server"].get<std::string>(), *id};
+  Config c{j["server"].get<std::string>(), *id, std::nullopt};
+  if (j.contains("workspace") && j["workspace"].is_string()) {
+    auto ws = WorkspaceId::from_hex(j["workspace"].get<std::string>());
+    if (!ws) return make_error(Errc::malformed, (home / "config.json").string() + ": bad workspace id");
+    c.workspace = *ws;
+  }
+  return c;
 }
 
 Result<void> save_config(const fs::path& home, const Config& c) {
   fs::path tmp = home / "config.json.tmp";
   {
     std::ofstream out(tmp);
-    out << json{{"server", c.server}, {"account", c.account.hex()}}.dump(2) << "\n";
+    json j{{"server", c.server}, {"account", c.account.hex()}};
+    if (c.workspace) j["workspace"] = c.workspace->hex();
+    out << j.dump(2) << "\n";
     if (!out) return make_error(Errc::io, "cannot write " + tmp.string());
   }
   std::error_code ec;
@@ -120,6 +129,7 @@ Result<Session> open_session(const Args& a) {
   ZKWIKI_ASSIGN(std::string pass, read_passphrase(a.passphrase_file, "ZKWIKI_PASSPHRASE", "Passphrase: "));
   ZKWIKI_ASSIGN(auto device, open_device_store(home));
   ClientOptions options;
+  options.workspace = cfg.workspace;
   options.connect = [server = cfg.server]() -> Result<std::unique_ptr<Transport>> {
     ZKWIKI_ASSIGN(auto t, HttpTransport::connect_to(server));
     return std::unique_ptr<Transport>(std::move(t));

@@ -29,7 +29,11 @@ namespace {
 constexpr const char* kUsageText = R"(usage: zkwiki [--passphrase-file FILE] [--json] COMMAND [ARGS]
 
   init --server URL          create an account and its workspace (prints the recovery key once)
-  login --server URL --account ID   use an existing account on this device
+  login --server URL --account ID [--workspace WS]
+                             use an existing account on this device (a shared workspace with --workspace)
+  whoami                     this account's id, fingerprint and workspace
+  share ACCOUNT FINGERPRINT [--read-only]   share this workspace (the fingerprint comes from them)
+  trust ACCOUNT FINGERPRINT  accept revisions and keys from another account (after the same check)
   passwd                     change the passphrase (re-wraps keys only)
   import DIR [--into PATH]   import a tree of Markdown/text files as pages
   export DIR [--force]       write every page to DIR (byte-identical round trip of an import)
@@ -67,7 +71,7 @@ int cmd_init(const Args& a) {
     ZKWIKI_ASSIGN(auto device, open_device_store(home));
     std::string recovery;
     ZKWIKI_ASSIGN(auto client, Client::create_account(*transport, std::move(device), pass, recovery));
-    ZKWIKI_TRY(save_config(home, Config{transport->base_url(), client->account_id()}));
+    ZKWIKI_TRY(save_config(home, Config{transport->base_url(), client->account_id(), std::nullopt}));
     if (a.json) {
       std::cout << json{{"account", client->account_id().hex()}, {"workspace", client->workspace_id().hex()},
                         {"fingerprint", client->fingerprint()}, {"recovery_key", recovery}}
@@ -86,17 +90,25 @@ int cmd_init(const Args& a) {
 }
 
 int cmd_login(const Args& a) {
-  need(a, 0, 0, "login --server URL --account ID");
+  need(a, 0, 0, "login --server URL --account ID [--workspace WS]");
   auto id = AccountId::from_hex(a.option("account"));
-  if (a.option("server").empty() || !id) throw UsageError{"usage: zkwiki login --server URL --account ID"};
+  if (a.option("server").empty() || !id) throw UsageError{"usage: zkwiki login --server URL --account ID [--workspace WS]"};
+  std::optional<WorkspaceId> workspace;
+  if (!a.option("workspace").empty()) {
+    auto ws = WorkspaceId::from_hex(a.option("workspace"));
+    if (!ws) throw UsageError{"not a workspace id: " + a.option("workspace")};
+    workspace = *ws;
+  }
   fs::path home = home_dir();
   auto run = [&]() -> Result<void> {
     ZKWIKI_TRY(ensure_home(home));
     ZKWIKI_ASSIGN(auto transport, HttpTransport::connect_to(a.option("server")));
     ZKWIKI_ASSIGN(std::string pass, read_passphrase(a.passphrase_file, "ZKWIKI_PASSPHRASE", "Passphrase: "));
     ZKWIKI_ASSIGN(auto device, open_device_store(home));
-    ZKWIKI_ASSIGN(auto client, Client::login(*transport, std::move(device), *id, pass));
-    ZKWIKI_TRY(save_config(home, Config{transport->base_url(), *id}));
+    ClientOptions options;
+    options.workspace = workspace;
+    ZKWIKI_ASSIGN(auto client, Client::login(*transport, std::move(device), *id, pass, std::move(options)));
+    ZKWIKI_TRY(save_config(home, Config{transport->base_url(), *id, workspace}));
     ZKWIKI_ASSIGN(SyncReport s, client->sync());
     std::cout << "logged in as " << id->hex() << " (fingerprint " << client->fingerprint() << "); " << s.pages_updated
               << " pages synced\n";

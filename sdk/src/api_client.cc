@@ -210,6 +210,13 @@ Result<std::vector<WorkspaceId>> ApiClient::list_workspaces() {
   return out;
 }
 
+Result<void> ApiClient::put_member(const WorkspaceId& ws, const AccountId& member, std::string_view role) {
+  ZKWIKI_ASSIGN(auto r, call("PUT", "/v1/workspaces/" + ws.hex() + "/members/" + member.hex(),
+                             json{{"role", std::string(role)}}.dump(), {{"Content-Type", "application/json"}}));
+  if (r.status != 200) return http_error(r, "add member");
+  return {};
+}
+
 Result<void> ApiClient::create_collection(const WorkspaceId& ws, const CollectionId& c,
                                           std::span<const std::uint8_t> record) {
   ZKWIKI_ASSIGN(auto r, call("POST", "/v1/workspaces/" + ws.hex() + "/collections",

@@ -108,14 +108,26 @@ Result<std::unique_ptr<Client>> Client::login(Transport& transport, std::unique_
   impl->trusted_authors.insert(impl->keys.public_keys.ed25519);
   ZKWIKI_ASSIGN(impl->sealed_device, SealedLocalStore::open(std::move(device), local_store_key(impl->keys)));
 
+  ZKWIKI_TRY(impl->load_trusted());
   ZKWIKI_ASSIGN(auto workspaces, impl->api.list_workspaces());
   if (workspaces.empty()) return make_error(Errc::not_found, "this account has no workspace on the server");
-  impl->workspace = workspaces.front();
-  ZKWIKI_ASSIGN(Bytes ws_record, impl->api.get_workspace_record(impl->workspace));
-  ZKWIKI_ASSIGN(auto owner_and_default, decode_workspace_record(ws_record));
-  impl->default_collection = owner_and_default.second;
+  // The workspace asked for, else the one this account owns, else the first it belongs to.
+  std::optional<std::pair<WorkspaceId, std::pair<AccountId, CollectionId>>> chosen;
+  for (const auto& ws : workspaces) {
+    if (impl->options.workspace && ws != *impl->options.workspace) continue;
+    ZKWIKI_ASSIGN(Bytes ws_record, impl->api.get_workspace_record(ws));
+    ZKWIKI_ASSIGN(auto owner_and_default, decode_workspace_record(ws_record));
+    if (!chosen || owner_and_default.first == impl->record.id) chosen.emplace(ws, owner_and_default);
+    if (owner_and_default.first == impl->record.id || impl->options.workspace) break;
+  }
+  if (!chosen) return make_error(Errc::not_found, "this account is not a member of workspace " + impl->options.workspace->hex());
+  impl->workspace = chosen->first;
+  impl->default_collection = chosen->second.second;
+  bool own = chosen->second.first == impl->record.id;
   ZKWIKI_TRY(impl->load_keysets());
-  if (impl->keyset_for(impl->default_collection) == nullptr)
+  // In a workspace shared with this account, keys wrapped by the owner are used once the owner
+  // is trusted (Client::trust); in its own workspace, its own key must be there.
+  if (own && impl->keyset_for(impl->default_collection) == nullptr)
     return make_error(Errc::forbidden, "no key for the workspace's default collection was found for this account");
   ZKWIKI_TRY(impl->load_pages());
   return std::unique_ptr<Client>(new Client(std::move(impl)));
@@ -126,6 +138,67 @@ Result<void> Client::change_passphrase(std::string_view new_passphrase, const Kd
                 zkwiki::change_passphrase(impl_->record, impl_->keys, new_passphrase, kdf, impl_->options.kdf_policy));
   ZKWIKI_TRY(impl_->api.update_account(next));
   impl_->record = std::move(next);
+  return {};
+}
+
+// ---- trust ----
+
+Result<void> Client::Impl::load_trusted() {
+  trusted_authors.insert(keys.public_keys.ed25519);
+  ZKWIKI_ASSIGN(auto rows, store().scan(kStateTable, "trusted:"));
+  for (const auto& [k, v] : rows) {
+    if (v.size() != 32) return make_error(Errc::malformed, "local trust state is damaged");
+    std::array<std::uint8_t, 32> key{};
+    std::copy(v.begin(), v.end(), key.begin());
+    trusted_authors.insert(key);
+  }
+  return {};
+}
+
+namespace {
+std::string canonical_fingerprint(std::string_view f) {
+  std::string out;
+  for (char c : f)
+    if (c != '-' && c != ' ') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+}  // namespace
+
+Result<PublicKeys> Client::Impl::verified_keys(const AccountId& other, std::string_view expected_fingerprint) {
+  ZKWIKI_ASSIGN(AccountRecord rec, api.get_account(other));
+  if (canonical_fingerprint(rec.public_keys.fingerprint()) != canonical_fingerprint(expected_fingerprint))
+    return make_error(Errc::auth_failed, "the server's copy of account " + other.hex() + " has fingerprint " +
+                                             rec.public_keys.fingerprint() + ", not " + std::string(expected_fingerprint) +
+                                             ": a substituted key, or a mistyped fingerprint; nothing was shared");
+  return rec.public_keys;
+}
+
+Result<std::string> Client::fingerprint_of(const AccountId& other) {
+  ZKWIKI_ASSIGN(AccountRecord rec, impl_->api.get_account(other));
+  return rec.public_keys.fingerprint();
+}
+
+Result<void> Client::trust(const AccountId& other, std::string_view expected_fingerprint) {
+  Impl& im = *impl_;
+  ZKWIKI_ASSIGN(PublicKeys keys, im.verified_keys(other, expected_fingerprint));
+  ZKWIKI_TRY(im.store().put(kStateTable, "trusted:" + other.hex(), keys.ed25519));
+  im.trusted_authors.insert(keys.ed25519);
+  return im.load_keysets();
+}
+
+Result<void> Client::share(const AccountId& member, std::string_view expected_fingerprint, std::string_view role) {
+  Impl& im = *impl_;
+  if (role != "write" && role != "read" && role != "admin")
+    return make_error(Errc::invalid_argument, "role must be read, write or admin");
+  ZKWIKI_ASSIGN(PublicKeys keys, im.verified_keys(member, expected_fingerprint));
+  ZKWIKI_TRY(im.api.put_member(im.workspace, member, role));
+  for (const auto& [c, keyset] : im.keysets)
+    for (std::uint32_t g : keyset.generations()) {
+      ZKWIKI_ASSIGN(Bytes wrapped, wrap_generation(keyset, g, keys, im.keys));
+      ZKWIKI_TRY(im.api.put_wrapped_key(im.workspace, c, member, g, wrapped));
+    }
+  ZKWIKI_TRY(im.store().put(kStateTable, "trusted:" + member.hex(), keys.ed25519));
+  im.trusted_authors.insert(keys.ed25519);
   return {};
 }
 
@@ -140,14 +213,15 @@ Result<void> Client::Impl::load_keysets() {
         ZKWIKI_TRY(quarantine("key:" + c.hex() + "/" + std::to_string(w.generation), u.error().message));
         continue;
       }
-      // Only keys wrapped by a trusted account (this one, for now) are used: a server could
-      // wrap a key of its own to us and sign it with a key of its own.
+      // Only keys wrapped by a trusted account (this one, or one trusted with Client::trust) are
+      // used: a server could wrap a key of its own to us and sign it with a key of its own.
       if (!trusted_authors.contains(u->granter)) {
         ZKWIKI_TRY(quarantine("key:" + c.hex() + "/" + std::to_string(w.generation),
                               "wrapped by an account this device does not trust"));
         continue;
       }
       ZKWIKI_TRY(keyset.insert(u->generation, std::move(u->key), u->primary));
+      ZKWIKI_TRY(store().erase(kStateTable, "quarantine:key:" + c.hex() + "/" + std::to_string(w.generation)));
     }
     if (!keyset.empty()) keysets.insert_or_assign(c, std::move(keyset));
   }

@@ -75,7 +75,9 @@ struct Client::Impl {
   Result<void> set_last_seq(std::uint64_t seq);
   Result<void> quarantine(const std::string& id, const std::string& why);
 
-  // Keys.
+  // Keys and trust.
+  Result<void> load_trusted();
+  Result<PublicKeys> verified_keys(const AccountId& other, std::string_view expected_fingerprint);
   Result<void> load_keysets();
   const Keyset* keyset_for(const CollectionId& c) const;
 
@@ -83,6 +85,8 @@ struct Client::Impl {
   Result<RevisionRecord> fetch_record(const CollectionId& c, const PageId& p, const Hash256& rev);
   Result<PageContent> open_revision(const RevisionRecord& rec);
   Result<std::vector<RevisionRecord>> history(const LocalPage& page);  // oldest first, verified chain
+
+  Result<void> retry_quarantined(SyncReport& report);
 
   // Verifies a head this device is told about and moves the local page to it.
   Result<bool> accept_head(const CollectionId& c, const PageId& p, const Hash256& rev);

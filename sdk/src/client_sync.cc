@@ -103,10 +103,36 @@ Result<bool> Client::Impl::accept_head(const CollectionId& c, const PageId& p, c
   return true;
 }
 
+// Heads quarantined by an earlier sync are tried again: a key or an author may have become
+// trusted since, or a blob readable. Those that still fail stay quarantined (and reported).
+Result<void> Client::Impl::retry_quarantined(SyncReport& report) {
+  ZKWIKI_ASSIGN(auto rows, store().scan(kStateTable, "quarantine:page:"));
+  for (const auto& [key, why] : rows) {
+    std::string_view id = std::string_view(key).substr(16);  // "<coll>/<page>@<rev>"
+    if (id.size() != 32 + 1 + 32 + 1 + 64) continue;
+    auto c = CollectionId::from_hex(id.substr(0, 32));
+    auto p = PageId::from_hex(id.substr(33, 32));
+    auto rev = Hash256::from_hex(id.substr(66));
+    if (!c || !p || !rev) continue;
+    auto moved = accept_head(*c, *p, *rev);
+    if (moved) {
+      ZKWIKI_TRY(store().erase(kStateTable, key));
+      if (*moved) ++report.pages_updated;
+    } else if (moved.error().code == Errc::io || moved.error().code == Errc::expired) {
+      return std::move(moved).error();
+    } else if (moved.error().code == Errc::conflict) {
+      // Superseded by a newer head this device has accepted since: nothing left to show.
+      ZKWIKI_TRY(store().erase(kStateTable, key));
+    }
+  }
+  return {};
+}
+
 Result<SyncReport> Client::sync() {
   Impl& im = *impl_;
   SyncReport report;
   ZKWIKI_ASSIGN(report.replayed, im.replay_queue(report.pending));
+  ZKWIKI_TRY(im.retry_quarantined(report));
   ZKWIKI_ASSIGN(std::uint64_t since, im.last_seq());
   bool keys_changed = false;
   while (true) {
@@ -162,7 +188,7 @@ Result<SyncReport> Client::sync() {
       auto moved = im.accept_head(key.first, key.second, heads[key]);
       if (!moved) {
         if (moved.error().code == Errc::io || moved.error().code == Errc::expired) return std::move(moved).error();
-        std::string id = key.second.hex() + "@" + heads[key].hex();
+        std::string id = "page:" + key.first.hex() + "/" + key.second.hex() + "@" + heads[key].hex();
         ZKWIKI_TRY(im.quarantine(id, moved.error().message));
         report.quarantined.push_back(id + ": " + moved.error().message);
       } else if (*moved) {

@@ -64,6 +64,22 @@ expect "says so" "wrong passphrase" "$ERR"
 printf 'cli test passphrase\n' > "$WORK/pass"
 check "--passphrase-file" 0 env -u ZKWIKI_PASSPHRASE "$BIN/zkwiki" --passphrase-file "$WORK/pass" ls
 
+# Sharing with another account, checked by fingerprint.
+check "whoami" 0 zk --json whoami
+ALICE_ID=$(printf '%s' "$OUT" | grep -o '"account":"[0-9a-f]*"' | cut -d'"' -f4)
+ALICE_FP=$(printf '%s' "$OUT" | grep -o '"fingerprint":"[a-z0-9-]*"' | cut -d'"' -f4)
+ALICE_WS=$(printf '%s' "$OUT" | grep -o '"workspace":"[0-9a-f]*"' | cut -d'"' -f4)
+check "bob init" 0 env ZKWIKI_HOME="$WORK/bob" ZKWIKI_PASSPHRASE='bob test passphrase' "$BIN/zkwiki" --json init --server "$URL"
+BOB_ID=$(printf '%s' "$OUT" | grep -o '"account":"[0-9a-f]*"' | cut -d'"' -f4)
+BOB_FP=$(printf '%s' "$OUT" | grep -o '"fingerprint":"[a-z0-9-]*"' | cut -d'"' -f4)
+check "share with a wrong fingerprint is refused" 7 zk share "$BOB_ID" aaaa-bbbb-cccc-dddd
+expect "and says nothing was shared" "nothing was shared" "$ERR"
+check "share with the right fingerprint" 0 zk share "$BOB_ID" "$BOB_FP"
+check "bob opens alice's workspace" 0 env ZKWIKI_HOME="$WORK/bob-shared" ZKWIKI_PASSPHRASE='bob test passphrase' "$BIN/zkwiki" login --server "$URL" --account "$BOB_ID" --workspace "$ALICE_WS"
+check "bob trusts alice" 0 env ZKWIKI_HOME="$WORK/bob-shared" ZKWIKI_PASSPHRASE='bob test passphrase' "$BIN/zkwiki" trust "$ALICE_ID" "$ALICE_FP"
+check "bob reads alice's page" 0 env ZKWIKI_HOME="$WORK/bob-shared" ZKWIKI_PASSPHRASE='bob test passphrase' "$BIN/zkwiki" cat projects/alpha.md
+expect "the shared text" "^# Alpha" "$OUT"
+
 # Server down: reads fail clearly, writes are refused at login too (no session).
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
 check "server down" 6 zk ls

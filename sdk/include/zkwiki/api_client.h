@@ -82,6 +82,8 @@ class ApiClient {
   Result<void> create_workspace(const WorkspaceId& ws, std::span<const std::uint8_t> record);
   Result<Bytes> get_workspace_record(const WorkspaceId& ws);
   Result<std::vector<WorkspaceId>> list_workspaces();
+  // Adds or changes a member ("admin", "write", "read"). Errors: forbidden (not an admin), not_found.
+  Result<void> put_member(const WorkspaceId& ws, const AccountId& member, std::string_view role);
   Result<void> create_collection(const WorkspaceId& ws, const CollectionId& c, std::span<const std::uint8_t> record);
   Result<std::vector<std::pair<CollectionId, Bytes>>> list_collections(const WorkspaceId& ws);
   Result<void> put_wrapped_key(const WorkspaceId& ws, const CollectionId& c, const AccountId& member,

@@ -33,6 +33,8 @@ struct ClientOptions {
   // `upload_connections` connections at once (the server commits concurrent writes together);
   // without it, everything goes over the one transport, one request at a time.
   std::function<Result<std::unique_ptr<Transport>>()> connect;
+  // The workspace to open; by default the one this account owns (else the first it belongs to).
+  std::optional<WorkspaceId> workspace;
   unsigned upload_connections = 16;
 };
 
@@ -134,6 +136,21 @@ class Client {
   Result<SaveOutcome> move(std::string_view from, std::string_view to);
   // A tombstone revision; the history stays readable.
   Result<SaveOutcome> remove(std::string_view path);
+  // Sharing. Another account's keys come from the server, which could substitute its own: the
+  // fingerprint the other person tells you out of band (read aloud, pasted) is the check.
+  //
+  // The fingerprint of `other`'s public keys as the server reports them.
+  Result<std::string> fingerprint_of(const AccountId& other);
+  // Adds `member` to this workspace with `role` ("write" or "read") and wraps every key
+  // generation of its collections to them, signed by this account — only if the server's copy
+  // of their keys has `expected_fingerprint`. The member becomes a trusted author here.
+  // Errors: auth_failed (a substituted key: nothing is shared), not_found, forbidden.
+  Result<void> share(const AccountId& member, std::string_view expected_fingerprint, std::string_view role = "write");
+  // Trusts `other` (after the same check) as an author of revisions and a granter of keys on
+  // this device: the owner of a workspace shared with you, or a member you shared with
+  // elsewhere. Reloads the keys. Errors: auth_failed, not_found.
+  Result<void> trust(const AccountId& other, std::string_view expected_fingerprint);
+
   // Writes many pages at once (an import): new pages are sealed and signed here, then uploaded
   // over several connections (see ClientOptions::connect); pages that already exist go through
   // write() one by one, with its merge rules. `progress` is called as pages complete.
