@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
+#include <optional>
 
 #include "client.h"
 #include "support/fixtures.h"
@@ -39,11 +41,20 @@ class ControlledTransport final : public Transport {
   explicit ControlledTransport(Transport& inner) : inner_(inner) {}
   Result<HttpResponse> send(const HttpRequest& request) override {
     if (offline) return make_error(Errc::io, "offline (test)");
-    auto r = inner_.send(request);
+    if (intercept)
+      if (auto canned = intercept(request)) return *canned;
+    HttpRequest sent = request;
+    if (redirect) redirect(sent);
+    auto r = inner_.send(sent);
     if (r.ok() && rewrite) rewrite(request, *r);
     return r;
   }
   bool offline = false;
+  // Answers a request itself (the server never sees it) when it returns a response.
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> intercept;
+  // Changes a request before the server sees it.
+  std::function<void(HttpRequest&)> redirect;
+  // Changes the server's answer.
   std::function<void(const HttpRequest&, HttpResponse&)> rewrite;
 
  private:
@@ -350,6 +361,171 @@ TEST_F(ClientTest, RolledBackHeadIsDetected) {
   ASSERT_EQ(s->quarantined.size(), 1u);
   EXPECT_NE(s->quarantined[0].find("rollback"), std::string::npos);
   EXPECT_EQ(body_of(*b, "page.md"), "v2\n");  // nothing wrong shown
+}
+
+TEST_F(ClientTest, RevisionSwappedFromAnotherPageIsRejected) {
+  ASSERT_TRUE(a_->write("one.md", "page one\n").ok());
+  ASSERT_TRUE(a_->write("two.md", "page two\n").ok());
+  auto b = login_b(options());
+  auto one = b->sync();  // learn the page ids through a first, honest sync on another device
+  ASSERT_TRUE(one.ok());
+  auto pages = b->list();
+  ASSERT_TRUE(pages.ok());
+  std::string one_id = (*pages)[0].id.hex(), two_id = (*pages)[1].id.hex();
+  ASSERT_TRUE(a_->write("one.md", "page one, v2\n").ok());
+  // A fresh device; the server answers its requests for one.md's records with two.md's.
+  MemoryLocalStore fresh;
+  auto c = Client::login(*net_b_, std::make_unique<BorrowedStore>(fresh), a_->account_id(), kPass, options());
+  ASSERT_TRUE(c.ok());
+  // The feed names two.md's revision as one.md's new head, and the server serves two.md's
+  // record under one.md's address: it hashes right and is validly signed, but it is another
+  // page's.
+  std::string two_rev = (*a_->log("two.md"))[0].hash.hex();
+  net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target.find("/changes") == std::string::npos) return;
+    auto j = nlohmann::json::parse(res.body);
+    for (auto& ch : j["changes"])
+      if (ch["kind"] == "page" && ch["page_id"] == one_id) ch["revision"] = two_rev;
+    res.body = j.dump();
+  };
+  net_b_->redirect = [&](HttpRequest& req) {
+    auto at = req.target.find("/pages/" + one_id + "/revisions/");
+    if (at != std::string::npos) req.target.replace(at + 7, 32, two_id);
+  };
+  auto s = (*c)->sync();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(body_of(**c, "two.md"), "page two\n");
+  EXPECT_EQ((*c)->read("one.md").error().code, Errc::not_found);  // nothing wrong shown
+  ASSERT_EQ(s->quarantined.size(), 1u);
+  EXPECT_NE(s->quarantined[0].find("another page"), std::string::npos) << s->quarantined[0];
+}
+
+TEST_F(ClientTest, ChangeFeedThatSkipsSequenceNumbersIsReported) {
+  ASSERT_TRUE(a_->write("a.md", "a\n").ok());
+  ASSERT_TRUE(a_->write("b.md", "b\n").ok());
+  auto b = login_b(options());
+  // The server withholds the first page change from the feed.
+  net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target.find("/changes") == std::string::npos) return;
+    auto j = nlohmann::json::parse(res.body);
+    auto& changes = j["changes"];
+    for (auto it = changes.begin(); it != changes.end(); ++it)
+      if ((*it)["kind"] == "page") {
+        changes.erase(it);
+        break;
+      }
+    res.body = j.dump();
+  };
+  auto s = b->sync();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  bool reported = false;
+  for (const auto& q : s->quarantined) reported = reported || q.find("withheld") != std::string::npos;
+  EXPECT_TRUE(reported);
+}
+
+TEST_F(ClientTest, ChangeFeedThatRepeatsOrGoesBackIsRefused) {
+  ASSERT_TRUE(a_->write("a.md", "a\n").ok());
+  auto b = login_b(options());
+  ASSERT_TRUE(b->sync().ok());
+  ASSERT_TRUE(a_->write("a.md", "a2\n").ok());
+  // A feed that answers from the start again, as if this device had seen nothing.
+  net_b_->rewrite = [&](const HttpRequest& req, HttpResponse&) { (void)req; };
+  auto real = net_b_->rewrite;
+  std::string replay;
+  net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target.find("/changes?since=") == std::string::npos) return;
+    auto j = nlohmann::json::parse(res.body);
+    j["changes"].insert(j["changes"].begin(), nlohmann::json{{"seq", 1}, {"kind", "member"}, {"account_id", a_->account_id().hex()}});
+    res.body = j.dump();
+  };
+  auto s = b->sync();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::conflict);
+  EXPECT_EQ(body_of(*b, "a.md"), "a\n");
+}
+
+TEST_F(ClientTest, ForkedHistoryIsDetected) {
+  ASSERT_TRUE(a_->write("f.md", "v1\n").ok());
+  auto b = login_b(options());
+  ASSERT_TRUE(b->sync().ok());
+  // A second device of the same account writes revisions 2' and 3' that a lying server keeps
+  // for itself (it answers "accepted" without storing them): a fork it can show others later.
+  MemoryLocalStore store_d;
+  ControlledTransport net_d(*http_b_);
+  auto d = Client::login(net_d, std::make_unique<BorrowedStore>(store_d), a_->account_id(), kPass, options());
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE((*d)->sync().ok());
+  std::map<std::string, std::string> hidden;  // target -> body the server kept aside
+  net_d.intercept = [&](const HttpRequest& req) -> std::optional<HttpResponse> {
+    if (req.method != "PUT") return std::nullopt;
+    HttpResponse r;
+    r.status = 201;
+    if (req.target.find("/blobs/") != std::string::npos) {
+      hidden["/v1/blobs/" + req.target.substr(req.target.rfind('/') + 1)] = req.body;
+      r.body = "{}";
+    } else {
+      auto j = nlohmann::json::parse(req.body);
+      hidden[req.target + "/revisions/" + j["revision"].get<std::string>()] =
+          nlohmann::json{{"page_id", ""}, {"revision", j["revision"]}, {"record", j["record"]}, {"seq", 0}}.dump();
+      hidden["head"] = j["revision"];
+      r.body = R"({"seq": 1})";
+    }
+    return r;
+  };
+  ASSERT_TRUE((*d)->write("f.md", "v2 on the fork\n").ok());
+  ASSERT_TRUE((*d)->write("f.md", "v3 on the fork\n").ok());
+  // The honest history moves on: a writes revision 2, and b sees it.
+  ASSERT_TRUE(a_->write("f.md", "v2\n").ok());
+  ASSERT_TRUE(b->sync().ok());
+  ASSERT_EQ(body_of(*b, "f.md"), "v2\n");
+  // Now the server shows b the forked revision 3' as the page's head.
+  ASSERT_TRUE(a_->write("other.md", "x\n").ok());  // something new in the feed
+  net_b_->intercept = [&](const HttpRequest& req) -> std::optional<HttpResponse> {
+    auto it = hidden.find(req.target);
+    if (it == hidden.end()) return std::nullopt;
+    HttpResponse r;
+    r.status = 200;
+    r.body = it->second;
+    return r;
+  };
+  auto f = b->list("f.md");
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->size(), 1u);
+  std::string f_id = (*f)[0].id.hex();
+  net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target.find("/changes") == std::string::npos) return;
+    auto j = nlohmann::json::parse(res.body);
+    for (auto& ch : j["changes"])
+      if (ch["kind"] == "page") {  // other.md's change, turned into "f.md is now at 3'"
+        ch["page_id"] = f_id;
+        ch["revision"] = hidden["head"];
+      }
+    res.body = j.dump();
+  };
+  auto s = b->sync();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  bool fork = false;
+  for (const auto& q : s->quarantined) fork = fork || q.find("fork") != std::string::npos;
+  EXPECT_TRUE(fork) << (s->quarantined.empty() ? "nothing quarantined" : s->quarantined[0]);
+  EXPECT_EQ(body_of(*b, "f.md"), "v2\n");  // nothing wrong shown
+}
+
+TEST_F(ClientTest, ExpiredSessionQueuesEditsAndReplaysThem) {
+  // The server starts answering 401 to writes (a revoked or expired session).
+  net_a_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.method == "PUT") {
+      res.status = 401;
+      res.body = R"({"error":{"code":"unauthorized","message":"session expired"}})";
+    }
+  };
+  auto w = a_->write("kept.md", "not lost\n");
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_TRUE(w->queued);
+  net_a_->rewrite = nullptr;
+  auto s = a_->sync();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->replayed, 1u);
+  EXPECT_EQ(body_of(*a_, "kept.md"), "not lost\n");
 }
 
 TEST_F(ClientTest, WeakerKdfParametersAreRefusedAtLogin) {
