@@ -1,0 +1,383 @@
+#include "api.h"
+
+#include <algorithm>
+
+#include "api_internal.h"
+
+namespace zkwiki::server {
+
+namespace {
+
+constexpr std::int64_t kMaxTokenLifetime = 366LL * 24 * 3600;
+constexpr std::size_t kMaxChallenges = 100000;
+constexpr std::size_t kMaxScopeCollections = 64;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Authentication
+
+bool Api::authenticate(Ctx& c, Response& out) {
+  std::string_view h = c.req.header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (h.empty()) {
+    out = error(401, "unauthorized", "missing bearer token");
+    return false;
+  }
+  if (h.substr(0, kBearer.size()) != kBearer) {
+    out = error(401, "unauthorized", "the Authorization header must be \"Bearer <token>\"");
+    return false;
+  }
+  std::string_view tok = h.substr(kBearer.size());
+  const bool scoped = tok.substr(0, 4) == "zka_";
+  if (tok.size() != 4 + 64 || !(scoped || tok.substr(0, 4) == "zks_")) {
+    out = error(401, "unauthorized", "malformed token");
+    return false;
+  }
+  auto raw = from_hex(tok.substr(4));
+  if (!raw) {
+    out = error(401, "unauthorized", "malformed token");
+    return false;
+  }
+  const Bytes hash = blake2b256(*raw);
+  auto t = store_.find_token(hash);
+  if (!t.ok()) {
+    out = t.status.code == Code::not_found ? error(401, "unauthorized", "unknown token")
+                                            : store_error(t.status);
+    return false;
+  }
+  // The lookup is by hash; the comparison of the stored hash is constant-time regardless.
+  if (!ct_equal(t.value.hash, hash) || t.value.scoped != scoped) {
+    out = error(401, "unauthorized", "unknown token");
+    return false;
+  }
+  if (t.value.revoked) {
+    out = error(401, "unauthorized", "the token was revoked");
+    return false;
+  }
+  if (t.value.not_after <= now()) {
+    out = error(401, "unauthorized", "the token expired");
+    return false;
+  }
+  c.who.token = std::move(t.value);
+  c.who.valid = true;
+  return true;
+}
+
+bool Api::authorize(Ctx& c, const std::string& ws, const std::string* coll, Need need,
+                    Response& out) {
+  if (!c.who.valid && !authenticate(c, out)) return false;
+  const TokenRecord& t = c.who.token;
+  if (t.scoped) {
+    if (t.workspace_id != ws) {
+      out = error(403, "forbidden", "the token is not valid for this workspace");
+      return false;
+    }
+    if (need == Need::admin) {
+      out = error(403, "forbidden", "scoped tokens cannot administer a workspace");
+      return false;
+    }
+    if (need == Need::write && !t.can_write) {
+      out = error(403, "forbidden", "the token is read-only");
+      return false;
+    }
+    if (coll && std::find(t.collections.begin(), t.collections.end(), *coll) ==
+                    t.collections.end()) {
+      out = error(403, "forbidden", "the collection is outside the token's scope");
+      return false;
+    }
+  }
+  auto w = store_.get_workspace(ws);
+  if (!w.ok()) {
+    out = store_error(w.status);
+    return false;
+  }
+  // Membership governs both kinds of tokens: a scoped token never exceeds its creator.
+  auto m = store_.get_member(ws, t.account_id);
+  if (!m.ok()) {
+    out = m.status.code == Code::not_found
+              ? error(403, "forbidden", "not a member of this workspace")
+              : store_error(m.status);
+    return false;
+  }
+  const std::string& role = m.value.role;
+  if ((need == Need::admin && role != "admin") ||
+      (need == Need::write && role != "admin" && role != "write")) {
+    out = error(403, "forbidden", "the member's role does not allow this");
+    return false;
+  }
+  return true;
+}
+
+bool Api::rate_limited(const std::string& key, int limit, std::int64_t t, std::int64_t* retry) {
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return false;
+  if (t - it->second.window_start >= config_.login_failure_window) {
+    failures_.erase(it);
+    return false;
+  }
+  if (it->second.count < limit) return false;
+  *retry = it->second.window_start + config_.login_failure_window - t;
+  return true;
+}
+
+void Api::record_failure(const std::string& key, std::int64_t t) {
+  if (failures_.size() > kMaxChallenges) {
+    for (auto it = failures_.begin(); it != failures_.end();)
+      it = t - it->second.window_start >= config_.login_failure_window ? failures_.erase(it)
+                                                                         : std::next(it);
+  }
+  auto& f = failures_[key];
+  if (f.count == 0 || t - f.window_start >= config_.login_failure_window) {
+    f.count = 0;
+    f.window_start = t;
+  }
+  ++f.count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Health, accounts, auth, tokens
+
+Response Api::health(Ctx&) {
+  Status s = store_.ping();
+  if (!s.ok()) return error(503, "unavailable", "storage is not answering");
+  return json_response(200, json{{"status", "ok"}, {"storage", "ok"}});
+}
+
+Response Api::create_account(Ctx& c) {
+  json j;
+  Response err;
+  std::string id;
+  Bytes pk, record;
+  if (!parse_body(c.req, j, err) || !get_id(j, "account_id", id, err) ||
+      !get_b64(j, "login_public_key", 32, pk, err) ||
+      !get_b64(j, "record", kMaxRecordBytes, record, err))
+    return err;
+  if (pk.size() != 32) return error(400, "bad_request", "login_public_key must be 32 bytes");
+  Status s = store_.create_account(Account{id, pk, record, 0, 0});
+  if (!s.ok()) return store_error(s);
+  Response r = json_response(201, json{{"account_id", id}});
+  r.set("Location", "/v1/accounts/" + id);
+  return r;
+}
+
+Response Api::get_account(Ctx&, const std::string& id) {
+  auto a = store_.get_account(id);
+  if (!a.ok()) return store_error(a.status);
+  return json_response(200, json{{"account_id", id},
+                                 {"login_public_key", to_base64(a.value.login_public_key)},
+                                 {"record", to_base64(a.value.record)}});
+}
+
+Response Api::update_account(Ctx& c, const std::string& id) {
+  Response err;
+  if (!authenticate(c, err)) return err;
+  if (c.who.token.scoped || c.who.token.account_id != id)
+    return error(403, "forbidden", "only the account's own session can update it");
+  json j;
+  Bytes pk, record;
+  if (!parse_body(c.req, j, err) || !get_b64(j, "login_public_key", 32, pk, err) ||
+      !get_b64(j, "record", kMaxRecordBytes, record, err))
+    return err;
+  if (pk.size() != 32) return error(400, "bad_request", "login_public_key must be 32 bytes");
+  Status s = store_.update_account(id, pk, record);
+  if (!s.ok()) return store_error(s);
+  return json_response(200, json{{"account_id", id}});
+}
+
+Response Api::challenge(Ctx& c) {
+  json j;
+  Response err;
+  std::string id;
+  if (!parse_body(c.req, j, err) || !get_id(j, "account_id", id, err)) return err;
+  auto a = store_.get_account(id);
+  if (!a.ok()) return store_error(a.status);
+  const std::int64_t t = now();
+  Bytes ch = random_bytes(32);
+  {
+    std::lock_guard lock(auth_mu_);
+    if (challenges_.size() >= kMaxChallenges) {
+      for (auto it = challenges_.begin(); it != challenges_.end();)
+        it = it->second.expires <= t ? challenges_.erase(it) : std::next(it);
+      if (challenges_.size() >= kMaxChallenges)
+        return error(503, "unavailable", "too many pending challenges; retry later");
+    }
+    challenges_[ch] = PendingChallenge{id, t + config_.challenge_ttl};
+  }
+  return json_response(200, json{{"challenge", to_base64(ch)},
+                                 {"expires_in", config_.challenge_ttl}});
+}
+
+Response Api::login(Ctx& c) {
+  json j;
+  Response err;
+  std::string id;
+  Bytes ch, sig;
+  if (!parse_body(c.req, j, err) || !get_id(j, "account_id", id, err) ||
+      !get_b64(j, "challenge", 32, ch, err) || !get_b64(j, "signature", 64, sig, err))
+    return err;
+  const std::int64_t t = now();
+  const std::string akey = "a:" + id, ckey = "c:" + c.req.remote;
+  {
+    std::lock_guard lock(auth_mu_);
+    std::int64_t retry = 0;
+    if (rate_limited(akey, config_.login_failures_per_account, t, &retry) ||
+        rate_limited(ckey, config_.login_failures_per_client, t, &retry)) {
+      Response r = error(429, "rate_limited", "too many failed logins; retry later");
+      r.set("Retry-After", std::to_string(std::max<std::int64_t>(retry, 1)));
+      return r;
+    }
+  }
+  auto fail = [&](std::string_view msg) {
+    std::lock_guard lock(auth_mu_);
+    record_failure(akey, t);
+    record_failure(ckey, t);
+    return error(401, "login_failed", msg);
+  };
+  bool challenge_ok = false;
+  {
+    std::lock_guard lock(auth_mu_);
+    auto it = challenges_.find(ch);
+    if (it != challenges_.end()) {
+      challenge_ok = it->second.account_id == id && it->second.expires > t;
+      challenges_.erase(it);  // single use, whatever the outcome
+    }
+  }
+  if (!challenge_ok) return fail("unknown, used or expired challenge");
+  auto a = store_.get_account(id);
+  if (!a.ok()) return a.status.code == Code::not_found ? fail("unknown account") : store_error(a.status);
+  std::string msg(kLoginContext);
+  msg += *from_hex(id);
+  msg += ch;
+  if (!ed25519_verify(a.value.login_public_key, msg, sig)) return fail("bad signature");
+
+  Bytes raw = random_bytes(32);
+  TokenRecord tr;
+  tr.hash = blake2b256(raw);
+  tr.token_id = to_hex(random_bytes(16));
+  tr.account_id = id;
+  tr.scoped = false;
+  tr.not_after = t + config_.session_ttl;
+  tr.created = t;
+  Status s = store_.put_token(tr);
+  if (!s.ok()) return store_error(s);
+  return json_response(200, json{{"token", "zks_" + to_hex(raw)},
+                                 {"token_id", tr.token_id},
+                                 {"account_id", id},
+                                 {"expires_at", tr.not_after}});
+}
+
+Response Api::logout(Ctx& c) {
+  Response err;
+  if (!authenticate(c, err)) return err;
+  Status s = store_.revoke_token_hash(c.who.token.hash);
+  if (!s.ok()) return store_error(s);
+  Response r;
+  r.status = 204;
+  return r;
+}
+
+Response Api::session(Ctx& c) {
+  Response err;
+  if (!authenticate(c, err)) return err;
+  const TokenRecord& t = c.who.token;
+  json j{{"account_id", t.account_id}, {"token_id", t.token_id}, {"scoped", t.scoped},
+         {"expires_at", t.not_after}};
+  if (t.scoped) {
+    j["workspace_id"] = t.workspace_id;
+    j["collection_ids"] = t.collections;
+    j["access"] = t.can_write ? "read-write" : "read";
+  }
+  return json_response(200, j);
+}
+
+namespace {
+json token_json(const TokenRecord& t) {
+  return json{{"token_id", t.token_id},         {"workspace_id", t.workspace_id},
+              {"collection_ids", t.collections}, {"access", t.can_write ? "read-write" : "read"},
+              {"not_after", t.not_after},        {"created", t.created},
+              {"revoked", t.revoked}};
+}
+}  // namespace
+
+Response Api::create_token(Ctx& c) {
+  Response err;
+  if (!authenticate(c, err)) return err;
+  if (c.who.token.scoped) return error(403, "forbidden", "scoped tokens cannot create tokens");
+  json j;
+  std::string ws, access;
+  if (!parse_body(c.req, j, err) || !get_id(j, "workspace_id", ws, err) ||
+      !get_string(j, "access", access, err))
+    return err;
+  if (access != "read" && access != "read-write")
+    return error(400, "bad_request", "access must be \"read\" or \"read-write\"");
+  auto cit = j.find("collection_ids");
+  if (cit == j.end()) return error(400, "missing_field", "missing field \"collection_ids\"");
+  if (!cit->is_array() || cit->empty() || cit->size() > kMaxScopeCollections)
+    return error(400, "wrong_type", "collection_ids must be an array of 1..64 ids");
+  std::vector<std::string> colls;
+  for (auto& e : *cit) {
+    if (!e.is_string() || !is_object_id(e.get<std::string>()))
+      return error(400, "invalid_id", "collection_ids must hold 32-hex-character ids");
+    colls.push_back(e.get<std::string>());
+  }
+  std::sort(colls.begin(), colls.end());
+  colls.erase(std::unique(colls.begin(), colls.end()), colls.end());
+  auto nit = j.find("not_after");
+  if (nit == j.end()) return error(400, "missing_field", "missing field \"not_after\"");
+  if (!nit->is_number_integer()) return error(400, "wrong_type", "not_after must be an integer");
+  const std::int64_t not_after = nit->get<std::int64_t>();
+  const std::int64_t t = now();
+  if (not_after <= t || not_after > t + kMaxTokenLifetime)
+    return error(400, "bad_request", "not_after must be in the future and within a year");
+  const bool can_write = access == "read-write";
+  if (!authorize(c, ws, nullptr, can_write ? Need::write : Need::read, err)) return err;
+  for (auto& coll : colls) {
+    auto col = store_.get_collection(ws, coll);
+    if (!col.ok()) return store_error(col.status);
+  }
+  Bytes raw = random_bytes(32);
+  TokenRecord tr;
+  tr.hash = blake2b256(raw);
+  tr.token_id = to_hex(random_bytes(16));
+  tr.account_id = c.who.token.account_id;
+  tr.scoped = true;
+  tr.workspace_id = ws;
+  tr.collections = colls;
+  tr.can_write = can_write;
+  tr.not_after = not_after;
+  tr.created = t;
+  Status s = store_.put_token(tr);
+  if (!s.ok()) return store_error(s);
+  json out = token_json(tr);
+  out["token"] = "zka_" + to_hex(raw);
+  return json_response(201, out);
+}
+
+Response Api::list_tokens(Ctx& c) {
+  Response err;
+  if (!authenticate(c, err)) return err;
+  if (c.who.token.scoped) return error(403, "forbidden", "scoped tokens cannot list tokens");
+  int limit = kDefaultLimit;
+  std::string cursor;
+  if (!c.limit(limit, err) || !c.id_cursor(cursor, err)) return err;
+  auto r = store_.list_tokens(c.who.token.account_id, cursor, limit);
+  if (!r.ok()) return store_error(r.status);
+  json arr = json::array();
+  for (auto& t : r.value) arr.push_back(token_json(t));
+  json next = static_cast<int>(r.value.size()) == limit ? json(r.value.back().token_id) : json();
+  return json_response(200, json{{"tokens", arr}, {"next", next}});
+}
+
+Response Api::revoke_token(Ctx& c, const std::string& id) {
+  Response err;
+  if (!authenticate(c, err)) return err;
+  if (c.who.token.scoped) return error(403, "forbidden", "scoped tokens cannot revoke tokens");
+  Status s = store_.revoke_token(c.who.token.account_id, id);
+  if (!s.ok()) return store_error(s);
+  Response r;
+  r.status = 204;
+  return r;
+}
+
+}  // namespace zkwiki::server

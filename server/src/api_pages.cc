@@ -1,0 +1,190 @@
+#include "api.h"
+
+#include <algorithm>
+
+#include "api_internal.h"
+
+namespace zkwiki::server {
+
+// ---------------------------------------------------------------------------------------------
+// Pages, revisions, changes
+
+Response Api::list_pages(Ctx& c, const std::string& ws, const std::string& coll) {
+  Response err;
+  if (!authorize(c, ws, &coll, Need::read, err)) return err;
+  int limit = kDefaultLimit;
+  std::string cursor;
+  if (!c.limit(limit, err) || !c.id_cursor(cursor, err)) return err;
+  auto r = store_.list_heads(ws, coll, cursor, limit);
+  if (!r.ok()) return store_error(r.status);
+  json arr = json::array();
+  for (auto& h : r.value)
+    arr.push_back(json{{"page_id", h.page_id}, {"revision", h.revision}, {"seq", h.seq}});
+  json next = static_cast<int>(r.value.size()) == limit ? json(r.value.back().page_id) : json();
+  return json_response(200, json{{"pages", arr}, {"next", next}});
+}
+
+Response Api::get_page(Ctx& c, const std::string& ws, const std::string& coll,
+                       const std::string& page) {
+  Response err;
+  if (!authorize(c, ws, &coll, Need::read, err)) return err;
+  auto h = store_.get_head(ws, coll, page);
+  if (!h.ok()) return store_error(h.status);
+  const std::string etag = quote(h.value.revision);
+  if (c.req.header("if-none-match") == etag) {
+    Response r;
+    r.status = 304;
+    r.set("ETag", etag);
+    r.set("Cache-Control", "private, no-cache");
+    return r;
+  }
+  auto rev = store_.get_revision(ws, coll, page, h.value.revision);
+  if (!rev.ok()) return store_error(rev.status);
+  Response r = json_response(200, json{{"page_id", page},
+                                       {"revision", h.value.revision},
+                                       {"record", to_base64(rev.value.record)},
+                                       {"seq", h.value.seq}});
+  r.set("ETag", etag);
+  r.set("Cache-Control", "private, no-cache");
+  return r;
+}
+
+Response Api::put_page(Ctx& c, const std::string& ws, const std::string& coll,
+                       const std::string& page) {
+  Response err;
+  if (!authorize(c, ws, &coll, Need::write, err)) return err;
+  std::string_view if_match = c.req.header("if-match");
+  std::string_view if_none = c.req.header("if-none-match");
+  std::optional<std::string> expected;
+  if (!if_match.empty() && !if_none.empty())
+    return error(400, "bad_request", "send either If-Match or If-None-Match, not both");
+  if (!if_none.empty()) {
+    if (if_none != "*") return error(400, "bad_request", "If-None-Match must be *");
+  } else if (!if_match.empty()) {
+    std::string_view v = if_match;
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    if (!is_hash_id(v))
+      return error(400, "bad_request", "If-Match must be the quoted 64-hex current revision");
+    expected = std::string(v);
+  } else {
+    return error(428, "precondition_required",
+                 "send If-None-Match: * to create or If-Match: \"<revision>\" to update");
+  }
+  json j;
+  std::string revision;
+  Bytes record;
+  if (!parse_body(c.req, j, err) || !get_string(j, "revision", revision, err) ||
+      !get_b64(j, "record", kMaxRecordBytes, record, err))
+    return err;
+  if (!is_hash_id(revision)) return bad_id("revision");
+  if (blake2b256_hex(record) != revision)
+    return error(400, "hash_mismatch", "revision is not the BLAKE2b-256 of the record");
+  auto r = store_.cas_head(ws, coll, page, expected, revision, record,
+                           Charge{c.who.token.account_id, config_.quota_bytes});
+  if (!r.ok()) {
+    if (r.status.code != Code::conflict) return store_error(r.status);
+    json cur;
+    if (r.value.current)
+      cur = json{{"revision", r.value.current->revision}, {"seq", r.value.current->seq}};
+    Response e = json_response(
+        412, json{{"error",
+                   {{"code", "precondition_failed"},
+                    {"message", "the page head is not what the precondition expected"}}},
+                  {"current", cur}});
+    if (r.value.current) e.set("ETag", quote(r.value.current->revision));
+    return e;
+  }
+  notifier_.notify(ws, r.value.seq);
+  Response out = json_response(r.value.created ? 201 : 200,
+                               json{{"page_id", page}, {"revision", revision}, {"seq", r.value.seq}});
+  out.set("ETag", quote(revision));
+  return out;
+}
+
+Response Api::list_revisions(Ctx& c, const std::string& ws, const std::string& coll,
+                             const std::string& page) {
+  Response err;
+  if (!authorize(c, ws, &coll, Need::read, err)) return err;
+  int limit = kDefaultLimit;
+  if (!c.limit(limit, err)) return err;
+  std::int64_t after = 0;
+  if (auto it = c.query.find("cursor"); it != c.query.end()) {
+    auto v = parse_int(it->second);
+    if (!v) return error(400, "bad_request", "cursor is not valid");
+    after = *v;
+  }
+  auto r = store_.list_revisions(ws, coll, page, after, limit);
+  if (!r.ok()) return store_error(r.status);
+  json arr = json::array();
+  for (auto& rev : r.value) arr.push_back(json{{"revision", rev.revision}, {"seq", rev.seq}});
+  json next = static_cast<int>(r.value.size()) == limit ? json(r.value.back().seq) : json();
+  return json_response(200, json{{"revisions", arr}, {"next", next}});
+}
+
+Response Api::get_revision(Ctx& c, const std::string& ws, const std::string& coll,
+                           const std::string& page, const std::string& rev) {
+  Response err;
+  if (!authorize(c, ws, &coll, Need::read, err)) return err;
+  auto r = store_.get_revision(ws, coll, page, rev);
+  if (!r.ok()) return store_error(r.status);
+  Response out = json_response(200, json{{"page_id", page},
+                                         {"revision", rev},
+                                         {"record", to_base64(r.value.record)},
+                                         {"seq", r.value.seq}});
+  // A revision record never changes; only the holder of a token may cache it.
+  out.set("ETag", quote(rev));
+  out.set("Cache-Control", "private, max-age=31536000, immutable");
+  return out;
+}
+
+Response Api::changes(Ctx& c, const std::string& ws) {
+  Response err;
+  if (!authorize(c, ws, nullptr, Need::read, err)) return err;
+  int limit = kDefaultLimit;
+  if (!c.limit(limit, err)) return err;
+  std::int64_t since = 0;
+  if (auto it = c.query.find("since"); it != c.query.end()) {
+    auto v = parse_int(it->second);
+    if (!v) return error(400, "bad_request", "since must be a non-negative integer");
+    since = *v;
+  }
+  int wait = 0;
+  if (auto it = c.query.find("wait"); it != c.query.end()) {
+    auto v = parse_int(it->second);
+    if (!v || *v > 60) return error(400, "bad_request", "wait must be 0..60 seconds");
+    wait = static_cast<int>(*v);
+  }
+  auto r = store_.changes(ws, since, limit);
+  if (!r.ok()) return store_error(r.status);
+  const TokenRecord& t = c.who.token;
+  json arr = json::array();
+  std::int64_t next = since;
+  for (auto& ch : r.value) {
+    next = ch.seq;
+    if (t.scoped && (ch.collection_id.empty() ||
+                     std::find(t.collections.begin(), t.collections.end(), ch.collection_id) ==
+                         t.collections.end()))
+      continue;
+    json e{{"seq", ch.seq}, {"kind", ch.kind}};
+    if (!ch.collection_id.empty()) e["collection_id"] = ch.collection_id;
+    if (ch.kind == "page") {
+      e["page_id"] = ch.page_id;
+      e["revision"] = ch.ref;
+    } else if (ch.kind == "member") {
+      e["account_id"] = ch.ref;
+    } else if (ch.kind == "key") {
+      auto colon = ch.ref.find(':');
+      e["account_id"] = ch.ref.substr(0, colon);
+      e["generation"] = std::stoll(ch.ref.substr(colon + 1));
+    }
+    arr.push_back(std::move(e));
+  }
+  Response out = json_response(200, json{{"changes", arr},
+                                         {"next", next},
+                                         {"more", static_cast<int>(r.value.size()) == limit}});
+  if (r.value.empty() && wait > 0 && c.req.allow_wait)
+    out.long_poll = Response::LongPoll{ws, since, wait};
+  return out;
+}
+
+}  // namespace zkwiki::server
