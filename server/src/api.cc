@@ -146,7 +146,7 @@ bool get_id(const json& j, const char* field, std::string& out, Response& err) {
 bool get_b64(const json& j, const char* field, std::size_t max, Bytes& out, Response& err) {
   std::string s;
   if (!get_string(j, field, s, err)) return false;
-  auto raw = from_base64(s);
+  auto raw = zkwiki::from_base64(s);
   if (!raw) {
     err = Api::error(400, "invalid_base64", std::string("field \"") + field + "\" is not base64");
     return false;
@@ -156,7 +156,7 @@ bool get_b64(const json& j, const char* field, std::size_t max, Bytes& out, Resp
                                           std::to_string(max) + " bytes");
     return false;
   }
-  out = std::move(*raw);
+  out = to_bytes(*raw);
   return true;
 }
 

@@ -1,8 +1,10 @@
 #include "api.h"
 
 #include <algorithm>
+#include <span>
 
 #include "api_internal.h"
+#include "zkwiki/primitives.h"
 
 namespace zkwiki::server {
 
@@ -34,12 +36,12 @@ bool Api::authenticate(Ctx& c, Response& out) {
     out = error(401, "unauthorized", "malformed token");
     return false;
   }
-  auto raw = from_hex(tok.substr(4));
+  auto raw = id_bytes(tok.substr(4));
   if (!raw) {
     out = error(401, "unauthorized", "malformed token");
     return false;
   }
-  const Bytes hash = blake2b256(*raw);
+  const Bytes hash = hash_raw(*raw);
   auto t = store_.find_token(hash);
   if (!t.ok()) {
     out = t.status.code == Code::not_found ? error(401, "unauthorized", "unknown token")
@@ -165,8 +167,8 @@ Response Api::get_account(Ctx&, const std::string& id) {
   auto a = store_.get_account(id);
   if (!a.ok()) return store_error(a.status);
   return json_response(200, json{{"account_id", id},
-                                 {"login_public_key", to_base64(a.value.login_public_key)},
-                                 {"record", to_base64(a.value.record)}});
+                                 {"login_public_key", base64_of(a.value.login_public_key)},
+                                 {"record", base64_of(a.value.record)}});
 }
 
 Response Api::update_account(Ctx& c, const std::string& id) {
@@ -193,7 +195,8 @@ Response Api::challenge(Ctx& c) {
   auto a = store_.get_account(id);
   if (!a.ok()) return store_error(a.status);
   const std::int64_t t = now();
-  Bytes ch = random_bytes(32);
+  Bytes ch(32, '\0');
+  primitives::random_bytes(std::span(reinterpret_cast<std::uint8_t*>(ch.data()), ch.size()));
   {
     std::lock_guard lock(auth_mu_);
     if (challenges_.size() >= kMaxChallenges) {
@@ -204,7 +207,7 @@ Response Api::challenge(Ctx& c) {
     }
     challenges_[ch] = PendingChallenge{id, t + config_.challenge_ttl};
   }
-  return json_response(200, json{{"challenge", to_base64(ch)},
+  return json_response(200, json{{"challenge", base64_of(ch)},
                                  {"expires_in", config_.challenge_ttl}});
 }
 
@@ -247,21 +250,22 @@ Response Api::login(Ctx& c) {
   auto a = store_.get_account(id);
   if (!a.ok()) return a.status.code == Code::not_found ? fail("unknown account") : store_error(a.status);
   std::string msg(kLoginContext);
-  msg += *from_hex(id);
+  msg += *id_bytes(id);
   msg += ch;
-  if (!ed25519_verify(a.value.login_public_key, msg, sig)) return fail("bad signature");
+  if (!primitives::ed25519_verify(as_span(a.value.login_public_key), as_span(msg), as_span(sig)))
+    return fail("bad signature");
 
-  Bytes raw = random_bytes(32);
+  IssuedToken issued = issue_token("zks_");
   TokenRecord tr;
-  tr.hash = blake2b256(raw);
-  tr.token_id = to_hex(random_bytes(16));
+  tr.hash = issued.hash;
+  tr.token_id = random_object_id();
   tr.account_id = id;
   tr.scoped = false;
   tr.not_after = t + config_.session_ttl;
   tr.created = t;
   Status s = store_.put_token(tr);
   if (!s.ok()) return store_error(s);
-  return json_response(200, json{{"token", "zks_" + to_hex(raw)},
+  return json_response(200, json{{"token", issued.text},
                                  {"token_id", tr.token_id},
                                  {"account_id", id},
                                  {"expires_at", tr.not_after}});
@@ -336,10 +340,10 @@ Response Api::create_token(Ctx& c) {
     auto col = store_.get_collection(ws, coll);
     if (!col.ok()) return store_error(col.status);
   }
-  Bytes raw = random_bytes(32);
+  IssuedToken issued = issue_token("zka_");
   TokenRecord tr;
-  tr.hash = blake2b256(raw);
-  tr.token_id = to_hex(random_bytes(16));
+  tr.hash = issued.hash;
+  tr.token_id = random_object_id();
   tr.account_id = c.who.token.account_id;
   tr.scoped = true;
   tr.workspace_id = ws;
@@ -350,7 +354,7 @@ Response Api::create_token(Ctx& c) {
   Status s = store_.put_token(tr);
   if (!s.ok()) return store_error(s);
   json out = token_json(tr);
-  out["token"] = "zka_" + to_hex(raw);
+  out["token"] = issued.text;
   return json_response(201, out);
 }
 

@@ -41,7 +41,7 @@ std::string_view mime_type(std::string_view name) {
 Response Api::put_blob(Ctx& c, const std::string& ws, const std::string& id) {
   Response err;
   if (!authorize(c, ws, nullptr, Need::write, err)) return err;
-  if (blake2b256_hex(c.req.body) != id)
+  if (hash_hex(c.req.body) != id)
     return error(400, "hash_mismatch", "the blob id is not the BLAKE2b-256 of the body");
   auto r = store_.put_blob(ws, id, c.req.body,
                            Charge{c.who.token.account_id, config_.quota_bytes});
@@ -124,7 +124,7 @@ Response Api::batch_blobs(Ctx& c) {
         return store_error(b.status);
       }
     }
-    r.body += *from_hex(id);
+    r.body += *id_bytes(id);
     r.body += static_cast<char>(status);
     const auto n = static_cast<std::uint32_t>(data.size());
     const char len[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),

@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "crypto.h"
+#include "zkwiki/encoding.h"
 
 namespace zkwiki::server {
 
@@ -35,6 +36,8 @@ bool get_string(const json& j, const char* field, std::string& out, Response& er
 bool get_id(const json& j, const char* field, std::string& out, Response& err);
 bool get_b64(const json& j, const char* field, std::size_t max, Bytes& out, Response& err);
 Response bad_id(std::string_view what);
+// Standard base64 of raw bytes (the form of every binary JSON member).
+inline std::string base64_of(std::string_view raw) { return zkwiki::to_base64(as_span(raw)); }
 
 struct Api::Principal {
   TokenRecord token;

@@ -42,7 +42,7 @@ Response Api::get_page(Ctx& c, const std::string& ws, const std::string& coll,
   if (!rev.ok()) return store_error(rev.status);
   Response r = json_response(200, json{{"page_id", page},
                                        {"revision", h.value.revision},
-                                       {"record", to_base64(rev.value.record)},
+                                       {"record", base64_of(rev.value.record)},
                                        {"seq", h.value.seq}});
   r.set("ETag", etag);
   r.set("Cache-Control", "private, no-cache");
@@ -77,7 +77,7 @@ Response Api::put_page(Ctx& c, const std::string& ws, const std::string& coll,
       !get_b64(j, "record", kMaxRecordBytes, record, err))
     return err;
   if (!is_hash_id(revision)) return bad_id("revision");
-  if (blake2b256_hex(record) != revision)
+  if (hash_hex(record) != revision)
     return error(400, "hash_mismatch", "revision is not the BLAKE2b-256 of the record");
   auto r = store_.cas_head(ws, coll, page, expected, revision, record,
                            Charge{c.who.token.account_id, config_.quota_bytes});
@@ -129,7 +129,7 @@ Response Api::get_revision(Ctx& c, const std::string& ws, const std::string& col
   if (!r.ok()) return store_error(r.status);
   Response out = json_response(200, json{{"page_id", page},
                                          {"revision", rev},
-                                         {"record", to_base64(r.value.record)},
+                                         {"record", base64_of(r.value.record)},
                                          {"seq", r.value.seq}});
   // A revision record never changes; only the holder of a token may cache it.
   out.set("ETag", quote(rev));

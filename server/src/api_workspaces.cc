@@ -55,7 +55,7 @@ Response Api::get_workspace(Ctx& c, const std::string& ws) {
   auto m = store_.get_member(ws, c.who.token.account_id);
   return json_response(200, json{{"workspace_id", ws},
                                  {"owner", w.value.owner},
-                                 {"record", to_base64(w.value.record)},
+                                 {"record", base64_of(w.value.record)},
                                  {"seq", w.value.seq},
                                  {"role", m.ok() ? m.value.role : ""}});
 }
@@ -134,7 +134,7 @@ Response Api::list_collections(Ctx& c, const std::string& ws) {
     if (t.scoped && std::find(t.collections.begin(), t.collections.end(), col.id) ==
                         t.collections.end())
       continue;
-    arr.push_back(json{{"collection_id", col.id}, {"record", to_base64(col.record)}});
+    arr.push_back(json{{"collection_id", col.id}, {"record", base64_of(col.record)}});
   }
   json next = static_cast<int>(r.value.size()) == limit ? json(r.value.back().id) : json();
   return json_response(200, json{{"collections", arr}, {"next", next}});
@@ -145,7 +145,7 @@ Response Api::get_collection(Ctx& c, const std::string& ws, const std::string& c
   if (!authorize(c, ws, &coll, Need::read, err)) return err;
   auto r = store_.get_collection(ws, coll);
   if (!r.ok()) return store_error(r.status);
-  return json_response(200, json{{"collection_id", coll}, {"record", to_base64(r.value.record)}});
+  return json_response(200, json{{"collection_id", coll}, {"record", base64_of(r.value.record)}});
 }
 
 Response Api::list_keys(Ctx& c, const std::string& ws, const std::string& coll) {
@@ -168,7 +168,7 @@ Response Api::list_keys(Ctx& c, const std::string& ws, const std::string& coll) 
   for (auto& k : r.value)
     arr.push_back(json{{"account_id", k.account_id},
                        {"generation", k.generation},
-                       {"wrapped", to_base64(k.wrapped)}});
+                       {"wrapped", base64_of(k.wrapped)}});
   return json_response(200, json{{"keys", arr}});
 }
 

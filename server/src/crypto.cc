@@ -2,6 +2,11 @@
 
 #include <sodium.h>
 
+#include <array>
+
+#include "zkwiki/encoding.h"
+#include "zkwiki/primitives.h"
+
 namespace zkwiki::server {
 
 bool crypto_init() { return sodium_init() >= 0; }
@@ -14,74 +19,39 @@ bool is_hex_id(std::string_view s, std::size_t raw_len) {
   return true;
 }
 
-std::string to_hex(std::string_view raw) {
-  std::string out(raw.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()),
-                 raw.size());
-  out.pop_back();
-  return out;
-}
-
-std::optional<Bytes> from_hex(std::string_view hex) {
+std::optional<Bytes> id_bytes(std::string_view hex) {
   if (hex.size() % 2 != 0 || !is_hex_id(hex, hex.size() / 2)) return std::nullopt;
   Bytes out(hex.size() / 2, '\0');
-  size_t len = 0;
-  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), hex.data(),
-                     hex.size(), nullptr, &len, nullptr) != 0 ||
-      len != out.size())
-    return std::nullopt;
+  auto span = std::span(reinterpret_cast<std::uint8_t*>(out.data()), out.size());
+  if (!zkwiki::from_hex(hex, span)) return std::nullopt;
   return out;
 }
 
-std::string to_base64(std::string_view raw) {
-  const int variant = sodium_base64_VARIANT_ORIGINAL;
-  std::string out(sodium_base64_encoded_len(raw.size(), variant), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()),
-                    raw.size(), variant);
-  out.pop_back();  // the terminating NUL
-  return out;
+Bytes hash_raw(std::string_view data) {
+  return to_bytes(primitives::blake2b_256({as_span(data)}));
 }
 
-std::optional<Bytes> from_base64(std::string_view b64) {
-  if (b64.size() % 4 != 0) return std::nullopt;
-  Bytes out(b64.size() / 4 * 3, '\0');
-  size_t len = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(),
-                        b64.size(), nullptr, &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0)
-    return std::nullopt;
-  if (end != b64.data() + b64.size()) return std::nullopt;
-  out.resize(len);
-  return out;
-}
-
-Bytes blake2b256(std::string_view data) {
-  Bytes out(32, '\0');
-  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
-  return out;
-}
-
-std::string blake2b256_hex(std::string_view data) { return to_hex(blake2b256(data)); }
-
-bool ed25519_verify(std::string_view public_key, std::string_view message, std::string_view sig) {
-  if (public_key.size() != crypto_sign_PUBLICKEYBYTES || sig.size() != crypto_sign_BYTES)
-    return false;
-  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig.data()),
-                                     reinterpret_cast<const unsigned char*>(message.data()),
-                                     message.size(),
-                                     reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
-}
-
-Bytes random_bytes(std::size_t n) {
-  Bytes out(n, '\0');
-  randombytes_buf(out.data(), out.size());
-  return out;
+std::string hash_hex(std::string_view data) {
+  return zkwiki::to_hex(primitives::blake2b_256({as_span(data)}));
 }
 
 bool ct_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+IssuedToken issue_token(std::string_view prefix) {
+  std::array<std::uint8_t, 32> raw{};
+  primitives::random_bytes(raw);
+  IssuedToken t{std::string(prefix) + zkwiki::to_hex(raw), to_bytes(primitives::blake2b_256({raw}))};
+  sodium_memzero(raw.data(), raw.size());
+  return t;
+}
+
+std::string random_object_id() {
+  std::array<std::uint8_t, 16> raw{};
+  primitives::random_bytes(raw);
+  return zkwiki::to_hex(raw);
 }
 
 }  // namespace zkwiki::server

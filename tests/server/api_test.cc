@@ -8,6 +8,7 @@
 #include "api.h"
 #include "client.h"
 #include "crypto.h"
+#include "zkwiki/encoding.h"
 
 namespace zkwiki::server {
 namespace {
@@ -43,7 +44,7 @@ struct Harness {
   }
   Response login() {
     auto ch = api.handle(make("POST", "/v1/auth/challenge", json{{"account_id", a.id}}.dump()));
-    std::string raw = *from_base64(json::parse(ch.body)["challenge"].get<std::string>());
+    std::string raw = to_bytes(*zkwiki::from_base64(json::parse(ch.body)["challenge"].get<std::string>()));
     return api.handle(make("POST", "/v1/auth/login",
                            json{{"account_id", a.id}, {"challenge", b64(raw)},
                                 {"signature", b64(test::sign_login(a, raw))}}.dump()));

@@ -43,7 +43,7 @@ class StoreTest : public ::testing::Test {
   }
   Result<CasResult> cas(const std::string& page, std::optional<std::string> expected,
                         const std::string& record, std::int64_t quota = 0) {
-    return store->cas_head(ws, coll, page, expected, blake2b256_hex(record), record,
+    return store->cas_head(ws, coll, page, expected, hash_hex(record), record,
                            Charge{owner, quota});
   }
   F factory;
@@ -78,7 +78,7 @@ TYPED_TEST(StoreTest, AccountRoundTripAndDuplicate) {
 TYPED_TEST(StoreTest, TokensFindListRevoke) {
   auto& s = *this->store;
   TokenRecord t;
-  t.hash = blake2b256("secret");
+  t.hash = hash_raw("secret");
   t.token_id = random_id();
   t.account_id = this->owner;
   t.scoped = true;
@@ -98,14 +98,14 @@ TYPED_TEST(StoreTest, TokensFindListRevoke) {
   EXPECT_EQ(s.revoke_token(random_id(), t.token_id).code, Code::not_found);  // not the owner's
   ASSERT_TRUE(s.revoke_token(this->owner, t.token_id).ok());
   EXPECT_TRUE(s.find_token(t.hash).value.revoked);
-  EXPECT_EQ(s.find_token(blake2b256("other")).status.code, Code::not_found);
+  EXPECT_EQ(s.find_token(hash_raw("other")).status.code, Code::not_found);
 }
 
 TYPED_TEST(StoreTest, PurgeDeletesOnlyExpiredTokens) {
   auto& s = *this->store;
   for (std::int64_t not_after : {100, 200, 300}) {
     TokenRecord t;
-    t.hash = blake2b256(std::to_string(not_after));
+    t.hash = hash_raw(std::to_string(not_after));
     t.token_id = random_id();
     t.account_id = this->owner;
     t.not_after = not_after;
@@ -114,8 +114,8 @@ TYPED_TEST(StoreTest, PurgeDeletesOnlyExpiredTokens) {
   auto r = s.purge_tokens(250);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value, 2);
-  EXPECT_EQ(s.find_token(blake2b256("100")).status.code, Code::not_found);
-  EXPECT_TRUE(s.find_token(blake2b256("300")).ok());
+  EXPECT_EQ(s.find_token(hash_raw("100")).status.code, Code::not_found);
+  EXPECT_TRUE(s.find_token(hash_raw("300")).ok());
 }
 
 TYPED_TEST(StoreTest, WorkspaceOwnerIsAdminAndMembersPaginate) {
@@ -173,32 +173,32 @@ TYPED_TEST(StoreTest, CasCreateUpdateConflictAndHistory) {
   auto again = this->cas(page, std::nullopt, "v1b");
   ASSERT_EQ(again.status.code, Code::conflict);
   ASSERT_TRUE(again.value.current);
-  EXPECT_EQ(again.value.current->revision, blake2b256_hex("v1"));
+  EXPECT_EQ(again.value.current->revision, hash_hex("v1"));
   // Update from a stale head: conflict.
-  auto stale = this->cas(page, blake2b256_hex("nope"), "v2");
+  auto stale = this->cas(page, hash_hex("nope"), "v2");
   ASSERT_EQ(stale.status.code, Code::conflict);
-  auto r2 = this->cas(page, blake2b256_hex("v1"), "v2");
+  auto r2 = this->cas(page, hash_hex("v1"), "v2");
   ASSERT_TRUE(r2.ok());
   EXPECT_FALSE(r2.value.created);
   EXPECT_GT(r2.value.seq, r1.value.seq);
   auto h = s.get_head(this->ws, this->coll, page);
   ASSERT_TRUE(h.ok());
-  EXPECT_EQ(h.value.revision, blake2b256_hex("v2"));
+  EXPECT_EQ(h.value.revision, hash_hex("v2"));
   EXPECT_EQ(h.value.seq, r2.value.seq);
   // Update of a page that does not exist: conflict without a current head.
-  auto missing = this->cas(random_id(), blake2b256_hex("v1"), "v9");
+  auto missing = this->cas(random_id(), hash_hex("v1"), "v9");
   ASSERT_EQ(missing.status.code, Code::conflict);
   EXPECT_FALSE(missing.value.current);
   // History keeps both records.
   auto hist = s.list_revisions(this->ws, this->coll, page, 0, 10);
   ASSERT_TRUE(hist.ok());
   ASSERT_EQ(hist.value.size(), 2u);
-  EXPECT_EQ(hist.value[0].revision, blake2b256_hex("v1"));
-  EXPECT_EQ(s.get_revision(this->ws, this->coll, page, blake2b256_hex("v1")).value.record, "v1");
-  EXPECT_EQ(s.get_revision(this->ws, this->coll, page, blake2b256_hex("x")).status.code,
+  EXPECT_EQ(hist.value[0].revision, hash_hex("v1"));
+  EXPECT_EQ(s.get_revision(this->ws, this->coll, page, hash_hex("v1")).value.record, "v1");
+  EXPECT_EQ(s.get_revision(this->ws, this->coll, page, hash_hex("x")).status.code,
             Code::not_found);
   // Unknown collection.
-  EXPECT_EQ(s.cas_head(this->ws, random_id(), page, std::nullopt, blake2b256_hex("a"), "a",
+  EXPECT_EQ(s.cas_head(this->ws, random_id(), page, std::nullopt, hash_hex("a"), "a",
                        Charge{this->owner, 0})
                 .status.code,
             Code::not_found);
@@ -236,7 +236,7 @@ TYPED_TEST(StoreTest, ChangesAreOrderedAndPaginate) {
 TYPED_TEST(StoreTest, BlobsDedupeAndChargeOncePerWorkspace) {
   auto& s = *this->store;
   const std::string data(1000, 'b');
-  const std::string id = blake2b256_hex(data);
+  const std::string id = hash_hex(data);
   auto r = s.put_blob(this->ws, id, data, Charge{this->owner, 0});
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r.value);
@@ -246,7 +246,7 @@ TYPED_TEST(StoreTest, BlobsDedupeAndChargeOncePerWorkspace) {
   EXPECT_EQ(s.get_account(this->owner).value.used_bytes, 1000);
   EXPECT_EQ(s.get_blob(id).value, data);
   EXPECT_EQ(s.blob_size(id).value, 1000);
-  EXPECT_EQ(s.get_blob(blake2b256_hex("nope")).status.code, Code::not_found);
+  EXPECT_EQ(s.get_blob(hash_hex("nope")).status.code, Code::not_found);
   EXPECT_EQ(s.put_blob(random_id(), id, data, Charge{this->owner, 0}).status.code,
             Code::not_found);
 }
@@ -254,17 +254,17 @@ TYPED_TEST(StoreTest, BlobsDedupeAndChargeOncePerWorkspace) {
 TYPED_TEST(StoreTest, QuotaRefusesWithoutDamage) {
   auto& s = *this->store;
   const std::string a(600, 'a'), b(600, 'b');
-  ASSERT_TRUE(s.put_blob(this->ws, blake2b256_hex(a), a, Charge{this->owner, 1000}).ok());
-  auto r = s.put_blob(this->ws, blake2b256_hex(b), b, Charge{this->owner, 1000});
+  ASSERT_TRUE(s.put_blob(this->ws, hash_hex(a), a, Charge{this->owner, 1000}).ok());
+  auto r = s.put_blob(this->ws, hash_hex(b), b, Charge{this->owner, 1000});
   EXPECT_EQ(r.status.code, Code::quota);
-  EXPECT_EQ(s.get_blob(blake2b256_hex(b)).status.code, Code::not_found);
+  EXPECT_EQ(s.get_blob(hash_hex(b)).status.code, Code::not_found);
   EXPECT_EQ(s.get_account(this->owner).value.used_bytes, 600);
   const std::string page = random_id();
   auto c = this->cas(page, std::nullopt, std::string(500, 'r'), 1000);
   EXPECT_EQ(c.status.code, Code::quota);
   EXPECT_EQ(s.get_head(this->ws, this->coll, page).status.code, Code::not_found);
   EXPECT_EQ(s.get_workspace(this->ws).value.seq, 1);  // no sequence number was consumed
-  EXPECT_EQ(s.get_blob(blake2b256_hex(a)).value, a);
+  EXPECT_EQ(s.get_blob(hash_hex(a)).value, a);
 }
 
 TEST(SqliteStore, PersistsAcrossReopen) {
@@ -278,12 +278,12 @@ TEST(SqliteStore, PersistsAcrossReopen) {
     ASSERT_TRUE(s.create_account(Account{owner, std::string(32, 'k'), "rec", 0, 0}).ok());
     ASSERT_TRUE(s.create_workspace(Workspace{ws, owner, "w", 0}).ok());
     ASSERT_TRUE(s.create_collection(Collection{ws, coll, "c"}).ok());
-    ASSERT_TRUE(s.cas_head(ws, coll, page, std::nullopt, blake2b256_hex("durable"), "durable",
+    ASSERT_TRUE(s.cas_head(ws, coll, page, std::nullopt, hash_hex("durable"), "durable",
                            Charge{owner, 0}).ok());
   }
   auto again = open_sqlite_store(dir.path());
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again.value->get_head(ws, coll, page).value.revision, blake2b256_hex("durable"));
+  EXPECT_EQ(again.value->get_head(ws, coll, page).value.revision, hash_hex("durable"));
   EXPECT_EQ(again.value->get_account(owner).value.used_bytes, 7);
   EXPECT_TRUE(again.value->integrity_check().ok());
   EXPECT_TRUE(again.value->ping().ok());

@@ -40,15 +40,15 @@ struct World {
               store->create_workspace(Workspace{kWorkspace, kAccount, "w", 0}).ok() &&
               store->create_collection(Collection{kWorkspace, kCollection, "c"}).ok() &&
               store->cas_head(kWorkspace, kCollection, kPage, std::nullopt,
-                              blake2b256_hex("head"), "head", Charge{kAccount, 0}).ok() &&
-              store->put_blob(kWorkspace, blake2b256_hex("blob"), "blob", Charge{kAccount, 0}).ok();
+                              hash_hex("head"), "head", Charge{kAccount, 0}).ok() &&
+              store->put_blob(kWorkspace, hash_hex("blob"), "blob", Charge{kAccount, 0}).ok();
     TokenRecord session;
-    session.hash = blake2b256(std::string(32, '\x01'));
+    session.hash = hash_raw(std::string(32, '\x01'));
     session.token_id = "0000000000000000000000000000000a";
     session.account_id = kAccount;
     session.not_after = 4102444800;  // 2100
     TokenRecord scoped = session;
-    scoped.hash = blake2b256(std::string(32, '\x02'));
+    scoped.hash = hash_raw(std::string(32, '\x02'));
     scoped.token_id = "0000000000000000000000000000000b";
     scoped.scoped = true;
     scoped.workspace_id = kWorkspace;
