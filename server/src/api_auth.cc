@@ -182,7 +182,7 @@ Response Api::update_account(Ctx& c, const std::string& id) {
       !get_b64(j, "record", kMaxRecordBytes, record, err))
     return err;
   if (pk.size() != 32) return error(400, "bad_request", "login_public_key must be 32 bytes");
-  Status s = store_.update_account(id, pk, record);
+  Status s = store_.update_account(id, pk, record, c.who.token.hash);
   if (!s.ok()) return store_error(s);
   return json_response(200, json{{"account_id", id}});
 }

@@ -100,8 +100,11 @@ class Store {
   // -- accounts
   virtual Status create_account(const Account& a) = 0;                       // exists
   virtual Result<Account> get_account(const std::string& id) = 0;           // not_found
+  // Replaces the login key and record and, in the same transaction, revokes every session
+  // token (not scoped tokens) of the account except the one whose hash is `keep_session`
+  // (empty: all of them). A new login key means the old passphrase may be compromised.
   virtual Status update_account(const std::string& id, const Bytes& login_public_key,
-                                const Bytes& record) = 0;                    // not_found
+                                const Bytes& record, const Bytes& keep_session) = 0;  // not_found
 
   // -- tokens
   virtual Status put_token(const TokenRecord& t) = 0;
@@ -148,7 +151,9 @@ class Store {
                                                const std::string& after, int limit) = 0;
   // Sets the head to `revision` (with its record) iff the current head equals `expected`
   // (nullopt: the page must not exist yet). On mismatch returns Code::conflict with
-  // CasResult::current set. Charges record bytes to `charge` (Code::quota when exceeded).
+  // CasResult::current set. A revision is stored once, as the new head: one the page already
+  // has is refused with Code::exists (no reverts to an old record). Charges record bytes to
+  // `charge` (Code::quota when exceeded).
   virtual Result<CasResult> cas_head(const std::string& ws, const std::string& coll,
                                      const std::string& page,
                                      const std::optional<std::string>& expected,

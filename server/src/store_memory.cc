@@ -37,12 +37,15 @@ class MemoryStore final : public Store {
     if (it == accounts_.end()) return Status::Err(Code::not_found, "no such account");
     return it->second;
   }
-  Status update_account(const std::string& id, const Bytes& pk, const Bytes& record) override {
+  Status update_account(const std::string& id, const Bytes& pk, const Bytes& record,
+                        const Bytes& keep_session) override {
     std::lock_guard lock(mu_);
     auto it = accounts_.find(id);
     if (it == accounts_.end()) return Status::Err(Code::not_found, "no such account");
     it->second.login_public_key = pk;
     it->second.record = record;
+    for (auto& [h, t] : tokens_)
+      if (t.account_id == id && !t.scoped && h != keep_session) t.revoked = true;
     return {};
   }
 
@@ -241,13 +244,14 @@ class MemoryStore final : public Store {
     }
     auto acc = accounts_.find(charge.account_id);
     if (acc == accounts_.end()) return Status::Err(Code::not_found, "no such account");
-    const bool new_record = !revisions_.count({ws, coll, page, revision});
-    const std::int64_t cost = new_record ? static_cast<std::int64_t>(record.size()) : 0;
+    if (revisions_.count({ws, coll, page, revision}))
+      return Status::Err(Code::exists, "the page already has this revision");
+    const auto cost = static_cast<std::int64_t>(record.size());
     if (charge.quota > 0 && acc->second.used_bytes + cost > charge.quota)
       return Status::Err(Code::quota, "storage quota exceeded");
     acc->second.used_bytes += cost;
     const std::int64_t seq = add_change(w->second, Change{0, "page", coll, page, revision});
-    if (new_record) revisions_[{ws, coll, page, revision}] = Revision{revision, record, seq};
+    revisions_[{ws, coll, page, revision}] = Revision{revision, record, seq};
     CasResult out;
     out.created = it == heads_.end();
     out.seq = seq;

@@ -212,13 +212,17 @@ class SqliteStore final : public Store {
       return Account{id, q.col_blob(0), q.col_blob(1), q.col_i64(2), q.col_i64(3)};
     });
   }
-  Status update_account(const std::string& id, const Bytes& pk, const Bytes& record) override {
+  Status update_account(const std::string& id, const Bytes& pk, const Bytes& record,
+                        const Bytes& keep_session) override {
     return write([&]() -> Status {
       Stmt q(writer_, "UPDATE accounts SET login_pk=?, record=? WHERE id=?");
       q.blob(pk).blob(record).text(id);
       if (q.step() != SQLITE_DONE) return q.error("update account");
       if (sqlite3_changes(writer_.db()) == 0)
         return Status::Err(Code::not_found, "no such account");
+      Stmt r(writer_, "UPDATE tokens SET revoked=1 WHERE account_id=? AND scoped=0 AND hash<>?");
+      r.text(id).blob(keep_session);
+      if (r.step() != SQLITE_DONE) return r.error("revoke sessions");
       return {};
     });
   }
@@ -500,19 +504,15 @@ class SqliteStore final : public Store {
       Stmt r(writer_, "SELECT 1 FROM revisions WHERE ws=? AND coll=? AND page=? AND revision=?");
       r.text(ws).text(coll).text(page).text(revision);
       rc = r.step();
-      if (rc != SQLITE_DONE && rc != SQLITE_ROW) return r.error("get revision");
-      const bool new_record = rc == SQLITE_DONE;
-      if (new_record) {
-        if (auto c = charge_on(charge, static_cast<std::int64_t>(record.size())); !c.ok()) return c;
-      }
+      if (rc == SQLITE_ROW) return Status::Err(Code::exists, "the page already has this revision");
+      if (rc != SQLITE_DONE) return r.error("get revision");
+      if (auto c = charge_on(charge, static_cast<std::int64_t>(record.size())); !c.ok()) return c;
       auto seq = add_change(ws, Change{0, "page", coll, page, revision});
       if (!seq.ok()) return seq.status;
-      if (new_record) {
-        Stmt i(writer_,
-               "INSERT INTO revisions(ws, coll, page, revision, record, seq) VALUES(?,?,?,?,?,?)");
-        i.text(ws).text(coll).text(page).text(revision).blob(record).i64(seq.value);
-        if (i.step() != SQLITE_DONE) return i.error("insert revision");
-      }
+      Stmt i(writer_,
+             "INSERT INTO revisions(ws, coll, page, revision, record, seq) VALUES(?,?,?,?,?,?)");
+      i.text(ws).text(coll).text(page).text(revision).blob(record).i64(seq.value);
+      if (i.step() != SQLITE_DONE) return i.error("insert revision");
       Stmt u(writer_,
              "INSERT OR REPLACE INTO heads(ws, coll, page, revision, seq) VALUES(?,?,?,?,?)");
       u.text(ws).text(coll).text(page).text(revision).i64(seq.value);

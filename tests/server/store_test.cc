@@ -69,10 +69,10 @@ TYPED_TEST(StoreTest, AccountRoundTripAndDuplicate) {
   EXPECT_EQ(a.value.used_bytes, 0);
   EXPECT_EQ(s.create_account(Account{this->owner, "x", "y", 0, 0}).code, Code::exists);
   EXPECT_EQ(s.get_account(random_id()).status.code, Code::not_found);
-  ASSERT_TRUE(s.update_account(this->owner, std::string(32, 'n'), "rec2").ok());
+  ASSERT_TRUE(s.update_account(this->owner, std::string(32, 'n'), "rec2", "").ok());
   EXPECT_EQ(s.get_account(this->owner).value.record, "rec2");
   EXPECT_EQ(s.get_account(this->owner).value.login_public_key, std::string(32, 'n'));
-  EXPECT_EQ(s.update_account(random_id(), "x", "y").code, Code::not_found);
+  EXPECT_EQ(s.update_account(random_id(), "x", "y", "").code, Code::not_found);
 }
 
 TYPED_TEST(StoreTest, TokensFindListRevoke) {
@@ -99,6 +99,38 @@ TYPED_TEST(StoreTest, TokensFindListRevoke) {
   ASSERT_TRUE(s.revoke_token(this->owner, t.token_id).ok());
   EXPECT_TRUE(s.find_token(t.hash).value.revoked);
   EXPECT_EQ(s.find_token(hash_raw("other")).status.code, Code::not_found);
+}
+
+TYPED_TEST(StoreTest, AccountUpdateRevokesOtherSessionsButNotScopedTokens) {
+  auto& s = *this->store;
+  const std::string other = random_id();
+  ASSERT_TRUE(s.create_account(Account{other, std::string(32, 'o'), "orec", 0, 0}).ok());
+  auto put = [&](const std::string& name, const std::string& account, bool scoped) {
+    TokenRecord t;
+    t.hash = hash_raw(name);
+    t.token_id = random_id();
+    t.account_id = account;
+    t.scoped = scoped;
+    t.not_after = 2000000000;
+    EXPECT_TRUE(s.put_token(t).ok());
+  };
+  put("mine", this->owner, false);
+  put("second device", this->owner, false);
+  put("agent", this->owner, true);
+  put("theirs", other, false);
+  auto revoked = [&](const std::string& name) { return s.find_token(hash_raw(name)).value.revoked; };
+  // A passphrase change keeps the caller's session.
+  ASSERT_TRUE(s.update_account(this->owner, std::string(32, 'n'), "rec2", hash_raw("mine")).ok());
+  EXPECT_FALSE(revoked("mine"));
+  EXPECT_TRUE(revoked("second device"));
+  EXPECT_FALSE(revoked("agent"));
+  EXPECT_FALSE(revoked("theirs"));
+  // A recovery keeps none.
+  ASSERT_TRUE(s.update_account(this->owner, std::string(32, 'r'), "rec3", "").ok());
+  EXPECT_TRUE(revoked("mine"));
+  EXPECT_FALSE(revoked("agent"));
+  EXPECT_FALSE(revoked("theirs"));
+  EXPECT_EQ(s.get_account(this->owner).value.record, "rec3");
 }
 
 TYPED_TEST(StoreTest, PurgeDeletesOnlyExpiredTokens) {
@@ -189,6 +221,10 @@ TYPED_TEST(StoreTest, CasCreateUpdateConflictAndHistory) {
   auto missing = this->cas(random_id(), hash_hex("v1"), "v9");
   ASSERT_EQ(missing.status.code, Code::conflict);
   EXPECT_FALSE(missing.value.current);
+  // A revision the page already has is never stored again, not even as a revert.
+  auto revert = this->cas(page, hash_hex("v2"), "v1");
+  EXPECT_EQ(revert.status.code, Code::exists);
+  EXPECT_EQ(s.get_head(this->ws, this->coll, page).value.revision, hash_hex("v2"));
   // History keeps both records.
   auto hist = s.list_revisions(this->ws, this->coll, page, 0, 10);
   ASSERT_TRUE(hist.ok());
