@@ -317,6 +317,11 @@ Response Api::dispatch(Ctx& c) {
       if (!is_object_id(segs[2])) return bad_id("account id");
       return m == "GET" ? get_account(c, id(2)) : update_account(c, id(2));
     }
+    if (n == 4 && is(3, "recover")) {
+      if (!route("/v1/accounts/{id}/recover", {"POST"})) return not_allowed("POST");
+      if (!is_object_id(segs[2])) return bad_id("account id");
+      return recover_account(c, id(2));
+    }
   }
   if (is(1, "auth") && n == 3) {
     if (is(2, "challenge")) {

@@ -114,6 +114,10 @@ constexpr std::size_t kMaxBatchResponseBytes = 64 * 1024 * 1024;
 // The login message an account signs: kLoginContext (16 bytes, with its NUL) || account id
 // (16 raw bytes) || challenge (32 raw bytes). See docs/API.md.
 inline constexpr std::string_view kLoginContext{"zkwiki login v1\0", 16};
+// The recovery message the account's Ed25519 identity key signs: kRecoverContext (18 bytes,
+// with its NUL) || account id (16 raw) || challenge (32) || new login public key (32) ||
+// BLAKE2b-256 of the new account record (32). See docs/API.md.
+inline constexpr std::string_view kRecoverContext{"zkwiki recover v1\0", 18};
 
 class Api {
  public:
@@ -138,6 +142,7 @@ class Api {
   Response create_account(Ctx& c);
   Response get_account(Ctx& c, const std::string& id);
   Response update_account(Ctx& c, const std::string& id);
+  Response recover_account(Ctx& c, const std::string& id);
   Response challenge(Ctx& c);
   Response login(Ctx& c);
   Response logout(Ctx& c);
@@ -172,6 +177,12 @@ class Api {
   Response batch_blobs(Ctx& c);
   Response static_file(Ctx& c, const std::vector<std::string_view>& segs, bool head);
 
+  // Checks a revision record before it may become the head (docs/API.md, page heads); on
+  // failure `err` holds the error response.
+  bool check_revision(Ctx& c, const std::string& ws, const std::string& coll,
+                      const std::string& page, const std::optional<std::string>& expected,
+                      const Bytes& record, Response& err);
+
   // Authentication and authorization; on failure `out` holds the error response.
   bool authenticate(Ctx& c, Response& out);
   enum class Need { read, write, admin };
@@ -181,6 +192,13 @@ class Api {
   std::int64_t now() const;
   bool rate_limited(const std::string& key, int limit, std::int64_t now, std::int64_t* retry);
   void record_failure(const std::string& key, std::int64_t now);
+  // Login and recovery attempts share one limit per account and per client address: true
+  // (with the 429 in `out`) while either is exhausted.
+  bool throttled(const Ctx& c, const std::string& account, std::int64_t now, Response& out);
+  void count_failure(const Ctx& c, const std::string& account, std::int64_t now);
+  // Consumes `challenge` (single use, whatever the outcome); true if it was issued for
+  // `account` and has not expired.
+  bool take_challenge(const Bytes& challenge, const std::string& account, std::int64_t now);
 
   Store& store_;
   Config config_;

@@ -123,6 +123,32 @@ bool Api::rate_limited(const std::string& key, int limit, std::int64_t t, std::i
   return true;
 }
 
+bool Api::throttled(const Ctx& c, const std::string& account, std::int64_t t, Response& out) {
+  std::lock_guard lock(auth_mu_);
+  std::int64_t retry = 0;
+  if (!rate_limited("a:" + account, config_.login_failures_per_account, t, &retry) &&
+      !rate_limited("c:" + c.req.remote, config_.login_failures_per_client, t, &retry))
+    return false;
+  out = error(429, "rate_limited", "too many failed attempts; retry later");
+  out.set("Retry-After", std::to_string(std::max<std::int64_t>(retry, 1)));
+  return true;
+}
+
+void Api::count_failure(const Ctx& c, const std::string& account, std::int64_t t) {
+  std::lock_guard lock(auth_mu_);
+  record_failure("a:" + account, t);
+  record_failure("c:" + c.req.remote, t);
+}
+
+bool Api::take_challenge(const Bytes& challenge, const std::string& account, std::int64_t t) {
+  std::lock_guard lock(auth_mu_);
+  auto it = challenges_.find(challenge);
+  if (it == challenges_.end()) return false;
+  const bool ok = it->second.account_id == account && it->second.expires > t;
+  challenges_.erase(it);  // single use, whatever the outcome
+  return ok;
+}
+
 void Api::record_failure(const std::string& key, std::int64_t t) {
   if (failures_.size() > kMaxChallenges) {
     for (auto it = failures_.begin(); it != failures_.end();)
@@ -138,53 +164,12 @@ void Api::record_failure(const std::string& key, std::int64_t t) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Health, accounts, auth, tokens
+// Health, login, tokens
 
 Response Api::health(Ctx&) {
   Status s = store_.ping();
   if (!s.ok()) return error(503, "unavailable", "storage is not answering");
   return json_response(200, json{{"status", "ok"}, {"storage", "ok"}});
-}
-
-Response Api::create_account(Ctx& c) {
-  json j;
-  Response err;
-  std::string id;
-  Bytes pk, record;
-  if (!parse_body(c.req, j, err) || !get_id(j, "account_id", id, err) ||
-      !get_b64(j, "login_public_key", 32, pk, err) ||
-      !get_b64(j, "record", kMaxRecordBytes, record, err))
-    return err;
-  if (pk.size() != 32) return error(400, "bad_request", "login_public_key must be 32 bytes");
-  Status s = store_.create_account(Account{id, pk, record, 0, 0});
-  if (!s.ok()) return store_error(s);
-  Response r = json_response(201, json{{"account_id", id}});
-  r.set("Location", "/v1/accounts/" + id);
-  return r;
-}
-
-Response Api::get_account(Ctx&, const std::string& id) {
-  auto a = store_.get_account(id);
-  if (!a.ok()) return store_error(a.status);
-  return json_response(200, json{{"account_id", id},
-                                 {"login_public_key", base64_of(a.value.login_public_key)},
-                                 {"record", base64_of(a.value.record)}});
-}
-
-Response Api::update_account(Ctx& c, const std::string& id) {
-  Response err;
-  if (!authenticate(c, err)) return err;
-  if (c.who.token.scoped || c.who.token.account_id != id)
-    return error(403, "forbidden", "only the account's own session can update it");
-  json j;
-  Bytes pk, record;
-  if (!parse_body(c.req, j, err) || !get_b64(j, "login_public_key", 32, pk, err) ||
-      !get_b64(j, "record", kMaxRecordBytes, record, err))
-    return err;
-  if (pk.size() != 32) return error(400, "bad_request", "login_public_key must be 32 bytes");
-  Status s = store_.update_account(id, pk, record, c.who.token.hash);
-  if (!s.ok()) return store_error(s);
-  return json_response(200, json{{"account_id", id}});
 }
 
 Response Api::challenge(Ctx& c) {
@@ -220,33 +205,12 @@ Response Api::login(Ctx& c) {
       !get_b64(j, "challenge", 32, ch, err) || !get_b64(j, "signature", 64, sig, err))
     return err;
   const std::int64_t t = now();
-  const std::string akey = "a:" + id, ckey = "c:" + c.req.remote;
-  {
-    std::lock_guard lock(auth_mu_);
-    std::int64_t retry = 0;
-    if (rate_limited(akey, config_.login_failures_per_account, t, &retry) ||
-        rate_limited(ckey, config_.login_failures_per_client, t, &retry)) {
-      Response r = error(429, "rate_limited", "too many failed logins; retry later");
-      r.set("Retry-After", std::to_string(std::max<std::int64_t>(retry, 1)));
-      return r;
-    }
-  }
+  if (throttled(c, id, t, err)) return err;
   auto fail = [&](std::string_view msg) {
-    std::lock_guard lock(auth_mu_);
-    record_failure(akey, t);
-    record_failure(ckey, t);
+    count_failure(c, id, t);
     return error(401, "login_failed", msg);
   };
-  bool challenge_ok = false;
-  {
-    std::lock_guard lock(auth_mu_);
-    auto it = challenges_.find(ch);
-    if (it != challenges_.end()) {
-      challenge_ok = it->second.account_id == id && it->second.expires > t;
-      challenges_.erase(it);  // single use, whatever the outcome
-    }
-  }
-  if (!challenge_ok) return fail("unknown, used or expired challenge");
+  if (!take_challenge(ch, id, t)) return fail("unknown, used or expired challenge");
   auto a = store_.get_account(id);
   if (!a.ok()) return a.status.code == Code::not_found ? fail("unknown account") : store_error(a.status);
   std::string msg(kLoginContext);

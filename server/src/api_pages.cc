@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "api_internal.h"
+#include "zkwiki/account.h"
+#include "zkwiki/revision.h"
 
 namespace zkwiki::server {
 
@@ -49,6 +51,69 @@ Response Api::get_page(Ctx& c, const std::string& ws, const std::string& coll,
   return r;
 }
 
+namespace {
+Response invalid_record(std::string_view message) {
+  return Api::error(400, "invalid_record", message);
+}
+}  // namespace
+
+bool Api::check_revision(Ctx& c, const std::string& ws, const std::string& coll,
+                         const std::string& page, const std::optional<std::string>& expected,
+                         const Bytes& record, Response& err) {
+  // Syntax and the signature under the record's own author key.
+  auto rec = RevisionRecord::decode(as_span(record));
+  if (!rec) {
+    err = invalid_record("record is not a valid signed revision record: " + rec.error().message);
+    return false;
+  }
+  if (rec->workspace.hex() != ws || rec->collection.hex() != coll || rec->page.hex() != page) {
+    err = invalid_record("the record names another workspace, collection or page");
+    return false;
+  }
+  // A session writes as its account: the author must be the account's identity key. Scoped
+  // (agent) tokens are not checked yet: agent certificates, which will say which keys may sign
+  // for an agent, come in a later issue (docs/API.md).
+  if (!c.who.token.scoped) {
+    auto a = store_.get_account(c.who.token.account_id);
+    if (!a.ok()) {
+      err = store_error(a.status);
+      return false;
+    }
+    auto account = AccountRecord::decode(as_span(a.value.record));
+    if (!account || account->public_keys.ed25519 != rec->author) {
+      err = error(403, "author_not_member",
+                  "the record is not signed by the identity key of the session's account");
+      return false;
+    }
+  }
+  // The record must follow the head the precondition names: a new page starts at revision 1;
+  // an update names the head as its parent and counts one up from it.
+  if (!expected) {
+    if (rec->revision != 1) {
+      err = invalid_record("a new page starts at revision 1 with no parent");
+      return false;
+    }
+    return true;
+  }
+  if (rec->parent.hex() != *expected) {
+    err = invalid_record("the record does not follow the head: its parent is not If-Match");
+    return false;
+  }
+  auto parent = store_.get_revision(ws, coll, page, *expected);
+  if (!parent.ok()) {
+    // A revision the page never had cannot be its head: the compare-and-swap answers 412.
+    if (parent.status.code == Code::not_found) return true;
+    err = store_error(parent.status);
+    return false;
+  }
+  auto prev = RevisionRecord::decode(as_span(parent.value.record));
+  if (!prev || rec->revision != prev->revision + 1) {
+    err = invalid_record("the record does not follow the head: its revision is not the head's + 1");
+    return false;
+  }
+  return true;
+}
+
 Response Api::put_page(Ctx& c, const std::string& ws, const std::string& coll,
                        const std::string& page) {
   Response err;
@@ -79,6 +144,7 @@ Response Api::put_page(Ctx& c, const std::string& ws, const std::string& coll,
   if (!is_hash_id(revision)) return bad_id("revision");
   if (hash_hex(record) != revision)
     return error(400, "hash_mismatch", "revision is not the BLAKE2b-256 of the record");
+  if (!check_revision(c, ws, coll, page, expected, record, err)) return err;
   auto r = store_.cas_head(ws, coll, page, expected, revision, record,
                            Charge{c.who.token.account_id, config_.quota_bytes});
   if (!r.ok()) {

@@ -20,6 +20,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
+
+#include "zkwiki/account.h"
+#include "zkwiki/encoding.h"
+#include "zkwiki/primitives.h"
+#include "zkwiki/revision.h"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -295,16 +301,66 @@ std::string blob_id(const std::string& data) {
   return hex;
 }
 
+namespace {
+
+std::span<const std::uint8_t> span_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+std::string str_of(std::span<const std::uint8_t> b) {
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+std::pair<std::string, std::string> ed25519_keypair() {
+  std::string pk(crypto_sign_PUBLICKEYBYTES, '\0'), sk(crypto_sign_SECRETKEYBYTES, '\0');
+  crypto_sign_keypair(reinterpret_cast<unsigned char*>(pk.data()),
+                      reinterpret_cast<unsigned char*>(sk.data()));
+  return {pk, sk};
+}
+
+std::string sign(const std::string& secret_key, const std::string& msg) {
+  std::string sig(crypto_sign_BYTES, '\0');
+  crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
+                       reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
+                       reinterpret_cast<const unsigned char*>(secret_key.data()));
+  return sig;
+}
+
+// A real AccountRecord for `a`'s keys; KDF seed and key wraps are random bytes.
+std::string encode_record(const TestAccount& a) {
+  AccountRecord r;
+  r.id = AccountId::from_hex(a.id).value();
+  r.kdf = KdfParams::generate();
+  std::copy(a.public_key.begin(), a.public_key.end(), r.login_public_key.begin());
+  std::copy(a.x25519_public.begin(), a.x25519_public.end(), r.public_keys.x25519.begin());
+  std::copy(a.identity_public.begin(), a.identity_public.end(), r.public_keys.ed25519.begin());
+  randombytes_buf(r.passphrase_wrap.data(), r.passphrase_wrap.size());
+  randombytes_buf(r.recovery_wrap.data(), r.recovery_wrap.size());
+  return str_of(r.encode());
+}
+
+}  // namespace
+
 TestAccount new_account() {
   if (sodium_init() < 0) std::abort();
   TestAccount a;
   a.id = random_id();
-  a.public_key.resize(crypto_sign_PUBLICKEYBYTES);
-  a.secret_key.resize(crypto_sign_SECRETKEYBYTES);
-  crypto_sign_keypair(reinterpret_cast<unsigned char*>(a.public_key.data()),
-                      reinterpret_cast<unsigned char*>(a.secret_key.data()));
+  std::tie(a.public_key, a.secret_key) = ed25519_keypair();
+  std::tie(a.identity_public, a.identity_secret) = ed25519_keypair();
+  a.x25519_public.resize(32);
+  randombytes_buf(a.x25519_public.data(), a.x25519_public.size());
+  a.record = encode_record(a);
   return a;
 }
+
+TestAccount with_new_login_key(const TestAccount& a) {
+  TestAccount b = a;
+  std::tie(b.public_key, b.secret_key) = ed25519_keypair();
+  b.record = encode_record(b);
+  b.token.clear();
+  return b;
+}
+
+json account_body(const TestAccount& a) { return account_body(a, a.record); }
 
 json account_body(const TestAccount& a, const std::string& record) {
   return json{{"account_id", a.id}, {"login_public_key", b64(a.public_key)}, {"record", b64(record)}};
@@ -312,39 +368,65 @@ json account_body(const TestAccount& a, const std::string& record) {
 
 std::string sign_login(const TestAccount& a, const std::string& challenge_raw) {
   std::string msg("zkwiki login v1\0", 16);
-  unsigned char id[16];
-  sodium_hex2bin(id, sizeof id, a.id.data(), a.id.size(), nullptr, nullptr, nullptr);
-  msg.append(reinterpret_cast<char*>(id), sizeof id);
+  msg += str_of(AccountId::from_hex(a.id).value().bytes);
   msg += challenge_raw;
-  std::string sig(crypto_sign_BYTES, '\0');
-  crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
-                       reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
-                       reinterpret_cast<const unsigned char*>(a.secret_key.data()));
-  return sig;
+  return sign(a.secret_key, msg);
 }
 
-static std::string unb64(const std::string& s) {
-  std::string out(s.size(), '\0');
-  size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), s.data(),
-                        s.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
-    return {};
-  out.resize(len);
-  return out;
+std::string sign_recover(const TestAccount& a, const std::string& challenge_raw,
+                         const std::string& new_login_public_key, const std::string& new_record) {
+  std::string msg("zkwiki recover v1\0", 18);
+  msg += str_of(AccountId::from_hex(a.id).value().bytes);
+  msg += challenge_raw;
+  msg += new_login_public_key;
+  msg += str_of(primitives::blake2b_256({span_of(new_record)}));
+  return sign(a.identity_secret, msg);
+}
+
+std::string unb64(const std::string& text) {
+  auto r = from_base64(text);
+  return r ? str_of(*r) : std::string();
+}
+
+std::string fetch_challenge(HttpClient& c, const std::string& account_id) {
+  auto r = c.json_request("POST", "/v1/auth/challenge", json{{"account_id", account_id}});
+  if (r.status != 200) return {};
+  return unb64(r.json_body()["challenge"].get<std::string>());
+}
+
+HttpResponse login(HttpClient& c, TestAccount& a) {
+  std::string ch = fetch_challenge(c, a.id);
+  auto r = c.json_request("POST", "/v1/auth/login",
+                          json{{"account_id", a.id}, {"challenge", b64(ch)},
+                               {"signature", b64(sign_login(a, ch))}});
+  if (r.status == 200) a.token = r.json_body()["token"].get<std::string>();
+  return r;
 }
 
 bool register_and_login(HttpClient& c, TestAccount& a) {
   auto r = c.json_request("POST", "/v1/accounts", account_body(a));
-  if (r.status != 201) return false;
-  r = c.json_request("POST", "/v1/auth/challenge", json{{"account_id", a.id}});
-  if (r.status != 200) return false;
-  std::string ch = unb64(r.json_body()["challenge"].get<std::string>());
-  r = c.json_request("POST", "/v1/auth/login",
-                     json{{"account_id", a.id}, {"challenge", b64(ch)},
-                          {"signature", b64(sign_login(a, ch))}});
-  if (r.status != 200) return false;
-  a.token = r.json_body()["token"].get<std::string>();
-  return true;
+  return r.status == 201 && login(c, a).status == 200;
+}
+
+std::string revision_record(const TestAccount& author, const std::string& ws,
+                            const std::string& coll, const std::string& page, std::uint64_t n,
+                            const std::string& parent, const std::string& envelope) {
+  EnvelopeContext ctx;
+  ctx.workspace = WorkspaceId::from_hex(ws).value();
+  ctx.collection = CollectionId::from_hex(coll).value();
+  ctx.page = PageId::from_hex(page).value();
+  ctx.revision = n;
+  if (!parent.empty()) ctx.parent = Hash256::from_hex(parent).value();
+  std::array<std::uint8_t, 32> pub{};
+  std::copy(author.identity_public.begin(), author.identity_public.end(), pub.begin());
+  auto rec = sign_revision(ctx, span_of(envelope), pub,
+                           Secret::from_bytes(span_of(author.identity_secret)));
+  return str_of(rec.encode());
+}
+
+std::uint64_t revision_number(const std::string& record) {
+  auto r = RevisionRecord::decode(span_of(record));
+  return r ? r->revision : 0;
 }
 
 }  // namespace zkwiki::test

@@ -102,22 +102,50 @@ class TempDir {
   std::string path_;
 };
 
-// An account with its Ed25519 login key pair.
+// An account as a client holds it: its Ed25519 login key pair, its Ed25519 identity key pair
+// (which signs revision records) and its real AccountRecord (zkwiki::AccountRecord, encoded).
+// The KDF parameters and key wraps in the record are random bytes: the server cannot tell.
 struct TestAccount {
   std::string id;  // 32 hex
-  std::string public_key;
-  std::string secret_key;
+  std::string public_key;  // login key (raw 32 bytes)
+  std::string secret_key;  // login key (raw 64 bytes, libsodium layout)
+  std::string identity_public;  // raw 32 bytes
+  std::string identity_secret;  // raw 64 bytes
+  std::string x25519_public;    // raw 32 bytes
+  std::string record;           // the encoded AccountRecord
   std::string token;  // set by login()
 };
 
 std::string random_id();  // 16 random bytes as 32 hex
 std::string b64(const std::string& raw);
+std::string unb64(const std::string& text);  // "" on malformed input
 std::string blob_id(const std::string& data);  // BLAKE2b-256 hex
 TestAccount new_account();
-json account_body(const TestAccount& a, const std::string& record = "opaque record");
+// The same account after a passphrase change or a recovery: the same id and public keys, a new
+// login key pair and a new record (fresh KDF seed and wraps).
+TestAccount with_new_login_key(const TestAccount& a);
+// {"account_id", "login_public_key", "record"} with the account's record (or `record`).
+json account_body(const TestAccount& a);
+json account_body(const TestAccount& a, const std::string& record);
 // POST /v1/accounts then challenge/login; returns false on any failure.
 bool register_and_login(HttpClient& c, TestAccount& a);
-// Signs the login message for `challenge_b64`.
+// A fresh login challenge for `account_id` (raw 32 bytes; "" on failure).
+std::string fetch_challenge(HttpClient& c, const std::string& account_id);
+// Challenge and login with `a`'s login key; sets a.token on success.
+HttpResponse login(HttpClient& c, TestAccount& a);
+// Signs the login message for `challenge_raw`.
 std::string sign_login(const TestAccount& a, const std::string& challenge_raw);
+// Signs the recovery message (docs/API.md) with `a`'s identity key.
+std::string sign_recover(const TestAccount& a, const std::string& challenge_raw,
+                         const std::string& new_login_public_key, const std::string& new_record);
+
+// The encoded, signed RevisionRecord of page (ws, coll, page) at revision `n` after `parent`
+// (64 hex; "" for revision 1), naming `envelope` by hash and size, signed by `author`'s
+// identity key. Its revision hash is blob_id() of the returned bytes.
+std::string revision_record(const TestAccount& author, const std::string& ws,
+                            const std::string& coll, const std::string& page, std::uint64_t n,
+                            const std::string& parent, const std::string& envelope = "content");
+// The revision number of an encoded record (0 if it does not decode).
+std::uint64_t revision_number(const std::string& record);
 
 }  // namespace zkwiki::test

@@ -34,6 +34,12 @@ struct Fixture {
                           {{"collection_id", coll}, {"record", b64("c")}}, owner.token).status ==
                201;
   }
+  // The signed record of `page` at revision `n` after `parent` (64 hex; "" for the first).
+  std::string rec(const std::string& page, std::uint64_t n, const std::string& parent,
+                  const std::string& content) const {
+    return revision_record(owner, ws, coll, page, n, parent, content);
+  }
+  // Writes `record` with If-Match: "<expected>" (or If-None-Match: * when `expected` is empty).
   HttpResponse put(HttpClient& c, const std::string& page, const std::string& record,
                    const std::string& expected) {
     HeaderList h;
@@ -68,10 +74,11 @@ TEST(Durability, ConcurrentCasHasExactlyOneWinnerPerRound) {
   HttpClient c(s.host(), s.port());
   ASSERT_TRUE(f.setup(c));
   const std::string page = random_id();
-  ASSERT_EQ(f.put(c, page, "round -1", "").status, 201);
+  const std::string first = f.rec(page, 1, "", "round -1");
+  ASSERT_EQ(f.put(c, page, first, "").status, 201);
 
   constexpr int kWriters = 12, kRounds = 25;
-  std::string current = blob_id("round -1");
+  std::string current = blob_id(first);
   std::mutex mu;
   std::vector<int> winners(kRounds, 0), losers(kRounds, 0), other(kRounds, 0);
   std::vector<std::int64_t> seqs;
@@ -88,7 +95,10 @@ TEST(Durability, ConcurrentCasHasExactlyOneWinnerPerRound) {
           expected = current;
         }
         sync.arrive_and_wait();  // everyone holds the same head, then all race
-        const std::string record = "round " + std::to_string(r) + " writer " + std::to_string(t);
+        // Every writer's record names the head it holds as its parent: revision r + 2.
+        const std::string record =
+            f.rec(page, static_cast<std::uint64_t>(r) + 2, expected,
+                  "round " + std::to_string(r) + " writer " + std::to_string(t));
         auto res = f.put(mine, page, record, expected);
         {
           std::lock_guard lock(mu);
@@ -154,6 +164,7 @@ TEST(Durability, KillDashNineKeepsEveryAcknowledgedWrite) {
   // Per page: every acknowledged revision, the last acknowledged one, the one in flight.
   std::vector<std::vector<std::string>> acked(kPageWriters);
   std::vector<std::string> last(kPageWriters), inflight(kPageWriters);
+  std::vector<std::uint64_t> last_n(kPageWriters, 0);  // the revision number of last[w]
   std::vector<std::string> acked_blobs;
   std::mt19937 rng(12345);
   int total_acks = 0;
@@ -172,16 +183,21 @@ TEST(Durability, KillDashNineKeepsEveryAcknowledgedWrite) {
         HttpClient c(s.host(), s.port());
         for (int n = 0; !stop; ++n) {
           const std::string record =
-              "kill round " + std::to_string(round) + " page " + std::to_string(w) + " write " +
-              std::to_string(n) + std::string(static_cast<size_t>(n % 7) * 300, 'x');
+              f.rec(pages[w], last_n[w] + 1, last[w],
+                    "kill round " + std::to_string(round) + " page " + std::to_string(w) +
+                        " write " + std::to_string(n) +
+                        std::string(static_cast<size_t>(n % 7) * 300, 'x'));
           inflight[w] = blob_id(record);
           auto r = f.put(c, pages[w], record, last[w]);
           if (r.status == 200 || r.status == 201) {
             acked[w].push_back(blob_id(record));
             last[w] = blob_id(record);
+            ++last_n[w];
           } else if (r.status == 412) {
-            // The write in flight at the previous kill committed but was never acknowledged.
+            // The write in flight at the previous kill committed but was never acknowledged:
+            // it is the head now, and the next record follows it.
             last[w] = r.json_body()["current"]["revision"].get<std::string>();
+            ++last_n[w];
           } else {
             return;  // the server is gone
           }

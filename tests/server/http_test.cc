@@ -18,8 +18,6 @@ namespace {
 constexpr std::uint64_t kMaxBody = 1 << 20;
 constexpr std::uint64_t kQuota = 300000;
 
-std::string unb64(const std::string& s);
-
 // One server for the suite; every test makes its own accounts and workspaces.
 class HttpApi : public ::testing::Test {
  protected:
@@ -52,6 +50,11 @@ class HttpApi : public ::testing::Test {
   std::string coll_path() const { return ws_path() + "/collections/" + coll; }
   std::string page_path(const std::string& page) const { return coll_path() + "/pages/" + page; }
 
+  // A signed revision record of `page` in this fixture's collection (author: the owner).
+  std::string rec(const std::string& page, std::uint64_t n, const std::string& parent,
+                  const std::string& content, const TestAccount* author = nullptr) const {
+    return revision_record(author ? *author : owner, ws, coll, page, n, parent, content);
+  }
   HttpResponse put_page(const std::string& page, const std::string& record,
                         const std::string& precondition_header, const std::string& value,
                         const std::string& token) {
@@ -82,26 +85,6 @@ class HttpApi : public ::testing::Test {
 };
 TempDir* HttpApi::dir_ = nullptr;
 ServerProcess* HttpApi::server_ = nullptr;
-
-std::string unb64(const std::string& s) {
-  // Decodes through the server's own format rules: standard alphabet, padded.
-  static const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -8;
-  for (char ch : s) {
-    if (ch == '=') break;
-    auto pos = alphabet.find(ch);
-    if (pos == std::string::npos) return {};
-    val = (val << 6) + static_cast<int>(pos);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
 
 TEST_F(HttpApi, HealthAndMetrics) {
   auto r = get("/v1/health");
@@ -186,19 +169,18 @@ TEST_F(HttpApi, BadIdsAre400) {
 TEST_F(HttpApi, AccountsArePublicToReadAndOwnerOnlyToUpdate) {
   auto r = get("/v1/accounts/" + owner.id);  // no token: a new device needs the KDF params
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(unb64(r.json_body()["record"]), "opaque record");
+  EXPECT_EQ(unb64(r.json_body()["record"]), owner.record);
   EXPECT_EQ(unb64(r.json_body()["login_public_key"]), owner.public_key);
   EXPECT_EQ(get("/v1/accounts/" + random_id()).status, 404);
   EXPECT_EQ(c->json_request("POST", "/v1/accounts", account_body(owner)).status, 409);
 
-  TestAccount rotated = new_account();
-  rotated.id = owner.id;
-  json upd{{"login_public_key", b64(rotated.public_key)}, {"record", b64("rewrapped")}};
+  TestAccount rotated = with_new_login_key(owner);
+  json upd{{"login_public_key", b64(rotated.public_key)}, {"record", b64(rotated.record)}};
   EXPECT_EQ(c->json_request("PUT", "/v1/accounts/" + owner.id, upd).status, 401);
   TestAccount other = member("");
   EXPECT_EQ(c->json_request("PUT", "/v1/accounts/" + owner.id, upd, other.token).status, 403);
   ASSERT_EQ(c->json_request("PUT", "/v1/accounts/" + owner.id, upd, owner.token).status, 200);
-  EXPECT_EQ(unb64(get("/v1/accounts/" + owner.id).json_body()["record"]), "rewrapped");
+  EXPECT_EQ(unb64(get("/v1/accounts/" + owner.id).json_body()["record"]), rotated.record);
   // The new login key works and the old one no longer does.
   auto login_with = [&](const TestAccount& a) {
     auto ch = c->json_request("POST", "/v1/auth/challenge", {{"account_id", a.id}});
@@ -320,10 +302,11 @@ TEST_F(HttpApi, ScopedTokensAreLimitedAndRevocable) {
   const std::string reader = ro.json_body()["token"];
 
   const std::string page = random_id();
-  EXPECT_EQ(put_page(page, "by agent", "If-None-Match", "*", agent).status, 201);
+  EXPECT_EQ(put_page(page, rec(page, 1, "", "by agent"), "If-None-Match", "*", agent).status, 201);
   EXPECT_EQ(get(page_path(page), agent).status, 200);
   EXPECT_EQ(get(page_path(page), reader).status, 200);
-  auto denied = put_page(random_id(), "by reader", "If-None-Match", "*", reader);
+  const std::string page2 = random_id();
+  auto denied = put_page(page2, rec(page2, 1, "", "by reader"), "If-None-Match", "*", reader);
   EXPECT_EQ(denied.status, 403);
   EXPECT_EQ(denied.error_code(), "forbidden");
   // Outside the scope: another collection, another workspace, admin routes, token routes.
@@ -361,8 +344,11 @@ TEST_F(HttpApi, MembershipGovernsAccess) {
   TestAccount writer = member("write");
   EXPECT_EQ(get(ws_path(), outsider.token).status, 403);
   EXPECT_EQ(get(ws_path(), reader.token).json_body()["role"], "read");
-  EXPECT_EQ(put_page(random_id(), "r", "If-None-Match", "*", reader.token).status, 403);
-  EXPECT_EQ(put_page(random_id(), "w", "If-None-Match", "*", writer.token).status, 201);
+  const std::string p1 = random_id(), p2 = random_id();
+  EXPECT_EQ(put_page(p1, rec(p1, 1, "", "r", &reader), "If-None-Match", "*", reader.token).status,
+            403);
+  EXPECT_EQ(put_page(p2, rec(p2, 1, "", "w", &writer), "If-None-Match", "*", writer.token).status,
+            201);
   EXPECT_EQ(c->json_request("POST", ws_path() + "/collections",
                             {{"collection_id", random_id()}, {"record", b64("x")}}, writer.token)
                 .status, 403);
@@ -425,39 +411,45 @@ TEST_F(HttpApi, CollectionsAndWrappedKeyGenerations) {
 
 TEST_F(HttpApi, PageHeadsCompareAndSwap) {
   const std::string page = random_id();
+  const std::string v1 = rec(page, 1, "", "v1");
   EXPECT_EQ(get(page_path(page), owner.token).status, 404);
-  auto none = put_page(page, "v1", "", "", owner.token);
+  auto none = put_page(page, v1, "", "", owner.token);
   EXPECT_EQ(none.status, 428);
   EXPECT_EQ(none.error_code(), "precondition_required");
   auto bad_hash = c->json_request("PUT", page_path(page),
-                                  {{"revision", blob_id("other")}, {"record", b64("v1")}},
+                                  {{"revision", blob_id("other")}, {"record", b64(v1)}},
                                   owner.token, {{"If-None-Match", "*"}});
   EXPECT_EQ(bad_hash.status, 400);
   EXPECT_EQ(bad_hash.error_code(), "hash_mismatch");
-  EXPECT_EQ(put_page(page, "v1", "If-Match", "W/\"abc\"", owner.token).status, 400);
+  EXPECT_EQ(put_page(page, v1, "If-Match", "W/\"abc\"", owner.token).status, 400);
 
-  auto created = put_page(page, "v1", "If-None-Match", "*", owner.token);
+  auto created = put_page(page, v1, "If-None-Match", "*", owner.token);
   ASSERT_EQ(created.status, 201);
   const auto seq1 = created.json_body()["seq"].get<std::int64_t>();
-  EXPECT_EQ(created.header("etag"), "\"" + blob_id("v1") + "\"");
-  auto again = put_page(page, "v1b", "If-None-Match", "*", owner.token);
+  EXPECT_EQ(created.header("etag"), "\"" + blob_id(v1) + "\"");
+  auto again = put_page(page, rec(page, 1, "", "v1b"), "If-None-Match", "*", owner.token);
   EXPECT_EQ(again.status, 412);
-  EXPECT_EQ(again.json_body()["current"]["revision"], blob_id("v1"));
-  auto stale = put_page(page, "v2", "If-Match", "\"" + blob_id("zzz") + "\"", owner.token);
+  EXPECT_EQ(again.json_body()["current"]["revision"], blob_id(v1));
+  // A record that follows a revision the page never had: the head is not that, 412.
+  auto stale = put_page(page, rec(page, 2, blob_id("zzz"), "v2"), "If-Match",
+                        "\"" + blob_id("zzz") + "\"", owner.token);
   ASSERT_EQ(stale.status, 412);
   EXPECT_EQ(stale.error_code(), "precondition_failed");
-  EXPECT_EQ(stale.json_body()["current"]["revision"], blob_id("v1"));
+  EXPECT_EQ(stale.json_body()["current"]["revision"], blob_id(v1));
   EXPECT_EQ(stale.json_body()["current"]["seq"], seq1);
-  auto updated = put_page(page, "v2", "If-Match", "\"" + blob_id("v1") + "\"", owner.token);
+  const std::string v2 = rec(page, 2, blob_id(v1), "v2");
+  auto updated = put_page(page, v2, "If-Match", "\"" + blob_id(v1) + "\"", owner.token);
   ASSERT_EQ(updated.status, 200);
   EXPECT_GT(updated.json_body()["seq"].get<std::int64_t>(), seq1);
-  EXPECT_EQ(put_page(random_id(), "v", "If-Match", "\"" + blob_id("v1") + "\"", owner.token).status,
+  const std::string other = random_id();
+  EXPECT_EQ(put_page(other, rec(other, 2, blob_id(v1), "v"), "If-Match", "\"" + blob_id(v1) + "\"",
+                     owner.token).status,
             412);
 
   auto head = get(page_path(page), owner.token);
   ASSERT_EQ(head.status, 200);
-  EXPECT_EQ(head.json_body()["revision"], blob_id("v2"));
-  EXPECT_EQ(unb64(head.json_body()["record"]), "v2");
+  EXPECT_EQ(head.json_body()["revision"], blob_id(v2));
+  EXPECT_EQ(unb64(head.json_body()["record"]), v2);
   EXPECT_EQ(head.header("cache-control"), "private, no-cache");
   auto cached = c->json_request("GET", page_path(page), nullptr, owner.token,
                                 {{"If-None-Match", head.header("etag")}});
@@ -467,25 +459,27 @@ TEST_F(HttpApi, PageHeadsCompareAndSwap) {
   auto history = get(page_path(page) + "/revisions", owner.token);
   ASSERT_EQ(history.status, 200);
   ASSERT_EQ(history.json_body()["revisions"].size(), 2u);
-  EXPECT_EQ(history.json_body()["revisions"][0]["revision"], blob_id("v1"));
-  auto old = get(page_path(page) + "/revisions/" + blob_id("v1"), owner.token);
+  EXPECT_EQ(history.json_body()["revisions"][0]["revision"], blob_id(v1));
+  auto old = get(page_path(page) + "/revisions/" + blob_id(v1), owner.token);
   ASSERT_EQ(old.status, 200);
-  EXPECT_EQ(unb64(old.json_body()["record"]), "v1");
+  EXPECT_EQ(unb64(old.json_body()["record"]), v1);
   EXPECT_EQ(get(page_path(page) + "/revisions/" + blob_id("nope"), owner.token).status, 404);
   auto pages = get(coll_path() + "/pages", owner.token);
   ASSERT_EQ(pages.status, 200);
   EXPECT_EQ(pages.json_body()["pages"].size(), 1u);
-  EXPECT_EQ(put_page(random_id(), "x", "If-None-Match", "*", owner.token).status, 201);
+  const std::string third = random_id();
+  EXPECT_EQ(put_page(third, rec(third, 1, "", "x"), "If-None-Match", "*", owner.token).status, 201);
   EXPECT_EQ(get(ws_path() + "/collections/" + random_id() + "/pages/" + page, owner.token).status,
             404);
 }
 
 TEST_F(HttpApi, ChangeFeedIsOrderedWithACursor) {
-  std::vector<std::string> pages;
+  std::vector<std::string> pages, records;
   for (int i = 0; i < 5; ++i) {
     pages.push_back(random_id());
-    ASSERT_EQ(put_page(pages.back(), "p" + std::to_string(i), "If-None-Match", "*", owner.token)
-                  .status, 201);
+    records.push_back(rec(pages.back(), 1, "", "p" + std::to_string(i)));
+    ASSERT_EQ(put_page(pages.back(), records.back(), "If-None-Match", "*", owner.token).status,
+              201);
   }
   std::int64_t since = 0;
   std::vector<json> seen;
@@ -501,7 +495,7 @@ TEST_F(HttpApi, ChangeFeedIsOrderedWithACursor) {
   EXPECT_EQ(seen[0]["kind"], "collection");
   for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i]["seq"], static_cast<int>(i + 1));
   EXPECT_EQ(seen[1]["page_id"], pages[0]);
-  EXPECT_EQ(seen[1]["revision"], blob_id("p0"));
+  EXPECT_EQ(seen[1]["revision"], blob_id(records[0]));
   EXPECT_EQ(get(ws_path() + "/changes?since=-1", owner.token).status, 400);
   EXPECT_EQ(get(ws_path() + "/changes?limit=5000", owner.token).status, 400);
 }
@@ -521,7 +515,8 @@ TEST_F(HttpApi, ChangeFeedLongPollWakesOnAWriteOrTimesOut) {
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const std::string page = random_id();
-  ASSERT_EQ(put_page(page, "wake up", "If-None-Match", "*", owner.token).status, 201);
+  ASSERT_EQ(put_page(page, rec(page, 1, "", "wake up"), "If-None-Match", "*", owner.token).status,
+            201);
   reader.join();
   const auto elapsed = std::chrono::steady_clock::now() - t0;
   ASSERT_EQ(waited.status, 200);
@@ -612,13 +607,16 @@ TEST_F(HttpApi, StorageQuotaIs507AndNothingIsDamaged) {
   EXPECT_NE(over.body.find("quota"), std::string::npos);
   EXPECT_EQ(c->request("GET", "/v1/blobs/" + blob_id(more)).status, 404);
   EXPECT_EQ(c->request("GET", "/v1/blobs/" + blob_id(big)).body, big);
-  // Page records count too.
-  std::string record(60000, 'r');
+  // Page records count too: fill the quota to within one record, then write two.
   const std::string page = random_id();
-  ASSERT_EQ(put_page(page, record, "If-None-Match", "*", owner.token).status, 201);
-  auto r2 = put_page(page, record + "x", "If-Match", "\"" + blob_id(record) + "\"", owner.token);
+  const std::string first = rec(page, 1, "", "first");
+  const std::string filler(kQuota - big.size() - first.size() - first.size() / 2, 'f');
+  ASSERT_EQ(c->request("PUT", ws_path() + "/blobs/" + blob_id(filler), filler, auth).status, 201);
+  ASSERT_EQ(put_page(page, first, "If-None-Match", "*", owner.token).status, 201);
+  auto r2 = put_page(page, rec(page, 2, blob_id(first), "second"), "If-Match",
+                     "\"" + blob_id(first) + "\"", owner.token);
   EXPECT_EQ(r2.status, 507);
-  EXPECT_EQ(get(page_path(page), owner.token).json_body()["revision"], blob_id(record));
+  EXPECT_EQ(get(page_path(page), owner.token).json_body()["revision"], blob_id(first));
 }
 
 TEST_F(HttpApi, OversizedBodyIs413AndTheConnectionCloses) {
@@ -829,10 +827,9 @@ TEST(HttpServer, RefusesToStartOnACorruptDatabase) {
     ServerProcess s;
     ASSERT_TRUE(s.start(data)) << s.error();
     HttpClient c(s.host(), s.port());
-    for (int i = 0; i < 50; ++i) {
+    for (int i = 0; i < 150; ++i) {
       TestAccount a = new_account();
-      ASSERT_EQ(c.json_request("POST", "/v1/accounts", account_body(a, std::string(3000, 'r')))
-                    .status, 201);
+      ASSERT_EQ(c.json_request("POST", "/v1/accounts", account_body(a)).status, 201);
     }
     ASSERT_EQ(s.terminate(), 0);  // checkpoints the WAL into the main file
   }
@@ -864,8 +861,9 @@ TEST(HttpServer, SigtermDrainsAndRestartKeepsData) {
                              a.token).status, 201);
     ASSERT_EQ(c.json_request("POST", "/v1/workspaces/" + ws + "/collections",
                              {{"collection_id", coll}, {"record", b64("c")}}, a.token).status, 201);
+    const std::string kept = revision_record(a, ws, coll, page, 1, "", "kept");
     ASSERT_EQ(c.json_request("PUT", "/v1/workspaces/" + ws + "/collections/" + coll + "/pages/" + page,
-                             {{"revision", blob_id("kept")}, {"record", b64("kept")}}, a.token,
+                             {{"revision", blob_id(kept)}, {"record", b64(kept)}}, a.token,
                              {{"If-None-Match", "*"}}).status, 201);
     // An idle keep-alive connection does not hold up the drain.
     EXPECT_EQ(s.terminate(), 0);
@@ -878,7 +876,8 @@ TEST(HttpServer, SigtermDrainsAndRestartKeepsData) {
   auto r = c2.json_request("GET", "/v1/workspaces/" + ws + "/collections/" + coll + "/pages/" + page,
                            nullptr, a.token);
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(r.json_body()["revision"], blob_id("kept"));
+  EXPECT_EQ(r.json_body()["revision"],
+            blob_id(revision_record(a, ws, coll, page, 1, "", "kept")));
   EXPECT_EQ(s2.terminate(), 0);
 }
 
