@@ -4,7 +4,10 @@
 //                           to OUTDIR/paths-4k.txt and OUTDIR/paths-64k.txt
 //   cas HOST PORT WRITERS SECONDS SIZE
 //                           WRITERS connections each update their own page with If-Match for
-//                           SECONDS; prints writes/s and latency percentiles
+//                           SECONDS; prints writes/s and latency percentiles. Each write is a
+//                           real signed revision record (229 bytes) following the head, naming a
+//                           random SIZE-byte envelope (hashed, not uploaded); the server
+//                           verifies the signature, the chain and the author on every write.
 #include <sodium.h>
 
 #include <algorithm>
@@ -84,10 +87,13 @@ int cas(const std::string& host, std::uint16_t port, int writers, int seconds, s
       const std::string path =
           "/v1/workspaces/" + s.ws + "/collections/" + s.coll + "/pages/" + page;
       std::string head;
+      std::uint64_t n = 0;  // the revision number of `head`
       std::vector<double> local;
-      std::string record(size, '\0');
+      std::string envelope(size, '\0');
       while (!stop) {
-        randombytes_buf(record.data(), record.size());
+        randombytes_buf(envelope.data(), envelope.size());
+        const std::string record =
+            revision_record(s.account, s.ws, s.coll, page, n + 1, head, envelope);
         const std::string rev = blob_id(record);
         HeaderList h;
         if (head.empty())
@@ -100,6 +106,7 @@ int cas(const std::string& host, std::uint16_t port, int writers, int seconds, s
         auto dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0);
         if (r.status == 200 || r.status == 201) {
           head = rev;
+          ++n;
           local.push_back(dt.count());
         } else {
           ++failures;
