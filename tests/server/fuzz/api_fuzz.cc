@@ -4,18 +4,28 @@
 // reach authorized paths:   session  Bearer zks_ + "01" x 32,   scoped  Bearer zka_ + "02" x 32
 //   account    00000000000000000000000000000001   workspace 00000000000000000000000000000002
 //   collection 00000000000000000000000000000003   page      00000000000000000000000000000004
+// The account has a real AccountRecord and the page a real revision record, both from fixed
+// keys (below), so seeds can carry records that verify; write_record_seeds() regenerates those
+// seeds (zkwiki_server_fuzz_replay --write-seeds tests/server/fuzz/seeds).
 // Built with clang as a libFuzzer binary; built with any compiler as a seed replayer (ctest).
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "api.h"
 #include "crypto.h"
+#include "zkwiki/account.h"
+#include "zkwiki/encoding.h"
+#include "zkwiki/revision.h"
 
 namespace {
 
@@ -25,6 +35,52 @@ const std::string kAccount = "00000000000000000000000000000001";
 const std::string kWorkspace = "00000000000000000000000000000002";
 const std::string kCollection = "00000000000000000000000000000003";
 const std::string kPage = "00000000000000000000000000000004";
+
+std::string str(std::span<const std::uint8_t> b) { return to_bytes(b); }
+
+// Fixed key pairs: 32-byte seeds of one repeated byte.
+zkwiki::primitives::Ed25519KeyPair key_pair(std::uint8_t fill) {
+  std::array<std::uint8_t, 32> seed{};
+  seed.fill(fill);
+  return zkwiki::primitives::ed25519_from_seed(zkwiki::Secret::from_bytes(seed));
+}
+const zkwiki::primitives::Ed25519KeyPair& login_key() {
+  static const auto k = key_pair(0x11);
+  return k;
+}
+const zkwiki::primitives::Ed25519KeyPair& identity_key() {
+  static const auto k = key_pair(0x22);
+  return k;
+}
+
+// The encoded AccountRecord of `id` (login key pair `login`; the fixed identity key).
+std::string account_record(const std::string& id, const zkwiki::primitives::Ed25519KeyPair& login) {
+  zkwiki::AccountRecord r;
+  r.id = zkwiki::AccountId::from_hex(id).value();
+  r.login_public_key = login.public_key;
+  r.public_keys.x25519.fill(0x33);
+  r.public_keys.ed25519 = identity_key().public_key;
+  return str(r.encode());
+}
+
+// The encoded revision record of (ws, coll, page) at revision `n` after `parent` (raw hash).
+std::string revision_record(const std::string& page, std::uint64_t n, const std::string& parent,
+                            std::string_view envelope) {
+  zkwiki::EnvelopeContext ctx;
+  ctx.workspace = zkwiki::WorkspaceId::from_hex(kWorkspace).value();
+  ctx.collection = zkwiki::CollectionId::from_hex(kCollection).value();
+  ctx.page = zkwiki::PageId::from_hex(page).value();
+  ctx.revision = n;
+  std::copy(parent.begin(), parent.end(), ctx.parent.bytes.begin());
+  return str(zkwiki::sign_revision(ctx, as_span(envelope), identity_key().public_key,
+                                   identity_key().secret_key)
+                 .encode());
+}
+
+const std::string& head_record() {
+  static const std::string r = revision_record(kPage, 1, "", "head");
+  return r;
+}
 
 struct World {
   std::unique_ptr<Store> store = make_memory_store();
@@ -36,11 +92,14 @@ struct World {
     Config cfg;
     cfg.quota_bytes = 1 << 20;
     api = std::make_unique<Api>(*store, cfg, &metrics);
-    bool ok = store->create_account(Account{kAccount, std::string(32, 'k'), "rec", 0, 0}).ok() &&
+    bool ok = store->create_account(Account{kAccount, str(login_key().public_key),
+                                            account_record(kAccount, login_key()), 0, 0})
+                  .ok() &&
               store->create_workspace(Workspace{kWorkspace, kAccount, "w", 0}).ok() &&
               store->create_collection(Collection{kWorkspace, kCollection, "c"}).ok() &&
               store->cas_head(kWorkspace, kCollection, kPage, std::nullopt,
-                              hash_hex("head"), "head", Charge{kAccount, 0}).ok() &&
+                              hash_hex(head_record()), head_record(), Charge{kAccount, 0})
+                  .ok() &&
               store->put_blob(kWorkspace, hash_hex("blob"), "blob", Charge{kAccount, 0}).ok();
     TokenRecord session;
     session.hash = hash_raw(std::string(32, '\x01'));
@@ -88,6 +147,53 @@ Request parse(std::string_view in) {
 }
 
 }  // namespace
+
+// Writes the seeds that carry records (valid for the World above) into `dir`.
+bool write_record_seeds(const std::string& dir) {
+  if (!crypto_init()) return false;
+  std::string session = "Authorization: Bearer zks_", scoped = "Authorization: Bearer zka_";
+  for (int i = 0; i < 32; ++i) {
+    session += "01";
+    scoped += "02";
+  }
+  const std::string coll_path = "/v1/workspaces/" + kWorkspace + "/collections/" + kCollection;
+  const std::string new_page = "0000000000000000000000000000000d";
+  const std::string created = revision_record(new_page, 1, "", "new");
+  const std::string next = revision_record(kPage, 2, hash_raw(head_record()), "next");
+  auto b64 = [](const std::string& raw) { return zkwiki::to_base64(as_span(raw)); };
+  auto put = [&](const std::string& record) {
+    return "{\"revision\":\"" + hash_hex(record) + "\",\"record\":\"" + b64(record) + "\"}";
+  };
+  const std::string new_account = "0000000000000000000000000000000f";
+  const auto other_login = key_pair(0x44);
+  const std::string account_rec = account_record(new_account, other_login);
+  const std::string login_b64 = b64(str(other_login.public_key));
+  const std::map<std::string, std::string> seeds = {
+      {"page-create", "PUT " + coll_path + "/pages/" + new_page + "\n" + session +
+                          "\nIf-None-Match: *\n\n" + put(created)},
+      {"page-put", "PUT " + coll_path + "/pages/" + kPage + "\n" + scoped + "\nIf-Match: \"" +
+                       hash_hex(head_record()) + "\"\n\n" + put(next)},
+      {"page-get", "GET " + coll_path + "/pages/" + kPage + "\n" + scoped +
+                       "\nIf-None-Match: \"" + hash_hex(head_record()) + "\"\n\n"},
+      {"account-create", "POST /v1/accounts\nContent-Type: application/json\n\n{\"account_id\":\"" +
+                             new_account + "\",\"login_public_key\":\"" + login_b64 +
+                             "\",\"record\":\"" + b64(account_rec) + "\"}"},
+      {"account-update", "PUT /v1/accounts/" + kAccount + "\n" + session +
+                             "\n\n{\"login_public_key\":\"" + login_b64 + "\",\"record\":\"" +
+                             b64(account_record(kAccount, other_login)) + "\"}"},
+      {"account-recover", "POST /v1/accounts/" + kAccount + "/recover\n\n{\"challenge\":\"" +
+                              b64(std::string(32, '\0')) + "\",\"login_public_key\":\"" +
+                              login_b64 + "\",\"record\":\"" +
+                              b64(account_record(kAccount, other_login)) + "\",\"signature\":\"" +
+                              b64(std::string(64, '\0')) + "\"}"},
+  };
+  for (auto& [name, text] : seeds) {
+    std::ofstream out(dir + "/" + name, std::ios::binary);
+    out << text;
+    if (!out) return false;
+  }
+  return true;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static World* world = nullptr;

@@ -8,8 +8,11 @@
 #include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+// Regenerates the seeds that carry signed records (api_fuzz.cc).
+bool write_record_seeds(const std::string& dir);
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--write-seeds") return write_record_seeds(argv[2]) ? 0 : 1;
   int files = 0;
   for (int i = 1; i < argc; ++i) {
     for (auto& e : std::filesystem::recursive_directory_iterator(argv[i])) {
