@@ -35,6 +35,8 @@ constexpr const char* kUsageText = R"(usage: zkwiki [--passphrase-file FILE] [--
   share ACCOUNT FINGERPRINT [--read-only]   share this workspace (the fingerprint comes from them)
   trust ACCOUNT FINGERPRINT  accept revisions and keys from another account (after the same check)
   passwd                     change the passphrase (re-wraps keys only)
+  recover --server URL --account ID [--workspace WS]
+                             set a new passphrase with the recovery key (ends the account's sessions)
   import DIR [--into PATH]   import a tree of Markdown/text files as pages
   export DIR [--force]       write every page to DIR (byte-identical round trip of an import)
   ls [PREFIX]                list pages
@@ -51,6 +53,7 @@ constexpr const char* kUsageText = R"(usage: zkwiki [--passphrase-file FILE] [--
   status                     queued edits, quarantined objects, last sync
 
 The passphrase comes from --passphrase-file, $ZKWIKI_PASSPHRASE, or a prompt; never an argument.
+The recovery key likewise: --recovery-key-file, $ZKWIKI_RECOVERY_KEY, or a prompt.
 State lives in $ZKWIKI_HOME (default ~/.zkwiki). Exit codes: see docs/CLI.md.
 )";
 
@@ -89,10 +92,14 @@ int cmd_init(const Args& a) {
   return kOk;
 }
 
+// login and recover: an existing account on this device, opened with its passphrase or, when
+// that is lost, with the recovery key and a new passphrase.
 int cmd_login(const Args& a) {
-  need(a, 0, 0, "login --server URL --account ID [--workspace WS]");
+  const bool recover = a.command == "recover";
+  const std::string synopsis = a.command + " --server URL --account ID [--workspace WS]";
+  need(a, 0, 0, synopsis.c_str());
   auto id = AccountId::from_hex(a.option("account"));
-  if (a.option("server").empty() || !id) throw UsageError{"usage: zkwiki login --server URL --account ID [--workspace WS]"};
+  if (a.option("server").empty() || !id) throw UsageError{"usage: zkwiki " + synopsis};
   std::optional<WorkspaceId> workspace;
   if (!a.option("workspace").empty()) {
     auto ws = WorkspaceId::from_hex(a.option("workspace"));
@@ -103,13 +110,24 @@ int cmd_login(const Args& a) {
   auto run = [&]() -> Result<void> {
     ZKWIKI_TRY(ensure_home(home));
     ZKWIKI_ASSIGN(auto transport, HttpTransport::connect_to(a.option("server")));
-    ZKWIKI_ASSIGN(std::string pass, read_passphrase(a.passphrase_file, "ZKWIKI_PASSPHRASE", "Passphrase: "));
+    std::string recovery_key;
+    if (recover) {
+      ZKWIKI_ASSIGN(recovery_key, read_passphrase(a.option("recovery-key-file"), "ZKWIKI_RECOVERY_KEY", "Recovery key: "));
+    }
+    ZKWIKI_ASSIGN(std::string pass, read_passphrase(a.passphrase_file, "ZKWIKI_PASSPHRASE",
+                                                    recover ? "New passphrase: " : "Passphrase: ", recover));
+    if (recover && pass.size() < 8) return make_error(Errc::invalid_argument, "choose a passphrase of at least 8 characters");
     ZKWIKI_ASSIGN(auto device, open_device_store(home));
     ClientOptions options;
     options.workspace = workspace;
-    ZKWIKI_ASSIGN(auto client, Client::login(*transport, std::move(device), *id, pass, std::move(options)));
+    auto opened = recover ? Client::recover(*transport, std::move(device), *id, recovery_key, pass, KdfParams::generate(),
+                                            std::move(options))
+                          : Client::login(*transport, std::move(device), *id, pass, std::move(options));
+    if (!opened) return std::move(opened).error();
+    auto& client = *opened;
     ZKWIKI_TRY(save_config(home, Config{transport->base_url(), *id, workspace}));
     ZKWIKI_ASSIGN(SyncReport s, client->sync());
+    if (recover) std::cout << "new passphrase set; every other session of this account has ended\n";
     std::cout << "logged in as " << id->hex() << " (fingerprint " << client->fingerprint() << "); " << s.pages_updated
               << " pages synced\n";
     return {};
@@ -131,7 +149,7 @@ int main(int argc, char** argv) {
       return a.command.empty() ? kUsage : kOk;
     }
     if (a.command == "init") return cmd_init(a);
-    if (a.command == "login") return cmd_login(a);
+    if (a.command == "login" || a.command == "recover") return cmd_login(a);
     return run_command(a);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "zkwiki: %s\n", e.message.c_str());

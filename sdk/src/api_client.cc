@@ -140,8 +140,7 @@ Result<void> ApiClient::update_account(const AccountRecord& record) {
   return {};
 }
 
-Result<ServerSession> ApiClient::login(const AccountId& id, const primitives::Ed25519KeyPair& login_key) {
-  token_.clear();
+Result<Bytes> ApiClient::challenge(const AccountId& id) {
   ZKWIKI_ASSIGN(auto c, call("POST", "/v1/auth/challenge", json{{"account_id", id.hex()}}.dump()));
   if (c.status != 200) return http_error(c, "login challenge");
   ZKWIKI_ASSIGN(json cj, parse(c, "login challenge"));
@@ -149,6 +148,35 @@ Result<ServerSession> ApiClient::login(const AccountId& id, const primitives::Ed
   Bytes challenge = cf.base64("challenge");
   ZKWIKI_TRY(cf.done("login challenge"));
   if (challenge.size() != 32) return make_error(Errc::malformed, "login challenge is not 32 bytes");
+  return challenge;
+}
+
+Result<void> ApiClient::recover_account(const AccountRecord& record, const Secret& identity_secret) {
+  token_.clear();
+  ZKWIKI_ASSIGN(Bytes challenge, this->challenge(record.id));
+  const Bytes encoded = record.encode();
+  // "zkwiki recover v1" || 0x00 || account id || challenge || login public key ||
+  // BLAKE2b-256(record) (docs/API.md)
+  internal::ByteWriter msg(160);
+  msg.bytes(internal::as_bytes("zkwiki recover v1"));
+  msg.u8(0);
+  msg.bytes(record.id.bytes);
+  msg.bytes(challenge);
+  msg.bytes(record.login_public_key);
+  msg.bytes(blob_id(encoded).bytes);
+  auto sig = primitives::ed25519_sign(identity_secret, msg.buffer());
+  json body{{"challenge", b64(challenge)},
+            {"login_public_key", b64(record.login_public_key)},
+            {"record", b64(encoded)},
+            {"signature", b64(sig)}};
+  ZKWIKI_ASSIGN(auto r, call("POST", "/v1/accounts/" + record.id.hex() + "/recover", body.dump()));
+  if (r.status != 200) return http_error(r, "recover account");
+  return {};
+}
+
+Result<ServerSession> ApiClient::login(const AccountId& id, const primitives::Ed25519KeyPair& login_key) {
+  token_.clear();
+  ZKWIKI_ASSIGN(Bytes challenge, this->challenge(id));
   // "zkwiki login v1" || 0x00 || account id || challenge (docs/API.md)
   internal::ByteWriter msg(64);
   msg.bytes(internal::as_bytes("zkwiki login v1"));

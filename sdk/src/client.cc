@@ -133,6 +133,20 @@ Result<std::unique_ptr<Client>> Client::login(Transport& transport, std::unique_
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 
+Result<std::unique_ptr<Client>> Client::recover(Transport& transport, std::unique_ptr<LocalStore> device,
+                                                const AccountId& account, std::string_view recovery_key,
+                                                std::string_view new_passphrase, const KdfParams& kdf,
+                                                ClientOptions options) {
+  ApiClient api(transport);
+  ZKWIKI_ASSIGN(AccountRecord record, api.get_account(account));
+  // recover_account checks that the record's public keys are those of the unwrapped secrets,
+  // so a server cannot swap in keys of its own here.
+  ZKWIKI_ASSIGN(AccountKeys keys, recover_account(record, recovery_key));
+  ZKWIKI_ASSIGN(AccountRecord next, zkwiki::change_passphrase(record, keys, new_passphrase, kdf, options.kdf_policy));
+  ZKWIKI_TRY(api.recover_account(next, keys.ed25519_secret));
+  return login(transport, std::move(device), account, new_passphrase, std::move(options));
+}
+
 Result<void> Client::change_passphrase(std::string_view new_passphrase, const KdfParams& kdf) {
   ZKWIKI_ASSIGN(AccountRecord next,
                 zkwiki::change_passphrase(impl_->record, impl_->keys, new_passphrase, kdf, impl_->options.kdf_policy));

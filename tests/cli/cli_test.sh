@@ -13,6 +13,7 @@ expect "and says what to do" "zkwiki init" "$ERR"
 
 check "init" 0 zk init --server "$URL"
 expect "init prints the recovery key" "zkwrec_" "$OUT"
+RECOVERY_KEY=$(printf '%s' "$OUT" | grep -o 'zkwrec_[^ ]*')
 [ "$(stat -c %a "$ZKWIKI_HOME")" = 700 ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL home mode"; }
 check "init twice is refused" 1 zk init --server "$URL"
 
@@ -72,6 +73,7 @@ ALICE_WS=$(printf '%s' "$OUT" | grep -o '"workspace":"[0-9a-f]*"' | cut -d'"' -f
 check "bob init" 0 env ZKWIKI_HOME="$WORK/bob" ZKWIKI_PASSPHRASE='bob test passphrase' "$BIN/zkwiki" --json init --server "$URL"
 BOB_ID=$(printf '%s' "$OUT" | grep -o '"account":"[0-9a-f]*"' | cut -d'"' -f4)
 BOB_FP=$(printf '%s' "$OUT" | grep -o '"fingerprint":"[a-z0-9-]*"' | cut -d'"' -f4)
+BOB_RECOVERY_KEY=$(printf '%s' "$OUT" | grep -o '"recovery_key":"[^"]*"' | cut -d'"' -f4)
 check "share with a wrong fingerprint is refused" 7 zk share "$BOB_ID" aaaa-bbbb-cccc-dddd
 expect "and says nothing was shared" "nothing was shared" "$ERR"
 check "share with the right fingerprint" 0 zk share "$BOB_ID" "$BOB_FP"
@@ -79,6 +81,18 @@ check "bob opens alice's workspace" 0 env ZKWIKI_HOME="$WORK/bob-shared" ZKWIKI_
 check "bob trusts alice" 0 env ZKWIKI_HOME="$WORK/bob-shared" ZKWIKI_PASSPHRASE='bob test passphrase' "$BIN/zkwiki" trust "$ALICE_ID" "$ALICE_FP"
 check "bob reads alice's page" 0 env ZKWIKI_HOME="$WORK/bob-shared" ZKWIKI_PASSPHRASE='bob test passphrase' "$BIN/zkwiki" cat projects/alpha.md
 expect "the shared text" "^# Alpha" "$OUT"
+
+# A lost passphrase: the recovery key sets a new one, on a new device.
+check "the recovery key is never an argument" 2 zk recover --server "$URL" --account "$ALICE_ID" --recovery-key "$RECOVERY_KEY"
+check "another account's recovery key is refused" 4 env ZKWIKI_HOME="$WORK/home3" ZKWIKI_RECOVERY_KEY="$BOB_RECOVERY_KEY" ZKWIKI_PASSPHRASE='recovered passphrase' "$BIN/zkwiki" recover --server "$URL" --account "$ALICE_ID"
+check "the old passphrase still works after a refused recovery" 0 zk ls
+printf '%s\n' "$RECOVERY_KEY" > "$WORK/recovery"
+check "recover with the recovery key" 0 env ZKWIKI_HOME="$WORK/home3" ZKWIKI_PASSPHRASE='recovered passphrase' "$BIN/zkwiki" recover --server "$URL" --account "$ALICE_ID" --recovery-key-file "$WORK/recovery"
+expect "it says what happened" "new passphrase set" "$OUT"
+check "the recovered device reads the pages" 0 env ZKWIKI_HOME="$WORK/home3" ZKWIKI_PASSPHRASE='recovered passphrase' "$BIN/zkwiki" cat projects/alpha.md
+check "the old passphrase no longer opens the account" 4 zk ls
+export ZKWIKI_PASSPHRASE='recovered passphrase'
+check "the new passphrase opens it on the first device too" 0 zk ls
 
 # Server down: reads fail clearly, writes are refused at login too (no session).
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=

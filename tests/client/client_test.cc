@@ -2,110 +2,15 @@
 // queue, and a server that lies (through a tampering transport).
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <map>
 #include <optional>
 
-#include "client.h"
-#include "support/fixtures.h"
-#include "zkwiki/client.h"
+#include "client_fixture.h"
 #include "zkwiki/encoding.h"
-#include "zkwiki/http_transport.h"
 #include <nlohmann/json.hpp>
 
 namespace zkwiki {
 namespace {
-
-// A LocalStore that forwards to one that outlives the client: "the same device" across logins.
-class BorrowedStore final : public LocalStore {
- public:
-  explicit BorrowedStore(LocalStore& s) : s_(s) {}
-  Result<std::optional<Bytes>> get(std::string_view t, std::string_view k) override { return s_.get(t, k); }
-  Result<void> put(std::string_view t, std::string_view k, std::span<const std::uint8_t> v) override {
-    return s_.put(t, k, v);
-  }
-  Result<void> erase(std::string_view t, std::string_view k) override { return s_.erase(t, k); }
-  Result<std::vector<std::pair<std::string, Bytes>>> scan(std::string_view t, std::string_view p) override {
-    return s_.scan(t, p);
-  }
-  Result<void> transaction(const std::function<Result<void>()>& body) override { return s_.transaction(body); }
-
- private:
-  LocalStore& s_;
-};
-
-// Passes requests through, optionally failing them (offline) or rewriting answers (a hostile
-// server).
-class ControlledTransport final : public Transport {
- public:
-  explicit ControlledTransport(Transport& inner) : inner_(inner) {}
-  Result<HttpResponse> send(const HttpRequest& request) override {
-    if (offline) return make_error(Errc::io, "offline (test)");
-    if (intercept)
-      if (auto canned = intercept(request)) return *canned;
-    HttpRequest sent = request;
-    if (redirect) redirect(sent);
-    auto r = inner_.send(sent);
-    if (r.ok() && rewrite) rewrite(request, *r);
-    return r;
-  }
-  bool offline = false;
-  // Answers a request itself (the server never sees it) when it returns a response.
-  std::function<std::optional<HttpResponse>(const HttpRequest&)> intercept;
-  // Changes a request before the server sees it.
-  std::function<void(HttpRequest&)> redirect;
-  // Changes the server's answer.
-  std::function<void(const HttpRequest&, HttpResponse&)> rewrite;
-
- private:
-  Transport& inner_;
-};
-
-class ClientTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(server_.start(dir_.path(), {"--memory"})) << server_.error();
-    for (auto* t : {&http_a_, &http_b_}) {
-      auto h = HttpTransport::connect_to("http://127.0.0.1:" + std::to_string(server_.port()));
-      ASSERT_TRUE(h.ok());
-      *t = std::move(h).value();
-    }
-    net_a_ = std::make_unique<ControlledTransport>(*http_a_);
-    net_b_ = std::make_unique<ControlledTransport>(*http_b_);
-    std::string recovery;
-    auto a = Client::create_account(*net_a_, std::make_unique<BorrowedStore>(store_a_), kPass, recovery,
-                                    test::fast_kdf_params(), options());
-    ASSERT_TRUE(a.ok()) << a.error().message;
-    a_ = std::move(a).value();
-    EXPECT_EQ(recovery.rfind("zkwrec_", 0), 0u);
-  }
-
-  ClientOptions options(std::int64_t skew_ms = 0) {
-    ClientOptions o;
-    o.kdf_policy = test::fast_kdf_policy();
-    if (skew_ms != 0) o.now_ms = [skew_ms] { return std::int64_t{1'764'720'000'000} + skew_ms; };
-    return o;
-  }
-
-  std::unique_ptr<Client> login_b(ClientOptions o) {
-    auto b = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_b_), a_->account_id(), kPass, std::move(o));
-    EXPECT_TRUE(b.ok()) << (b.ok() ? "" : b.error().message);
-    return b.ok() ? std::move(b).value() : nullptr;
-  }
-
-  static std::string body_of(Client& c, std::string_view path) {
-    auto r = c.read(path);
-    return r.ok() ? r->body : "<" + r.error().message + ">";
-  }
-
-  static constexpr const char* kPass = "correct horse battery staple";
-  test::TempDir dir_;
-  test::ServerProcess server_;
-  std::unique_ptr<HttpTransport> http_a_, http_b_;
-  std::unique_ptr<ControlledTransport> net_a_, net_b_;
-  MemoryLocalStore store_a_, store_b_;
-  std::unique_ptr<Client> a_;
-};
 
 const std::string kNotes =
     "---\ntitle: Alpha notes\ntags: [alpha, plans]\n---\n# Alpha\n\nline one\nline two\nline three\n"
@@ -523,102 +428,6 @@ TEST_F(ClientTest, ExpiredSessionQueuesEditsAndReplaysThem) {
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->replayed, 1u);
   EXPECT_EQ(body_of(*a_, "kept.md"), "not lost\n");
-}
-
-TEST_F(ClientTest, WeakerKdfParametersAreRefusedAtLogin) {
-  auto b = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_b_), a_->account_id(), kPass,
-                         ClientOptions{});  // the production floor: the account's cheap test params are refused
-  ASSERT_FALSE(b.ok());
-  EXPECT_EQ(b.error().code, Errc::weak_parameters);
-}
-
-TEST_F(ClientTest, WrongPassphraseIsReportedAsSuch) {
-  auto b = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_b_), a_->account_id(), "wrong", options());
-  ASSERT_FALSE(b.ok());
-  EXPECT_EQ(b.error().code, Errc::wrong_passphrase);
-}
-
-}  // namespace
-}  // namespace zkwiki
-
-namespace zkwiki {
-namespace {
-
-class SharingTest : public ClientTest {
- protected:
-  void SetUp() override {
-    ClientTest::SetUp();
-    std::string recovery;
-    auto c = Client::create_account(*net_b_, std::make_unique<BorrowedStore>(store_c_), "carol's passphrase", recovery,
-                                    test::fast_kdf_params(), options());
-    ASSERT_TRUE(c.ok()) << c.error().message;
-    carol_ = std::move(c).value();
-  }
-  MemoryLocalStore store_c_, store_c2_;
-  std::unique_ptr<Client> carol_;
-};
-
-TEST_F(SharingTest, AVerifiedMemberReadsAndWritesTheSharedWorkspace) {
-  ASSERT_TRUE(a_->write("shared/plan.md", "# Plan\n\nstep one\n").ok());
-  // Carol reads her fingerprint to Alice out of band; Alice shares.
-  ASSERT_TRUE(a_->share(carol_->account_id(), carol_->fingerprint()).ok());
-  // Carol opens Alice's workspace and trusts Alice, whose fingerprint Alice told her.
-  ClientOptions o = options();
-  o.workspace = a_->workspace_id();
-  auto carol_in_a = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(),
-                                  "carol's passphrase", o);
-  ASSERT_TRUE(carol_in_a.ok()) << carol_in_a.error().message;
-  ASSERT_TRUE((*carol_in_a)->trust(a_->account_id(), a_->fingerprint()).ok());
-  ASSERT_TRUE((*carol_in_a)->sync().ok());
-  EXPECT_EQ(body_of(**carol_in_a, "shared/plan.md"), "# Plan\n\nstep one\n");
-  ASSERT_TRUE((*carol_in_a)->write("shared/plan.md", "# Plan\n\nstep one\nstep two (carol)\n").ok());
-  auto s = a_->sync();
-  ASSERT_TRUE(s.ok());
-  EXPECT_TRUE(s->quarantined.empty());
-  EXPECT_EQ(body_of(*a_, "shared/plan.md"), "# Plan\n\nstep one\nstep two (carol)\n");
-}
-
-TEST_F(SharingTest, ASubstitutedPublicKeyIsCaughtByTheFingerprint) {
-  // The server answers Alice's request for Carol's record with one carrying its own keys.
-  auto mallory = create_account("mallory", test::fast_kdf_params(), test::fast_kdf_policy());
-  ASSERT_TRUE(mallory.ok());
-  AccountRecord forged = mallory->record;
-  forged.id = carol_->account_id();
-  std::string target = "/v1/accounts/" + carol_->account_id().hex();
-  net_a_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
-    if (req.method == "GET" && req.target == target)
-      res.body = nlohmann::json{{"account_id", forged.id.hex()},
-                                {"login_public_key", to_base64(forged.login_public_key)},
-                                {"record", to_base64(forged.encode())}}
-                     .dump();
-  };
-  auto shared = a_->share(carol_->account_id(), carol_->fingerprint());
-  ASSERT_FALSE(shared.ok());
-  EXPECT_EQ(shared.error().code, Errc::auth_failed);
-  EXPECT_NE(shared.error().message.find("nothing was shared"), std::string::npos);
-  // Nothing was wrapped to anyone: Carol cannot open Alice's workspace at all.
-  ClientOptions o = options();
-  o.workspace = a_->workspace_id();
-  auto carol_in_a = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(),
-                                  "carol's passphrase", o);
-  ASSERT_FALSE(carol_in_a.ok());
-  EXPECT_EQ(carol_in_a.error().code, Errc::not_found);
-}
-
-TEST_F(SharingTest, RevisionsByAnUntrustedKeyAreRejected) {
-  ASSERT_TRUE(a_->write("shared/plan.md", "v1\n").ok());
-  ASSERT_TRUE(a_->share(carol_->account_id(), carol_->fingerprint()).ok());
-  ClientOptions o = options();
-  o.workspace = a_->workspace_id();
-  auto carol_in_a = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(),
-                                  "carol's passphrase", o);
-  ASSERT_TRUE(carol_in_a.ok());
-  // Without trusting Alice, Carol has no usable key (Alice's wrap is not from a trusted granter)
-  // and accepts none of Alice's revisions: they are quarantined, not shown.
-  auto s = (*carol_in_a)->sync();
-  ASSERT_TRUE(s.ok()) << s.error().message;
-  EXPECT_EQ(s->quarantined.size(), 1u);
-  EXPECT_EQ((*carol_in_a)->read("shared/plan.md").error().code, Errc::not_found);
 }
 
 }  // namespace

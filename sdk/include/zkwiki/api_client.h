@@ -74,6 +74,11 @@ class ApiClient {
   Result<void> create_account(const AccountRecord& record);
   Result<AccountRecord> get_account(const AccountId& id);
   Result<void> update_account(const AccountRecord& record);
+  // Replaces the record of an account whose passphrase is lost (no session needed): a fresh
+  // challenge signed by the account's Ed25519 identity key (unlocked with the recovery key)
+  // over the new record. The server then ends every session of the account.
+  // Errors: expired (a bad signature or challenge), malformed (a record the server refuses).
+  Result<void> recover_account(const AccountRecord& record, const Secret& identity_secret);
   // Challenge, signature with the login key, login; keeps the session token for later calls.
   Result<ServerSession> login(const AccountId& id, const primitives::Ed25519KeyPair& login_key);
   Result<void> logout();
@@ -114,6 +119,8 @@ class ApiClient {
  private:
   Result<HttpResponse> call(std::string method, std::string target, std::string body = {},
                             std::vector<std::pair<std::string, std::string>> headers = {});
+  // A fresh single-use login challenge for `id` (32 bytes).
+  Result<Bytes> challenge(const AccountId& id);
   Transport& transport_;
   std::string token_;
 };

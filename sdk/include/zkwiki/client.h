@@ -111,6 +111,18 @@ class Client {
                                                const AccountId& account,
                                                std::string_view passphrase, ClientOptions options = {});
 
+  // Recovers an account whose passphrase is lost, on any device: unlocks the account's keys
+  // with the recovery key, wraps them under `new_passphrase`, has the server replace the record
+  // (signed with the account's identity key; every existing session of the account ends), then
+  // logs in. The recovery key stays valid. Errors: malformed / wrong_type (not a recovery key),
+  // wrong_passphrase (another account's recovery key), expired (the server refused the signed
+  // recovery), and those of login.
+  static Result<std::unique_ptr<Client>> recover(Transport& transport, std::unique_ptr<LocalStore> device,
+                                                 const AccountId& account, std::string_view recovery_key,
+                                                 std::string_view new_passphrase,
+                                                 const KdfParams& kdf = KdfParams::generate(),
+                                                 ClientOptions options = {});
+
   const AccountId& account_id() const;
   const WorkspaceId& workspace_id() const;
   std::string fingerprint() const;
