@@ -32,6 +32,14 @@ class Fields {
     }
     return it->get<std::uint64_t>();
   }
+  bool boolean(const char* name) {
+    auto it = j_.find(name);
+    if (it == j_.end() || !it->is_boolean()) {
+      fail(name);
+      return false;
+    }
+    return it->get<bool>();
+  }
   Bytes base64(const char* name) {
     auto r = from_base64(str(name));
     if (!r) {
@@ -431,6 +439,51 @@ Result<ChangeBatch> ApiClient::changes(const WorkspaceId& ws, std::uint64_t sinc
   ZKWIKI_TRY(f.done("change feed"));
   b.more = j.contains("more") && j["more"].is_boolean() && j["more"].get<bool>();
   return b;
+}
+
+Result<std::vector<CreatePageOutcome>> ApiClient::create_pages(const WorkspaceId& ws, const CollectionId& c,
+                                                               std::span<const NewPageUpload> pages) {
+  // Frames: page id[16] | record length u32 big-endian | record | blob length u32 | blob
+  // (docs/API.md, "Creating many pages").
+  std::string body;
+  std::size_t total = 0;
+  for (const auto& p : pages) total += 24 + p.record.size() + p.envelope.size();
+  body.reserve(total);
+  auto put_u32 = [&](std::size_t n) {
+    for (int shift = 24; shift >= 0; shift -= 8) body.push_back(static_cast<char>((n >> shift) & 0xff));
+  };
+  auto put_bytes = [&](std::span<const std::uint8_t> b) {
+    body.append(reinterpret_cast<const char*>(b.data()), b.size());
+  };
+  for (const auto& p : pages) {
+    put_bytes(p.page.bytes);
+    put_u32(p.record.size());
+    put_bytes(p.record);
+    put_u32(p.envelope.size());
+    put_bytes(p.envelope);
+  }
+  ZKWIKI_ASSIGN(auto r, call("POST", "/v1/workspaces/" + ws.hex() + "/collections/" + c.hex() + "/pages",
+                             std::move(body), {{"Content-Type", "application/vnd.zkwiki.page-batch"}}));
+  if (r.status != 200) return http_error(r, "create pages");
+  ZKWIKI_ASSIGN(json j, parse(r, "create pages"));
+  if (!j.contains("pages") || !j["pages"].is_array() || j["pages"].size() != pages.size())
+    return make_error(Errc::malformed, "create pages: the answer does not list every page");
+  std::vector<CreatePageOutcome> out;
+  out.reserve(pages.size());
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    Fields f(j["pages"][i]);
+    PageId id = f.id<PageId>("page_id");
+    CreatePageOutcome o;
+    o.created = f.boolean("created");
+    o.head = f.id<Hash256>("revision");
+    o.seq = f.u64("seq");
+    ZKWIKI_TRY(f.done("create pages"));
+    if (id != pages[i].page) return make_error(Errc::malformed, "create pages: answers out of order");
+    if (o.created && o.head != blob_id(pages[i].record))
+      return make_error(Errc::malformed, "create pages: the server names another revision as created");
+    out.push_back(o);
+  }
+  return out;
 }
 
 Result<Hash256> ApiClient::put_blob(const WorkspaceId& ws, std::span<const std::uint8_t> bytes) {

@@ -35,8 +35,7 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
   const Keyset* keyset = im.keyset_for(im.default_collection);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for the default collection");
 
-  // Pages that exist take the ordinary path (compare-and-swap, merges); new ones are prepared
-  // here: encoded, sealed and signed on this thread.
+  // Pages that exist take the ordinary path (compare-and-swap, merges), here and in order.
   std::vector<Prepared> fresh;
   std::set<std::string> seen;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -52,6 +51,27 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
     }
     Prepared p;
     p.item = i;
+    fresh.push_back(std::move(p));
+  }
+
+  // New pages are sealed, signed and uploaded by N workers at once, each over its own
+  // connection, so that sealing overlaps the network. Small pages go in batches (blobs and
+  // heads of up to kBatchPages pages in one request, stored in one write by the server); a
+  // large page goes alone, as a blob and then its head.
+  constexpr std::size_t kBatchPages = 128, kBatchBytes = 1u << 20, kAlone = 512u << 10;
+  auto size_of = [&](const Prepared& p) { return items[p.item].body.size(); };
+  std::vector<std::pair<std::size_t, std::size_t>> batches;  // [begin, end) of `fresh`
+  for (std::size_t i = 0; i < fresh.size();) {
+    std::size_t j = i + 1, bytes = size_of(fresh[i]);
+    if (bytes < kAlone)
+      while (j < fresh.size() && j - i < kBatchPages && size_of(fresh[j]) < kAlone && bytes + size_of(fresh[j]) <= kBatchBytes)
+        bytes += size_of(fresh[j++]);
+    batches.emplace_back(i, j);
+    i = j;
+  }
+  const std::int64_t now = im.now_ms();
+  auto prepare = [&](Prepared& p) -> Result<void> {
+    const ImportItem& it = items[p.item];
     PageContent content;
     content.meta.path = it.path;
     auto meta = parse_markdown_meta(it.path, it.body);
@@ -60,7 +80,7 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
       content.meta.tags = meta->tags;
       content.meta.links = meta->link_targets();
     }
-    content.meta.created_ms = content.meta.modified_ms = im.now_ms();
+    content.meta.created_ms = content.meta.modified_ms = now;
     content.body = it.body;
     EnvelopeContext ctx{ContentKind::page_revision, im.workspace, im.default_collection, PageId::random(), 1, Hash256{}};
     ZKWIKI_ASSIGN(Bytes plain, encode_page(content));
@@ -72,34 +92,62 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
     p.record = p.rec.encode();
     p.page = LocalPage{ctx.page,          ctx.collection,     1, p.rec.hash(), it.path, content.meta.title, content.meta.tags,
                        content.meta.links, content.meta.modified_ms, it.body.size(), false};
-    fresh.push_back(std::move(p));
-  }
-
-  // Upload: blob, then the page's first head, over N connections at once.
+    return {};
+  };
+  auto settle = [](Prepared& p, const Result<void>& sent) {
+    if (sent) {
+      p.outcome = Prepared::Outcome::accepted;
+    } else if (sent.error().code == Errc::io || sent.error().code == Errc::expired) {
+      p.outcome = Prepared::Outcome::queued;
+    } else {
+      p.outcome = Prepared::Outcome::failed;
+      p.error = sent.error();
+    }
+  };
+  auto upload = [&](ApiClient& api, std::size_t begin, std::size_t end) {
+    for (std::size_t k = begin; k < end; ++k)
+      if (auto r = prepare(fresh[k]); !r) {
+        for (std::size_t m = begin; m < end; ++m) settle(fresh[m], r.error());
+        return;
+      }
+    if (end - begin == 1 && size_of(fresh[begin]) >= kAlone) {
+      Prepared& p = fresh[begin];
+      auto put = [&]() -> Result<void> {
+        ZKWIKI_TRY(api.put_blob(im.workspace, p.envelope));
+        ZKWIKI_ASSIGN(PutHeadOutcome o, api.put_head(im.workspace, p.page.collection, p.page.id, p.record, std::nullopt));
+        if (!o.accepted) return make_error(Errc::conflict, "the server already had a head for a new page");
+        return {};
+      }();
+      settle(p, put);
+      return;
+    }
+    std::vector<NewPageUpload> batch;
+    for (std::size_t k = begin; k < end; ++k) batch.push_back({fresh[k].page.id, fresh[k].record, fresh[k].envelope});
+    auto created = api.create_pages(im.workspace, im.default_collection, batch);
+    for (std::size_t k = begin; k < end; ++k) {
+      Prepared& p = fresh[k];
+      if (!created) {
+        settle(p, created.error());
+      } else if (const CreatePageOutcome& o = (*created)[k - begin]; o.created || o.head == p.page.head) {
+        settle(p, Result<void>{});  // created now, or by an earlier try whose answer was lost
+      } else {
+        settle(p, make_error(Errc::conflict, "the server already had a head for a new page"));
+      }
+    }
+  };
   std::atomic<std::size_t> next{0}, done{0};
   std::atomic<std::uint64_t> done_bytes{0};
   auto worker = [&](ApiClient& api, const std::function<void()>& after_each) {
-    for (std::size_t k; (k = next.fetch_add(1)) < fresh.size();) {
-      Prepared& p = fresh[k];
-      auto blob = api.put_blob(im.workspace, p.envelope);
-      auto put = blob ? api.put_head(im.workspace, p.page.collection, p.page.id, p.record, std::nullopt)
-                      : Result<PutHeadOutcome>(std::move(blob).error());
-      if (put && put->accepted) {
-        p.outcome = Prepared::Outcome::accepted;
-      } else if (!put && (put.error().code == Errc::io || put.error().code == Errc::expired)) {
-        p.outcome = Prepared::Outcome::queued;
-      } else {
-        p.outcome = Prepared::Outcome::failed;
-        p.error = put ? make_error(Errc::conflict, "the server already had a head for a new page")
-                      : std::move(put).error();
-      }
-      done_bytes += p.page.size;
-      ++done;
+    for (std::size_t b; (b = next.fetch_add(1)) < batches.size();) {
+      auto [begin, end] = batches[b];
+      upload(api, begin, end);
+      for (std::size_t k = begin; k < end; ++k) done_bytes += size_of(fresh[k]);
+      done += end - begin;
       if (after_each) after_each();
     }
   };
   unsigned n = im.options.connect ? std::max(1u, im.options.upload_connections) : 1;
-  n = static_cast<unsigned>(std::min<std::size_t>(n, std::max<std::size_t>(fresh.size(), 1)));
+  n = static_cast<unsigned>(std::min<std::size_t>(n, std::max<std::size_t>(batches.size(), 1)));
   std::vector<std::unique_ptr<Transport>> transports;
   std::vector<std::unique_ptr<ApiClient>> apis;
   for (unsigned t = 1; t < n; ++t) {

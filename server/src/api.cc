@@ -428,9 +428,9 @@ Response Api::dispatch(Ctx& c) {
       }
       if (is(5, "pages")) {
         if (n == 6) {
-          if (!route("/v1/workspaces/{ws}/collections/{c}/pages", {"GET"}))
-            return not_allowed("GET");
-          return list_pages(c, ws, coll);
+          if (!route("/v1/workspaces/{ws}/collections/{c}/pages", {"GET", "POST"}))
+            return not_allowed("GET, POST");
+          return c.req.method == "POST" ? create_pages(c, ws, coll) : list_pages(c, ws, coll);
         }
         if (!is_object_id(segs[6])) {
           c.route = "/v1/workspaces/{ws}/collections/{c}/pages/{p}/...";

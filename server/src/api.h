@@ -163,6 +163,7 @@ class Api {
   Response put_key(Ctx& c, const std::string& ws, const std::string& coll,
                    const std::string& account, std::string_view generation);
   Response list_pages(Ctx& c, const std::string& ws, const std::string& coll);
+  Response create_pages(Ctx& c, const std::string& ws, const std::string& coll);
   Response get_page(Ctx& c, const std::string& ws, const std::string& coll,
                     const std::string& page);
   Response put_page(Ctx& c, const std::string& ws, const std::string& coll,

@@ -87,6 +87,22 @@ struct CasResult {
   std::optional<Head> current;          // on Code::conflict: the head as it is now (or none)
 };
 
+// A new page written together with its content blob (Store::create_pages).
+struct NewPage {
+  std::string page;      // 32 hex
+  std::string revision;  // 64 hex: BLAKE2b-256 of `record`
+  Bytes record;
+  std::string blob_id;   // 64 hex: BLAKE2b-256 of `blob`
+  Bytes blob;
+};
+
+// One page's outcome in Store::create_pages.
+struct CreatedPage {
+  bool created = false;         // false: the page already had a head, left as it was
+  std::int64_t seq = 0;         // when created
+  std::optional<Head> current;  // when not created
+};
+
 // Who pays for a write and how much they may use in total.
 struct Charge {
   std::string account_id;
@@ -159,6 +175,14 @@ class Store {
                                      const std::optional<std::string>& expected,
                                      const std::string& revision, const Bytes& record,
                                      const Charge& charge) = 0;
+  // Creates many pages at once, each with its content blob, in one atomic, durable write: for
+  // each page, put_blob then cas_head(expected = nullopt). A page that already has a head is
+  // skipped (CreatedPage::current; a retried batch finds its own heads there). Errors concern
+  // the whole batch, of which nothing is then written: not_found (no such collection), quota.
+  virtual Result<std::vector<CreatedPage>> create_pages(const std::string& ws,
+                                                        const std::string& coll,
+                                                        const std::vector<NewPage>& pages,
+                                                        const Charge& charge) = 0;
   virtual Result<Revision> get_revision(const std::string& ws, const std::string& coll,
                                         const std::string& page, const std::string& revision) = 0;
   // History of a page, ordered by seq ascending, seq > after_seq. Records are omitted.

@@ -258,6 +258,47 @@ class MemoryStore final : public Store {
     heads_[{ws, coll, page}] = Head{page, revision, seq};
     return out;
   }
+  Result<std::vector<CreatedPage>> create_pages(const std::string& ws, const std::string& coll,
+                                                const std::vector<NewPage>& pages,
+                                                const Charge& charge) override {
+    std::lock_guard lock(mu_);
+    auto w = workspaces_.find(ws);
+    if (w == workspaces_.end()) return Status::Err(Code::not_found, "no such workspace");
+    if (!collections_.count({ws, coll})) return Status::Err(Code::not_found, "no such collection");
+    auto acc = accounts_.find(charge.account_id);
+    if (acc == accounts_.end()) return Status::Err(Code::not_found, "no such account");
+    // First pass: what would be written and what it costs, so that a batch over quota changes
+    // nothing.
+    std::vector<CreatedPage> out(pages.size());
+    std::set<std::string> new_blobs, new_pages;
+    std::int64_t cost = 0;
+    for (std::size_t i = 0; i < pages.size(); ++i) {
+      const NewPage& p = pages[i];
+      if (auto it = heads_.find({ws, coll, p.page}); it != heads_.end()) {
+        out[i].current = it->second;
+        continue;
+      }
+      if (!new_pages.insert(p.page).second) continue;  // twice in one batch: the first wins
+      out[i].created = true;
+      cost += static_cast<std::int64_t>(p.record.size());
+      if (!blob_refs_.count({ws, p.blob_id}) && new_blobs.insert(p.blob_id).second)
+        cost += static_cast<std::int64_t>(p.blob.size());
+    }
+    if (charge.quota > 0 && acc->second.used_bytes + cost > charge.quota)
+      return Status::Err(Code::quota, "storage quota exceeded");
+    acc->second.used_bytes += cost;
+    for (std::size_t i = 0; i < pages.size(); ++i) {
+      if (!out[i].created) continue;
+      const NewPage& p = pages[i];
+      if (blob_refs_.insert({ws, p.blob_id}).second) blobs_.emplace(p.blob_id, p.blob);
+      out[i].seq = add_change(w->second, Change{0, "page", coll, p.page, p.revision});
+      revisions_[{ws, coll, p.page, p.revision}] = Revision{p.revision, p.record, out[i].seq};
+      heads_[{ws, coll, p.page}] = Head{p.page, p.revision, out[i].seq};
+    }
+    for (std::size_t i = 0; i < pages.size(); ++i)
+      if (!out[i].created && !out[i].current) out[i].current = heads_.at({ws, coll, pages[i].page});
+    return out;
+  }
   Result<Revision> get_revision(const std::string& ws, const std::string& coll,
                                 const std::string& page, const std::string& revision) override {
     std::lock_guard lock(mu_);

@@ -486,46 +486,37 @@ class SqliteStore final : public Store {
                              const std::string& revision, const Bytes& record,
                              const Charge& charge) override {
     CasResult out;
-    std::optional<Head> current;
-    Status s = write([&]() -> Status {
-      Stmt e(writer_, "SELECT 1 FROM collections WHERE ws=? AND id=?");
-      e.text(ws).text(coll);
-      int rc = e.step();
-      if (rc == SQLITE_DONE) return Status::Err(Code::not_found, "no such collection");
-      if (rc != SQLITE_ROW) return e.error("get collection");
-      auto h = head_on(writer_, ws, coll, page);
-      if (!h.ok() && h.status.code != Code::not_found) return h.status;
-      const bool exists = h.ok();
-      const bool matches = expected ? (exists && h.value.revision == *expected) : !exists;
-      if (!matches) {
-        if (exists) current = h.value;
-        return Status::Err(Code::conflict, "head changed");
-      }
-      Stmt r(writer_, "SELECT 1 FROM revisions WHERE ws=? AND coll=? AND page=? AND revision=?");
-      r.text(ws).text(coll).text(page).text(revision);
-      rc = r.step();
-      if (rc == SQLITE_ROW) return Status::Err(Code::exists, "the page already has this revision");
-      if (rc != SQLITE_DONE) return r.error("get revision");
-      if (auto c = charge_on(charge, static_cast<std::int64_t>(record.size())); !c.ok()) return c;
-      auto seq = add_change(ws, Change{0, "page", coll, page, revision});
-      if (!seq.ok()) return seq.status;
-      Stmt i(writer_,
-             "INSERT INTO revisions(ws, coll, page, revision, record, seq) VALUES(?,?,?,?,?,?)");
-      i.text(ws).text(coll).text(page).text(revision).blob(record).i64(seq.value);
-      if (i.step() != SQLITE_DONE) return i.error("insert revision");
-      Stmt u(writer_,
-             "INSERT OR REPLACE INTO heads(ws, coll, page, revision, seq) VALUES(?,?,?,?,?)");
-      u.text(ws).text(coll).text(page).text(revision).i64(seq.value);
-      if (u.step() != SQLITE_DONE) return u.error("put head");
-      out.created = !exists;
-      out.seq = seq.value;
-      return {};
-    });
+    Status s = write([&]() -> Status { return cas_on(ws, coll, page, expected, revision, record, charge, out); });
     if (!s.ok()) {
       Result<CasResult> r(std::move(s));
-      r.value.current = current;
+      r.value.current = out.current;
       return r;
     }
+    return out;
+  }
+  Result<std::vector<CreatedPage>> create_pages(const std::string& ws, const std::string& coll,
+                                                const std::vector<NewPage>& pages,
+                                                const Charge& charge) override {
+    std::vector<CreatedPage> out(pages.size());
+    Status s = write([&]() -> Status {
+      for (std::size_t i = 0; i < pages.size(); ++i) {
+        const NewPage& p = pages[i];
+        auto h = head_on(writer_, ws, coll, p.page);
+        if (h.ok()) {
+          out[i].current = h.value;
+          continue;
+        }
+        if (h.status.code != Code::not_found) return h.status;
+        if (auto b = put_blob_on(ws, p.blob_id, p.blob, charge); !b.ok()) return b.status;
+        CasResult cr;
+        if (auto c = cas_on(ws, coll, p.page, std::nullopt, p.revision, p.record, charge, cr); !c.ok())
+          return c;
+        out[i].created = true;
+        out[i].seq = cr.seq;
+      }
+      return {};
+    });
+    if (!s.ok()) return s;
     return out;
   }
   Result<Revision> get_revision(const std::string& ws, const std::string& coll,
@@ -579,25 +570,9 @@ class SqliteStore final : public Store {
                         const Charge& charge) override {
     bool added = false;
     Status s = write([&]() -> Status {
-      Stmt w(writer_, "SELECT 1 FROM workspaces WHERE id=?");
-      w.text(ws);
-      int rc = w.step();
-      if (rc == SQLITE_DONE) return Status::Err(Code::not_found, "no such workspace");
-      if (rc != SQLITE_ROW) return w.error("get workspace");
-      Stmt r(writer_, "SELECT 1 FROM blob_refs WHERE ws=? AND id=?");
-      r.text(ws).text(id);
-      rc = r.step();
-      if (rc == SQLITE_ROW) return {};
-      if (rc != SQLITE_DONE) return r.error("get blob ref");
-      if (auto c = charge_on(charge, static_cast<std::int64_t>(data.size())); !c.ok()) return c;
-      Stmt b(writer_, "INSERT OR IGNORE INTO blobs(id, data) VALUES(?,?)");
-      b.text(id).blob(data);
-      if (b.step() != SQLITE_DONE) return b.error("insert blob");
-      Stmt i(writer_, "INSERT INTO blob_refs(ws, id, account) VALUES(?,?,?)");
-      i.text(ws).text(id).text(charge.account_id);
-      if (i.step() != SQLITE_DONE) return i.error("insert blob ref");
-      added = true;
-      return {};
+      auto r = put_blob_on(ws, id, data, charge);
+      added = r.value;
+      return r.status;
     });
     if (!s.ok()) return s;
     return added;
@@ -646,6 +621,65 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // The body of cas_head, inside a write. On a mismatch: Code::conflict with out.current.
+  Status cas_on(const std::string& ws, const std::string& coll, const std::string& page,
+                const std::optional<std::string>& expected, const std::string& revision,
+                const Bytes& record, const Charge& charge, CasResult& out) {
+    Stmt e(writer_, "SELECT 1 FROM collections WHERE ws=? AND id=?");
+    e.text(ws).text(coll);
+    int rc = e.step();
+    if (rc == SQLITE_DONE) return Status::Err(Code::not_found, "no such collection");
+    if (rc != SQLITE_ROW) return e.error("get collection");
+    auto h = head_on(writer_, ws, coll, page);
+    if (!h.ok() && h.status.code != Code::not_found) return h.status;
+    const bool exists = h.ok();
+    const bool matches = expected ? (exists && h.value.revision == *expected) : !exists;
+    if (!matches) {
+      if (exists) out.current = h.value;
+      return Status::Err(Code::conflict, "head changed");
+    }
+    Stmt r(writer_, "SELECT 1 FROM revisions WHERE ws=? AND coll=? AND page=? AND revision=?");
+    r.text(ws).text(coll).text(page).text(revision);
+    rc = r.step();
+    if (rc == SQLITE_ROW) return Status::Err(Code::exists, "the page already has this revision");
+    if (rc != SQLITE_DONE) return r.error("get revision");
+    if (auto c = charge_on(charge, static_cast<std::int64_t>(record.size())); !c.ok()) return c;
+    auto seq = add_change(ws, Change{0, "page", coll, page, revision});
+    if (!seq.ok()) return seq.status;
+    Stmt i(writer_, "INSERT INTO revisions(ws, coll, page, revision, record, seq) VALUES(?,?,?,?,?,?)");
+    i.text(ws).text(coll).text(page).text(revision).blob(record).i64(seq.value);
+    if (i.step() != SQLITE_DONE) return i.error("insert revision");
+    Stmt u(writer_, "INSERT OR REPLACE INTO heads(ws, coll, page, revision, seq) VALUES(?,?,?,?,?)");
+    u.text(ws).text(coll).text(page).text(revision).i64(seq.value);
+    if (u.step() != SQLITE_DONE) return u.error("put head");
+    out.created = !exists;
+    out.seq = seq.value;
+    return {};
+  }
+
+  // The body of put_blob, inside a write: true if the workspace's reference is new.
+  Result<bool> put_blob_on(const std::string& ws, const std::string& id, const Bytes& data,
+                           const Charge& charge) {
+    Stmt w(writer_, "SELECT 1 FROM workspaces WHERE id=?");
+    w.text(ws);
+    int rc = w.step();
+    if (rc == SQLITE_DONE) return Status::Err(Code::not_found, "no such workspace");
+    if (rc != SQLITE_ROW) return w.error("get workspace");
+    Stmt r(writer_, "SELECT 1 FROM blob_refs WHERE ws=? AND id=?");
+    r.text(ws).text(id);
+    rc = r.step();
+    if (rc == SQLITE_ROW) return false;
+    if (rc != SQLITE_DONE) return r.error("get blob ref");
+    if (auto c = charge_on(charge, static_cast<std::int64_t>(data.size())); !c.ok()) return c;
+    Stmt b(writer_, "INSERT OR IGNORE INTO blobs(id, data) VALUES(?,?)");
+    b.text(id).blob(data);
+    if (b.step() != SQLITE_DONE) return b.error("insert blob");
+    Stmt i(writer_, "INSERT INTO blob_refs(ws, id, account) VALUES(?,?,?)");
+    i.text(ws).text(id).text(charge.account_id);
+    if (i.step() != SQLITE_DONE) return i.error("insert blob ref");
+    return true;
+  }
+
   Result<Head> head_on(Conn& c, const std::string& ws, const std::string& coll,
                        const std::string& page) {
     Stmt q(c, "SELECT revision, seq FROM heads WHERE ws=? AND coll=? AND page=?");

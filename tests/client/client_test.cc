@@ -220,6 +220,33 @@ TEST_F(ClientTest, ImportWhileOfflineQueuesEverything) {
   EXPECT_EQ(body_of(*a_, "y.md"), "y\n");
 }
 
+TEST_F(ClientTest, AnImportWhoseAnswerWasLostIsNotDuplicated) {
+  // The server stores the batch, but its answer never arrives: the client queues the pages.
+  net_a_->rewrite = [](const HttpRequest& req, HttpResponse& res) {
+    if (req.method == "POST" && req.target.ends_with("/pages")) {
+      res.status = 503;
+      res.body = R"j({"error":{"code":"unavailable","message":"answer lost (test)"}})j";
+    }
+  };
+  std::vector<ImportItem> items{{"x.md", "x\n"}, {"y.md", "y\n"}};
+  auto r = a_->import(items);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->queued, 2u);
+  net_a_->rewrite = nullptr;
+  // The next sync finds the pages the server did store, and the queued copies of them change
+  // nothing: one page per path, at revision 1.
+  auto s = a_->sync();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto pages = a_->list();
+  ASSERT_TRUE(pages.ok());
+  ASSERT_EQ(pages->size(), 2u);
+  for (const auto& p : *pages) EXPECT_EQ(p.revision, 1u) << p.path;
+  EXPECT_EQ(body_of(*a_, "x.md"), "x\n");
+  auto b = login_b(options());
+  ASSERT_TRUE(b->sync().ok());
+  EXPECT_EQ(b->list()->size(), 2u);
+}
+
 // ---- a hostile server ----
 
 TEST_F(ClientTest, TamperedBlobIsQuarantinedAndTheRestSyncs) {

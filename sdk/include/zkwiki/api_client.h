@@ -41,6 +41,19 @@ struct PutHeadOutcome {
   std::uint64_t current_seq = 0;
 };
 
+// A new page and its first revision, for ApiClient::create_pages.
+struct NewPageUpload {
+  PageId page;
+  std::span<const std::uint8_t> record;    // revision 1 (ZKWR)
+  std::span<const std::uint8_t> envelope;  // the content blob the record names
+};
+
+struct CreatePageOutcome {
+  bool created = false;  // false: the page already had a head (`head`), left as it was
+  Hash256 head;          // the page's head now
+  std::uint64_t seq = 0;
+};
+
 struct WrappedKeyEntry {
   AccountId account;
   std::uint32_t generation = 0;
@@ -102,6 +115,11 @@ class ApiClient {
   // error: the outcome says accepted = false and names the current head.
   Result<PutHeadOutcome> put_head(const WorkspaceId& ws, const CollectionId& c, const PageId& p,
                                   std::span<const std::uint8_t> record, const std::optional<Hash256>& expected);
+  // Creates many new pages with their content in one request (an import): blobs and heads are
+  // stored in one atomic write. Outcomes are in request order. Errors: too_large (the body or
+  // the quota), forbidden, malformed (the server refused a record), and those of every call.
+  Result<std::vector<CreatePageOutcome>> create_pages(const WorkspaceId& ws, const CollectionId& c,
+                                                      std::span<const NewPageUpload> pages);
   Result<std::vector<Hash256>> list_revisions(const WorkspaceId& ws, const CollectionId& c, const PageId& p);
   Result<Bytes> get_revision(const WorkspaceId& ws, const CollectionId& c, const PageId& p, const Hash256& rev);
   Result<std::vector<PageHead>> list_pages(const WorkspaceId& ws, const CollectionId& c);  // record left empty
