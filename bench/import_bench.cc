@@ -1,7 +1,7 @@
 // zkwiki-bench import URL CORPUS_DIR [CONNECTIONS]: the cost of zero knowledge on an import.
 // Uploads every file of CORPUS_DIR twice to the server at URL, in the same run and over the
 // same number of connections: once as plain blobs (the bytes as they are, one request each), and
-// once through the client (front matter parsed, sealed, signed, blob + compare-and-swap head,
+// once through the client (front matter parsed, sealed, signed, sent in batches of new pages,
 // recorded in a sealed SQLite local store). Prints pages/s, MB/s and the ratio.
 #include <sys/resource.h>
 
