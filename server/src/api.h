@@ -20,6 +20,10 @@
 #include "metrics.h"
 #include "store.h"
 
+namespace zkwiki {
+struct RevisionRecord;
+}
+
 namespace zkwiki::server {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -179,10 +183,10 @@ class Api {
   Response static_file(Ctx& c, const std::vector<std::string_view>& segs, bool head);
 
   // Checks a revision record before it may become the head (docs/API.md, page heads); on
-  // failure `err` holds the error response.
+  // failure `err` holds the error response. `decoded`, if given, receives the record.
   bool check_revision(Ctx& c, const std::string& ws, const std::string& coll,
                       const std::string& page, const std::optional<std::string>& expected,
-                      const Bytes& record, Response& err);
+                      const Bytes& record, Response& err, RevisionRecord* decoded = nullptr);
 
   // Authentication and authorization; on failure `out` holds the error response.
   bool authenticate(Ctx& c, Response& out);

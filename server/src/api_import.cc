@@ -3,7 +3,6 @@
 #include <set>
 
 #include "api_internal.h"
-#include "zkwiki/account.h"
 #include "zkwiki/encoding.h"
 #include "zkwiki/revision.h"
 
@@ -25,10 +24,6 @@ struct Frame {
 std::uint32_t read_u32(std::string_view b, std::size_t at) {
   auto u = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + i])); };
   return u(0) << 24 | u(1) << 16 | u(2) << 8 | u(3);
-}
-
-std::span<const std::uint8_t> as_span(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
 // Splits the body into frames: page id[16] | u32 record length | record | u32 blob length |
@@ -68,16 +63,6 @@ Response Api::create_pages(Ctx& c, const std::string& ws, const std::string& col
   std::string why;
   if (!split_frames(c.req.body, frames, why)) return error(400, "bad_request", why);
 
-  // The key every record must be signed with: the writer's own (agent grants: a later issue).
-  std::optional<std::array<std::uint8_t, 32>> author;
-  if (!c.who.token.scoped) {
-    auto a = store_.get_account(c.who.token.account_id);
-    if (!a.ok()) return store_error(a.status);
-    auto rec = AccountRecord::decode(as_span(a.value.record));
-    if (!rec) return error(500, "internal", "the writer's account record does not decode");
-    author = rec->public_keys.ed25519;
-  }
-
   std::vector<NewPage> pages;
   pages.reserve(frames.size());
   std::set<std::string> seen;
@@ -85,18 +70,17 @@ Response Api::create_pages(Ctx& c, const std::string& ws, const std::string& col
     const Frame& f = frames[i];
     const std::string at = "page " + std::to_string(i) + " (" + f.page + "): ";
     if (!seen.insert(f.page).second) return error(400, "bad_request", at + "named twice in one batch");
-    auto rec = RevisionRecord::decode(as_span(f.record));
-    if (!rec) return error(400, "invalid_record", at + rec.error().message);
-    if (rec->workspace.hex() != ws || rec->collection.hex() != coll || rec->page.hex() != f.page)
-      return error(400, "invalid_record", at + "the record names another page");
-    if (rec->revision != 1 || !rec->parent.is_zero())
-      return error(400, "invalid_record", at + "a new page starts at revision 1 with no parent");
+    NewPage p{f.page, {}, Bytes(f.record), {}, Bytes(f.blob)};
+    // The same checks as a single create (PUT with If-None-Match: *), and the blob must be the
+    // one the record names.
+    RevisionRecord rec;
+    if (!check_revision(c, ws, coll, f.page, std::nullopt, p.record, err, &rec)) return err;
     const Hash256 blob = blob_id(as_span(f.blob));
-    if (rec->envelope_id != blob || rec->envelope_size != f.blob.size())
+    if (rec.envelope_id != blob || rec.envelope_size != f.blob.size())
       return error(400, "invalid_record", at + "the blob is not the one the record names");
-    if (author && rec->author != *author)
-      return error(403, "author_not_member", at + "the record is not signed by the writer's key");
-    pages.push_back(NewPage{f.page, rec->hash().hex(), Bytes(f.record), blob.hex(), Bytes(f.blob)});
+    p.revision = rec.hash().hex();
+    p.blob_id = blob.hex();
+    pages.push_back(std::move(p));
   }
 
   auto r = store_.create_pages(ws, coll, pages, Charge{c.who.token.account_id, config_.quota_bytes});

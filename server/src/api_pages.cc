@@ -59,13 +59,14 @@ Response invalid_record(std::string_view message) {
 
 bool Api::check_revision(Ctx& c, const std::string& ws, const std::string& coll,
                          const std::string& page, const std::optional<std::string>& expected,
-                         const Bytes& record, Response& err) {
+                         const Bytes& record, Response& err, RevisionRecord* decoded) {
   // Syntax and the signature under the record's own author key.
   auto rec = RevisionRecord::decode(as_span(record));
   if (!rec) {
     err = invalid_record("record is not a valid signed revision record: " + rec.error().message);
     return false;
   }
+  if (decoded != nullptr) *decoded = *rec;
   if (rec->workspace.hex() != ws || rec->collection.hex() != coll || rec->page.hex() != page) {
     err = invalid_record("the record names another workspace, collection or page");
     return false;
@@ -89,7 +90,7 @@ bool Api::check_revision(Ctx& c, const std::string& ws, const std::string& coll,
   // The record must follow the head the precondition names: a new page starts at revision 1;
   // an update names the head as its parent and counts one up from it.
   if (!expected) {
-    if (rec->revision != 1) {
+    if (rec->revision != 1 || !rec->parent.is_zero()) {
       err = invalid_record("a new page starts at revision 1 with no parent");
       return false;
     }
