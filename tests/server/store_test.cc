@@ -303,6 +303,48 @@ TYPED_TEST(StoreTest, QuotaRefusesWithoutDamage) {
   EXPECT_EQ(s.get_blob(hash_hex(a)).value, a);
 }
 
+TYPED_TEST(StoreTest, CreatePagesWritesBlobsAndHeadsTogetherAndSkipsExistingPages) {
+  auto& s = *this->store;
+  auto page_of = [](const std::string& record, const std::string& blob) {
+    return NewPage{random_id(), hash_hex(record), record, hash_hex(blob), blob};
+  };
+  std::vector<NewPage> pages{page_of("r1", "blob one"), page_of("r2", "blob two")};
+  ASSERT_TRUE(this->cas(pages[1].page, std::nullopt, "already").ok());  // this one exists
+  auto r = s.create_pages(this->ws, this->coll, pages, Charge{this->owner, 0});
+  ASSERT_TRUE(r.ok()) << r.status.message;
+  ASSERT_EQ(r.value.size(), 2u);
+  EXPECT_TRUE(r.value[0].created);
+  EXPECT_GT(r.value[0].seq, 0);
+  EXPECT_EQ(s.get_head(this->ws, this->coll, pages[0].page).value.revision, hash_hex("r1"));
+  EXPECT_EQ(s.get_blob(hash_hex("blob one")).value, "blob one");
+  EXPECT_EQ(s.get_revision(this->ws, this->coll, pages[0].page, hash_hex("r1")).value.record, "r1");
+  EXPECT_FALSE(r.value[1].created);  // left as it was, and its blob not stored
+  ASSERT_TRUE(r.value[1].current);
+  EXPECT_EQ(r.value[1].current->revision, hash_hex("already"));
+  EXPECT_EQ(s.get_blob(hash_hex("blob two")).status.code, Code::not_found);
+  // Charged: the new blob and record, not the skipped page's.
+  EXPECT_EQ(s.get_account(this->owner).value.used_bytes,
+            static_cast<std::int64_t>(std::string("blob one").size() + 2 + std::string("already").size()));
+  EXPECT_EQ(s.create_pages(this->ws, random_id(), pages, Charge{this->owner, 0}).status.code, Code::not_found);
+}
+
+TYPED_TEST(StoreTest, CreatePagesOverQuotaWritesNothing) {
+  auto& s = *this->store;
+  std::vector<NewPage> pages;
+  for (char ch : {'a', 'b', 'c'}) {
+    const std::string blob(400, ch), record(10, ch);
+    pages.push_back(NewPage{random_id(), hash_hex(record), record, hash_hex(blob), blob});
+  }
+  auto r = s.create_pages(this->ws, this->coll, pages, Charge{this->owner, 1000});
+  EXPECT_EQ(r.status.code, Code::quota);
+  for (const auto& p : pages) {
+    EXPECT_EQ(s.get_head(this->ws, this->coll, p.page).status.code, Code::not_found);
+    EXPECT_EQ(s.get_blob(p.blob_id).status.code, Code::not_found);
+  }
+  EXPECT_EQ(s.get_account(this->owner).value.used_bytes, 0);
+  EXPECT_EQ(s.get_workspace(this->ws).value.seq, 1);  // no sequence number was consumed
+}
+
 TEST(SqliteStore, PersistsAcrossReopen) {
   ASSERT_TRUE(crypto_init());
   test::TempDir dir;
