@@ -12,11 +12,15 @@ cd "$ROOT"
 
 # Every Debian package the project needs, in one place.
 DEBIAN_PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libsodium-dev libutf8proc-dev
   libboost-dev libsqlite3-dev nlohmann-json3-dev
   googletest libgtest-dev libbenchmark-dev
-  libyaml-dev libdtl-dev
+  libyaml-dev libdtl-dev libmd4c-dev libmd4c-html0-dev
+  emscripten dpkg-dev                 # the WASM build (libsodium & co. built from Debian sources)
+  chromium                            # browser tests (driven by playwright-core from npm)
+  clang libclang-rt-14-dev            # libFuzzer targets
+  varnish nginx-light wrk             # the cache tests and the reference servers of the benchmarks
   gzip grep findutils
 )
 
@@ -42,6 +46,20 @@ run as root, or: sudo apt-get install -y $missing"
   apt-get update -qq
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# The npm dev and test tools (package.json, locked in package-lock.json) under node_modules/.
+install_npm() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    [ "$(id -u)" -eq 0 ] || die "node and npm are missing: sudo apt-get install -y nodejs npm"
+    log "installing: nodejs npm"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  if ! [ node_modules/.zkwiki-stamp -nt package-lock.json ]; then
+    log "npm ci (the versions in package-lock.json)"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    touch node_modules/.zkwiki-stamp
+  fi
 }
 
 # build PRESET [TARGET...]: configure and build (everything, or only the targets named).
@@ -71,6 +89,7 @@ cmd_test() {
   local preset
   preset=$(preset_from_args "$@")
   build "$preset"
+  install_npm
   log "test ($preset)"
   ctest --preset "$preset" -j "$(nproc)" --timeout 900
 }
@@ -184,6 +203,6 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   build) shift; build "$(preset_from_args "$@")" ;;
   bench) shift; cmd_bench "$@" ;;
-  deps) install_deps ;;
+  deps) install_deps; install_npm ;;
   *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
