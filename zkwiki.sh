@@ -229,5 +229,5 @@ case "${1:-}" in
   build-wasm) shift; build_wasm ;;
   bench) shift; cmd_bench "$@" ;;
   deps) install_deps; install_npm ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -375,6 +375,14 @@ async function zkwikiInstantiate(factory, options) {
                                                p.minOpslimit || 3, p.minMemlimitKib || 65536], outJson);
       } finally { progress = null; }
     },
+    // Milliseconds of one Argon2id derivation at these parameters (default: the login's).
+    kdfBenchmark: (kdf, onProgress) => {
+      progress = onProgress || null;
+      const t0 = Date.now();
+      try { callSync('zkw_kdf_benchmark', [(kdf && kdf.opslimit) || 3, (kdf && kdf.memlimitKib) || 65536]); }
+      finally { progress = null; }
+      return Date.now() - t0;
+    },
     // Opens a wrapped key generation; returns the key itself: for test vectors only.
     unwrapGenerationForTests: (wrapped, scope, me) =>
       callSync('zkw_unwrap_generation', [zkwikiBytes(wrapped, 'wrapped'), scope.kind,

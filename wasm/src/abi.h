@@ -79,6 +79,10 @@ int32_t zkw_public_keys_fingerprint(const uint8_t* text, size_t text_len);
 // (async: Argon2id progress) JSON {publicKeys, loginPublicKey}.
 int32_t zkw_account_unlock(const uint8_t* rec, size_t rec_len, const uint8_t* pass, size_t pass_len,
                            uint32_t min_opslimit, uint32_t min_memlimit_kib);
+// Argon2id as login runs it (NFC passphrase, derived salt, fresh random seed and account) at
+// these parameters; the key is wiped. For benchmarks and to calibrate a progress bar.
+// Errors: weak_parameters (outside the default policy), internal (out of memory).
+int32_t zkw_kdf_benchmark(uint32_t opslimit, uint32_t memlimit_kib);
 // JSON {generation, primary, key, granter} (the key in hex: test vectors only).
 int32_t zkw_unwrap_generation(const uint8_t* wrapped, size_t wrapped_len, int32_t scope_kind, const uint8_t* ws,
                               size_t ws_len, const uint8_t* coll, size_t coll_len, const uint8_t* x25519_secret,

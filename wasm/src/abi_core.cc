@@ -9,6 +9,7 @@
 #include "zkwiki/account.h"
 #include "zkwiki/diff.h"
 #include "zkwiki/envelope.h"
+#include "zkwiki/kdf.h"
 #include "zkwiki/keyset.h"
 #include "zkwiki/keystring.h"
 #include "zkwiki/markdown_meta.h"
@@ -310,6 +311,12 @@ int32_t zkw_account_unlock(const uint8_t* rec, size_t rec_len, const uint8_t* pa
   return finish(unlock_account(*record, in_text(pass, pass_len), policy), [](const UnlockedAccount& u) {
     set_out_json(json{{"publicKeys", u.keys.public_keys.to_string()}, {"loginPublicKey", hex_of(u.login.public_key)}});
   });
+}
+
+int32_t zkw_kdf_benchmark(uint32_t opslimit, uint32_t memlimit_kib) {
+  auto key = derive_root_key("correct horse battery staple", KdfParams::generate(opslimit, memlimit_kib),
+                             AccountId::random());
+  return key ? 0 : fail(key.error());
 }
 
 int32_t zkw_unwrap_generation(const uint8_t* wrapped, size_t wrapped_len, int32_t scope_kind, const uint8_t* ws,
