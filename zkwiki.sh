@@ -3,7 +3,8 @@
 #   ./zkwiki.sh demo [DIR] [--no-serve]   the main job on real input
 #   ./zkwiki.sh test [--asan]             build and run every test (ctest summary at the end)
 #   ./zkwiki.sh build [--asan|--debug]    configure and build only
-#   ./zkwiki.sh bench [crypto]            run the benchmarks
+#   ./zkwiki.sh build-wasm                the WebAssembly module (build/wasm/dist)
+#   ./zkwiki.sh bench [crypto|wasm]       run the benchmarks
 #   ./zkwiki.sh deps                      install the Debian packages the project needs
 set -euo pipefail
 
@@ -85,9 +86,26 @@ preset_from_args() {
   echo "$preset"
 }
 
+# The WebAssembly module: the C libraries' Debian sources fetched once into a cache
+# (build/wasm-deps, or $ZKWIKI_WASM_DEPS), then the "wasm" preset under Emscripten.
+build_wasm() {
+  install_deps
+  local deps="${ZKWIKI_WASM_DEPS:-$ROOT/build/wasm-deps}"
+  "$ROOT/wasm/fetch_deps.sh" "$deps"
+  export NODE_PATH=/usr/share/nodejs   # emscripten's JS optimizer needs acorn from there
+  log "configure (wasm)"
+  cmake --preset wasm -DZKWIKI_WASM_DEPS="$deps" >/dev/null
+  log "build (wasm)"
+  cmake --build --preset wasm -j "$(nproc)"
+  local size
+  size=$(( $(gzip -9c build/wasm/dist/web/zkwiki.wasm | wc -c) + $(gzip -9c build/wasm/dist/web/zkwiki.mjs | wc -c) ))
+  echo "module: build/wasm/dist (web/zkwiki.mjs + zkwiki.wasm: $((size / 1024)) KiB gzip; node/zkwiki.cjs)"
+}
+
 cmd_test() {
   local preset
   preset=$(preset_from_args "$@")
+  build_wasm
   build "$preset"
   install_npm
   log "test ($preset)"
@@ -195,6 +213,12 @@ cmd_demo() {
 
 cmd_bench() {
   build release
+  if [ "${1:-}" = wasm ]; then
+    build_wasm
+    install_npm
+    node "$ROOT/bench/wasm_bench.cjs" "$ROOT/build/bin/zkwiki-bench"
+    return
+  fi
   "$ROOT/build/bin/zkwiki-bench" "${@:-crypto}"
 }
 
@@ -202,7 +226,8 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   build) shift; build "$(preset_from_args "$@")" ;;
+  build-wasm) shift; build_wasm ;;
   bench) shift; cmd_bench "$@" ;;
   deps) install_deps; install_npm ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
