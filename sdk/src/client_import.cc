@@ -35,6 +35,10 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
   const Keyset* keyset = im.keyset_for(im.default_collection);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for the default collection");
 
+  // Nothing is sent when any path is unusable.
+  for (const ImportItem& it : items)
+    if (auto valid = validate_page_path(it.path); !valid) return Error{valid.error().code, it.path + ": " + valid.error().message};
+
   // Pages that exist take the ordinary path (compare-and-swap, merges), here and in order.
   std::vector<Prepared> fresh;
   std::set<std::string> seen;
