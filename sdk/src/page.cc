@@ -27,8 +27,11 @@ bool valid_text(std::string_view s) {
 
 Result<void> validate(const PageContent& p) {
   const PageMetadata& m = p.meta;
+  if (p.body.size() > kMaxPlaintextBytes)
+    return make_error(Errc::too_large, "page: the text is " + std::to_string(p.body.size()) +
+                                           " bytes; a page holds at most " + std::to_string(kMaxPlaintextBytes >> 20) + " MiB");
   if (m.path.size() > kMaxPathBytes || m.title.size() > kMaxTitleBytes || m.tags.size() > kMaxTags ||
-      m.links.size() > kMaxLinks || p.body.size() > kMaxPlaintextBytes)
+      m.links.size() > kMaxLinks)
     return make_error(Errc::too_large, "page: a field exceeds its limit");
   if (m.path.empty()) return make_error(Errc::malformed, "page: empty path");
   if (!valid_text(m.path) || !valid_text(m.title))

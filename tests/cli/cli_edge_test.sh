@@ -68,4 +68,18 @@ OTHER=$(printf '%s\n' "$L1" | cut -f1 | grep '~')
 check "cat the other copy" 0 zk cat "$OTHER"
 [ "$(printf '%s\n%s\n' "$T1" "$OUT" | sort | tr '\n' ' ')" = "from one from two " ] && PASSES=$((PASSES + 1)) ||
   { FAILS=$((FAILS + 1)); echo "FAIL a text is missing: [$T1] [$OUT]"; }
+
+# A server with a small --max-body: the import sends smaller batches instead of failing.
+"$BIN/zkwiki-server" --memory --max-body 262144 --listen 127.0.0.1:0 >"$WORK/small.out" 2>"$WORK/small.err" &
+SMALL_PID=$!
+for _ in $(seq 100); do SMALL_URL=$(grep -o 'http://[0-9.:]*' "$WORK/small.out" 2>/dev/null) && [ -n "$SMALL_URL" ] && break; sleep 0.05; done
+mkdir -p "$WORK/many"
+for i in $(seq 40); do
+  awk -v i="$i" 'BEGIN { for (n = 0; n < 200; n++) { for (k = 0; k < 8; k++) printf "page %d line ", i; printf "\n" } }' > "$WORK/many/p$i.md"
+done
+check "init on the small server" 0 env ZKWIKI_HOME="$WORK/small-home" "$BIN/zkwiki" init --server "$SMALL_URL"
+check "import 800 kB into a server that takes 256 KiB per request" 0 env ZKWIKI_HOME="$WORK/small-home" "$BIN/zkwiki" import "$WORK/many"
+check "export it" 0 env ZKWIKI_HOME="$WORK/small-home" "$BIN/zkwiki" export "$WORK/many-out"
+diff -r "$WORK/many" "$WORK/many-out" >/dev/null && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL round trip through the small server"; }
+kill "$SMALL_PID"; wait "$SMALL_PID" 2>/dev/null
 finish
