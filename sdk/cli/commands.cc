@@ -28,9 +28,14 @@ std::string read_stream(std::istream& in) {
 }
 
 Result<std::string> read_file(const fs::path& p) {
+  // A directory opens as a stream that reads as empty: it would become an empty revision.
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) return make_error(Errc::io, "cannot read " + p.string() + ": it is a directory");
   std::ifstream in(p, std::ios::binary);
   if (!in) return make_error(Errc::io, "cannot read " + p.string());
-  return read_stream(in);
+  std::string text = read_stream(in);
+  if (in.bad()) return make_error(Errc::io, "cannot read " + p.string());
+  return text;
 }
 
 std::uint64_t parse_revision(const std::string& s) {
@@ -254,8 +259,13 @@ Result<void> cmd_import(const Args& a, Client& c) {
     std::string rel = fs::relative(f, root).generic_string();
     std::string path = into.empty() ? rel : into + "/" + rel;
     ZKWIKI_ASSIGN(std::string body, read_file(f));
-    if (!valid_utf8_text(body) || !valid_utf8_text(path) || !safe_relative_path(path)) {
+    if (!valid_utf8_text(body)) {
       std::fprintf(stderr, "\nzkwiki: skipped %s (not UTF-8 text)\n", rel.c_str());
+      ++skipped;
+      continue;
+    }
+    if (auto valid = validate_page_path(path); !valid) {
+      std::fprintf(stderr, "\nzkwiki: skipped %s (%s)\n", rel.c_str(), valid.error().message.c_str());
       ++skipped;
       continue;
     }
@@ -273,18 +283,26 @@ Result<void> cmd_import(const Args& a, Client& c) {
 
 Result<void> cmd_export(const Args& a, Client& c) {
   need(a, 1, 1, "export DIR [--force]");
+  if (a.positional[0].empty()) throw UsageError{"usage: zkwiki export DIR [--force] (DIR is empty)"};
   fs::path root = a.positional[0];
   ZKWIKI_ASSIGN(auto pages, c.list());
-  std::uint64_t written = 0;
+  std::vector<const PageSummary*> targets;
   for (const auto& p : pages) {
     if (!safe_relative_path(p.path)) {
       std::fprintf(stderr, "zkwiki: not exporting a page with an unsafe path (%zu bytes)\n", p.path.size());
       continue;
     }
-    fs::path out = root / p.path;
-    if (fs::exists(out) && !a.flag("force"))
-      return make_error(Errc::conflict, out.string() + " exists; use --force to overwrite");
-    ZKWIKI_ASSIGN(PageContent page, c.read(p.path));
+    targets.push_back(&p);
+  }
+  // Every target is checked before anything is written: a refused export leaves DIR as it was.
+  if (!a.flag("force"))
+    for (const PageSummary* p : targets)
+      if (fs::path out = root / p->path; fs::exists(out))
+        return make_error(Errc::conflict, out.string() + " exists; use --force to overwrite");
+  std::uint64_t written = 0;
+  for (const PageSummary* p : targets) {
+    fs::path out = root / p->path;
+    ZKWIKI_ASSIGN(PageContent page, c.read(p->path));
     std::error_code ec;
     fs::create_directories(out.parent_path(), ec);
     std::ofstream f(out, std::ios::binary | std::ios::trunc);
@@ -361,9 +379,10 @@ int run_command(const Args& a) {
   };
   auto it = kCommands.find(a.command);
   if (it == kCommands.end()) throw UsageError{"unknown command '" + a.command + "' (see `zkwiki help`)"};
-  // Writes and `sync`/`status` need no sync first; reads do, to show other devices' writes.
-  static const std::set<std::string> kNoSyncFirst = {"sync", "status", "put", "edit", "import", "passwd", "restore",
-                                                     "mv", "rm", "whoami", "share", "trust"};
+  // Reads sync first, to show other devices' writes; so do writes, so that an edit is based on
+  // the page's current head and a page another device created (or an import killed after the
+  // server took it) is updated rather than created a second time under a new id.
+  static const std::set<std::string> kNoSyncFirst = {"sync", "status", "passwd", "whoami", "share", "trust"};
   auto session = kNoSyncFirst.contains(a.command) ? open_session(a) : open_synced(a);
   Result<void> r = session ? it->second(a, *session->client) : Result<void>(std::move(session).error());
   if (!r) {

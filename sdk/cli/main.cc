@@ -144,9 +144,13 @@ int main(int argc, char** argv) {
   using namespace zkwiki::cli;
   try {
     Args a = parse_args(argc, argv);
-    if (a.command.empty() || a.command == "help" || a.flag("help")) {
-      std::fputs(kUsageText, a.command.empty() ? stderr : stdout);
-      return a.command.empty() ? kUsage : kOk;
+    if (a.command == "help" || a.flag("help")) {
+      std::fputs(kUsageText, stdout);
+      return kOk;
+    }
+    if (a.command.empty()) {
+      std::fputs(kUsageText, stderr);
+      return kUsage;
     }
     if (a.command == "init") return cmd_init(a);
     if (a.command == "login" || a.command == "recover") return cmd_login(a);

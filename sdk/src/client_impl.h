@@ -59,7 +59,13 @@ struct Client::Impl {
   CollectionId default_collection;
   std::map<CollectionId, Keyset> keysets;
   std::map<PageId, LocalPage> pages;        // this device's view, loaded from the store
-  std::map<std::string, PageId> by_path;    // live and deleted pages by their current path
+  // Pages by the path they are shown at. Two devices can create one path at once (each page
+  // gets a random id): every device then shows the page with the smallest id at the path and
+  // each other live one at "PATH~<first 8 hex of its id>", so none is hidden and all devices
+  // agree. A live page owns its path over deleted ones.
+  std::map<std::string, PageId> by_path;
+  std::map<std::string, std::set<PageId>> ids_at_path;  // every page by its own path
+  std::map<PageId, std::string> shown_at;               // the key of each page in by_path
   std::set<std::array<std::uint8_t, 32>> trusted_authors;  // Ed25519 keys allowed to write
 
   // Agent grants this device has verified (certificate opened and signed by a trusted author).
@@ -82,6 +88,7 @@ struct Client::Impl {
   Result<void> load_pages();
   Result<void> save_page(const LocalPage& page);
   void index_page(const LocalPage& page);
+  void reindex_path(const std::string& path);
   Result<std::uint64_t> last_seq();
   Result<void> set_last_seq(std::uint64_t seq);
   Result<void> quarantine(const std::string& id, const std::string& why);

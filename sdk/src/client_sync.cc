@@ -138,7 +138,6 @@ Result<SyncReport> Client::sync() {
   Impl& im = *impl_;
   ZKWIKI_TRY(im.agent_alive());
   SyncReport report;
-  ZKWIKI_ASSIGN(report.replayed, im.replay_queue(report.pending));
   ZKWIKI_TRY(im.retry_quarantined(report));
   ZKWIKI_ASSIGN(std::uint64_t since, im.last_seq());
   bool keys_changed = false, grants_changed = false;
@@ -213,6 +212,10 @@ Result<SyncReport> Client::sync() {
     ZKWIKI_TRY(im.set_last_seq(since));
     if (!batch.more) break;
   }
+  // Queued edits go after the feed: they then merge with what other devices wrote meanwhile, and
+  // a queued new page that the server did store (its answer was lost) or that another device
+  // created at the same path updates that page instead of creating a second one.
+  ZKWIKI_ASSIGN(report.replayed, im.replay_queue(report.pending));
   report.last_seq = since;
   return report;
 }
