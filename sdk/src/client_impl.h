@@ -47,6 +47,8 @@ inline constexpr std::string_view kObjectsTable = "objects";  // blob id hex -> 
 inline constexpr std::string_view kQueueTable = "queue";      // 20-digit id -> QueuedEdit JSON
 inline constexpr std::string_view kStateTable = "state";      // "seq", "quarantine", ...
 
+struct SearchState;
+
 struct Client::Impl {
   Transport& transport;
   std::unique_ptr<SealedLocalStore> sealed_device;  // the device store, sealed with the account's local key
@@ -61,8 +63,10 @@ struct Client::Impl {
   std::map<PageId, LocalPage> pages;        // this device's view, loaded from the store
   std::map<std::string, PageId> by_path;    // live and deleted pages by their current path
   std::set<std::array<std::uint8_t, 32>> trusted_authors;  // Ed25519 keys allowed to write
+  std::unique_ptr<SearchState> search;  // the search indexes, loaded on first use (client_search.cc)
 
-  Impl(Transport& t, ClientOptions o) : transport(t), api(t), options(std::move(o)) {}
+  Impl(Transport& t, ClientOptions o);
+  ~Impl();
 
   LocalStore& store() { return *sealed_device; }
   std::int64_t now_ms() const;
@@ -88,6 +92,10 @@ struct Client::Impl {
 
   Result<void> retry_quarantined(SyncReport& report);
 
+  // Checks that `rec` is `known_head` (false) or follows it through a verified chain (true).
+  // Errors: conflict (a rollback or a fork), and those of fetch_record. `what` names it.
+  Result<bool> check_follows(std::uint64_t known_revision, const Hash256& known_head, const RevisionRecord& rec,
+                             const std::string& what);
   // Verifies a head this device is told about and moves the local page to it.
   Result<bool> accept_head(const CollectionId& c, const PageId& p, const Hash256& rev);
 
