@@ -17,6 +17,14 @@ constexpr float kK1 = 1.2f;
 constexpr float kB = 0.75f;
 constexpr float kPrefixWeight = 0.8f;  // a longer term matched by a prefix
 constexpr float kTypoWeight = 0.5f;    // a term one edit away
+constexpr float kTitleBonus = 0.6f;    // a query word in the title, in units of idf * (k1 + 1)
+constexpr float kExactTitle = 1.5f;    // every query word matched in a title of just those words
+
+struct Hit {
+  std::uint32_t doc;
+  float score;
+  bool title;
+};
 
 struct PendingDoc {
   bool deleted = false;
@@ -66,11 +74,11 @@ struct SearchIndex::Impl {
   // Query scratch (reused: no allocation per query once grown).
   Tokenizer tokenizer;
   std::vector<Clause> clauses;
-  std::vector<std::uint32_t> stamp, mask;
+  std::vector<std::uint32_t> stamp, mask, tmask;
   std::vector<float> score;
   std::uint32_t gen = 0;
   std::vector<std::uint32_t> touched;
-  std::vector<std::pair<std::uint32_t, float>> hits;
+  std::vector<Hit> hits;
   std::vector<std::uint32_t> pstamp, plist;
   std::vector<std::uint16_t> pcount;
   std::vector<float> pscore;
@@ -127,6 +135,7 @@ struct SearchIndex::Impl {
     }
     stamp.assign(total, 0);
     mask.assign(total, 0);
+    tmask.assign(total, 0);
     score.assign(total, 0);
     pstamp.assign(total, 0);
     pcount.assign(total, 0);
@@ -200,10 +209,11 @@ struct SearchIndex::Impl {
       for (std::size_t t = 0; t < seg.term_count(); ++t) {
         auto cur = postings(seg, t);
         std::uint32_t d, wtf;
+        bool title;
         std::string_view term = seg.term(t);
-        while (cur.next(d, wtf)) {
+        while (cur.next(d, wtf, title)) {
           auto it = live[base[s] + d] ? renumber.find(base[s] + d) : renumber.end();
-          if (it != renumber.end()) builder.add(term, it->second, wtf);
+          if (it != renumber.end()) builder.add(term, it->second, wtf, title);
         }
       }
     }
@@ -228,7 +238,8 @@ struct SearchIndex::Impl {
       }
       auto cur = postings(*segs[s], static_cast<std::size_t>(t));
       std::uint32_t d, wtf;
-      while (cur.next(d, wtf)) df += live[base[s] + d];
+      bool title;
+      while (cur.next(d, wtf, title)) df += live[base[s] + d];
     }
     return df;
   }
@@ -242,14 +253,16 @@ struct SearchIndex::Impl {
   void term_hits(std::size_t s, std::size_t t, float weight, std::uint32_t df) {
     if (df == 0) return;
     const float c = weight * idf(df) * (kK1 + 1);
+    const float bonus = c * kTitleBonus;
     auto cur = postings(*segs[s], t);
     std::uint32_t d, wtf;
+    bool title;
     const std::uint32_t b = base[s];
-    while (cur.next(d, wtf)) {
+    while (cur.next(d, wtf, title)) {
       std::uint32_t g = b + d;
       if (!live[g]) continue;
       float f = static_cast<float>(wtf);
-      hits.emplace_back(g, c * f / (f + norm[g]));
+      hits.push_back(Hit{g, c * f / (f + norm[g]) + (title ? bonus : 0.0f), title});
     }
   }
 
@@ -302,7 +315,7 @@ struct SearchIndex::Impl {
           std::size_t from = hits.size();
           exact_hits(a.terms[k], 1.0f);
           for (std::size_t h = from; h < hits.size(); ++h) {
-            auto [g, sc] = hits[h];
+            auto [g, sc, title] = hits[h];
             if (k == 0) {
               if (pstamp[g] != pgen) pstamp[g] = pgen, pcount[g] = 0, pscore[g] = 0, plist.push_back(g);
             } else if (pstamp[g] != pgen || pcount[g] != k) {
@@ -314,7 +327,7 @@ struct SearchIndex::Impl {
           hits.resize(from);
         }
         for (std::uint32_t g : plist)
-          if (pcount[g] == a.terms.size()) hits.emplace_back(g, pscore[g]);
+          if (pcount[g] == a.terms.size()) hits.push_back(Hit{g, pscore[g], false});
         break;
       }
       case AltKind::title:
@@ -323,7 +336,7 @@ struct SearchIndex::Impl {
         // Keep the pages whose title (or a tag) holds the word itself.
         std::size_t out = 0;
         for (std::size_t h = 0; h < hits.size(); ++h)
-          if (field_holds(doc_of(hits[h].first), a.kind, a.terms[0])) hits[out++] = hits[h];
+          if (field_holds(doc_of(hits[h].doc), a.kind, a.terms[0])) hits[out++] = hits[h];
         hits.resize(out);
         break;
       }
@@ -334,7 +347,7 @@ struct SearchIndex::Impl {
                                      [](const DocEntry& d, const std::string& p) { return d.path < p; });
           for (; it != docs.end() && std::string_view(it->path).starts_with(a.path); ++it) {
             std::uint32_t g = base[s] + static_cast<std::uint32_t>(it - docs.begin());
-            if (live[g]) hits.emplace_back(g, 0.0f);
+            if (live[g]) hits.push_back(Hit{g, 0.0f, false});
           }
         }
         break;
@@ -398,13 +411,14 @@ struct SearchIndex::Impl {
       const std::uint32_t bit = 1u << positive, before = bit - 1;
       for (const Alternative& a : c.alts) {
         alternative_hits(a, options);
-        for (auto [g, sc] : hits) {
+        for (auto [g, sc, title] : hits) {
           if (positive == 0) {
-            if (stamp[g] != gen) stamp[g] = gen, mask[g] = 0, score[g] = 0, touched.push_back(g);
+            if (stamp[g] != gen) stamp[g] = gen, mask[g] = 0, tmask[g] = 0, score[g] = 0, touched.push_back(g);
           } else if (stamp[g] != gen || (mask[g] & before) != before) {
             continue;
           }
           mask[g] |= bit;
+          if (title) tmask[g] |= bit;
           score[g] += sc;
         }
       }
@@ -417,11 +431,14 @@ struct SearchIndex::Impl {
       if (!c.negated) continue;
       for (const Alternative& a : c.alts) {
         alternative_hits(a, options);
-        for (auto [g, sc] : hits)
-          if (stamp[g] == gen) mask[g] = 0;
+        for (const Hit& h : hits)
+          if (stamp[h.doc] == gen) mask[h.doc] = 0;
       }
     }
     const std::uint32_t full = positive == 32 ? 0xFFFFFFFFu : (1u << positive) - 1;
+    // A page whose title is exactly the query's words ranks above pages that only mention them.
+    for (std::uint32_t g : touched)
+      if (mask[g] == full && tmask[g] == full && doc_of(g).title_terms == positive) score[g] *= kExactTitle;
     auto worse = [this](const std::pair<float, std::uint32_t>& a, const std::pair<float, std::uint32_t>& b) {
       return better(a.second, a.first, b.second, b.first);  // a heap whose top is the worst kept
     };

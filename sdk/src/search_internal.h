@@ -44,6 +44,7 @@ struct DocEntry {
   PageId page;
   std::uint64_t revision = 0;
   std::uint32_t length = 0;  // tokens
+  std::uint32_t title_terms = 0;  // tokens in the title (an exact title match ranks first)
   std::string path;
   std::string title;
   std::vector<std::string> tags;
@@ -83,11 +84,12 @@ Result<Segment> decode_segment(Bytes bytes);
 class PostingCursor {
  public:
   PostingCursor(const std::uint8_t* p, const std::uint8_t* end) : p_(p), end_(end) {}
-  bool next(std::uint32_t& doc, std::uint32_t& wtf) noexcept {
+  bool next(std::uint32_t& doc, std::uint32_t& wtf, bool& title) noexcept {
     if (p_ >= end_) return false;
     std::uint32_t v = read();
-    doc = static_cast<std::uint32_t>(prev_ + 1 + (v >> 1));
+    doc = static_cast<std::uint32_t>(prev_ + 1 + (v >> 2));
     prev_ = doc;
+    title = (v & 2) != 0;
     wtf = (v & 1) ? read() + 2 : 1;
     return true;
   }
@@ -117,8 +119,8 @@ class SegmentBuilder {
  public:
   // Starts a document; returns its index. Documents must be added in (path, page) order.
   std::uint32_t begin_document(DocEntry entry);
-  // Adds `weight` to `term`'s frequency in document `doc`.
-  void add(std::string_view term, std::uint32_t doc, std::uint32_t weight);
+  // Adds `weight` to `term`'s frequency in document `doc` (`title`: the term is in its title).
+  void add(std::string_view term, std::uint32_t doc, std::uint32_t weight, bool title = false);
   void add_tombstone(const Tombstone& t) { tombstones_.push_back(t); }
   std::uint32_t documents() const noexcept { return static_cast<std::uint32_t>(docs_.size()); }
   DocEntry& document(std::uint32_t i) { return docs_[i]; }
@@ -135,7 +137,7 @@ class SegmentBuilder {
   };
   struct TermPostings {
     std::vector<std::uint32_t> docs;
-    std::vector<std::uint32_t> wtf;
+    std::vector<std::uint32_t> wtf;  // weighted frequency << 1 | in the title
   };
   std::unordered_map<std::string, std::uint32_t, TermHash, std::equal_to<>> ids_;
   std::vector<TermPostings> postings_;

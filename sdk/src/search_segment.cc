@@ -172,7 +172,7 @@ std::uint32_t SegmentBuilder::begin_document(DocEntry entry) {
   return static_cast<std::uint32_t>(docs_.size() - 1);
 }
 
-void SegmentBuilder::add(std::string_view term, std::uint32_t doc, std::uint32_t weight) {
+void SegmentBuilder::add(std::string_view term, std::uint32_t doc, std::uint32_t weight, bool title) {
   auto it = ids_.find(term);
   std::uint32_t id;
   if (it == ids_.end()) {
@@ -185,10 +185,11 @@ void SegmentBuilder::add(std::string_view term, std::uint32_t doc, std::uint32_t
   }
   TermPostings& p = postings_[id];
   if (!p.docs.empty() && p.docs.back() == doc) {
-    p.wtf.back() += weight;
+    p.wtf.back() += weight << 1;
+    p.wtf.back() |= title ? 1 : 0;
   } else {
     p.docs.push_back(doc);
-    p.wtf.push_back(weight);
+    p.wtf.push_back(weight << 1 | (title ? 1 : 0));
   }
 }
 
@@ -197,10 +198,11 @@ class BuilderSink final : public TokenSink {
  public:
   BuilderSink(SegmentBuilder& b, std::uint32_t doc) : b_(b), doc_(doc) {}
   void on_token(const Token& t) override {
-    b_.add(t.term, doc_, field_weight(t.field));
+    b_.add(t.term, doc_, field_weight(t.field), t.field == TokenField::title);
     ++count;
+    if (t.field == TokenField::title) ++title_count;
   }
-  std::uint32_t count = 0;
+  std::uint32_t count = 0, title_count = 0;
 
  private:
   SegmentBuilder& b_;
@@ -216,6 +218,7 @@ void SegmentBuilder::add_text(std::uint32_t doc, Tokenizer& tokenizer, std::stri
   for (const auto& t : tags) tokenizer.tokenize_text(t, TokenField::tag, sink, pos);
   tokenizer.tokenize_markdown(body, sink, pos + 1);
   docs_[doc].length = sink.count;
+  docs_[doc].title_terms = sink.title_count;
 }
 
 Bytes SegmentBuilder::encode(std::uint64_t seq) {
@@ -238,6 +241,7 @@ Bytes SegmentBuilder::encode(std::uint64_t seq) {
     bool stem = d.title == path_stem(d.path);
     out.push_back(stem ? 1 : 0);
     put_varint(out, d.length);
+    put_varint(out, d.title_terms);
     total += d.length;
     std::size_t shared = 0;
     while (shared < prev.size() && shared < d.path.size() && prev[shared] == d.path[shared]) ++shared;
@@ -279,11 +283,12 @@ Bytes SegmentBuilder::encode(std::uint64_t seq) {
     for (std::size_t i = 0; i < p.docs.size(); ++i) {
       std::uint64_t gap = static_cast<std::uint64_t>(p.docs[i] - last - 1);
       last = p.docs[i];
-      if (p.wtf[i] > 1) {
-        put_varint(post, gap << 1 | 1);
-        put_varint(post, p.wtf[i] - 2);
+      std::uint32_t wtf = p.wtf[i] >> 1, title = p.wtf[i] & 1;
+      if (wtf > 1) {
+        put_varint(post, gap << 2 | title << 1 | 1);
+        put_varint(post, wtf - 2);
       } else {
-        put_varint(post, gap << 1);
+        put_varint(post, gap << 2 | title << 1);
       }
     }
     std::string_view term = names_[id];
@@ -340,6 +345,7 @@ Result<Segment> decode_segment(Bytes bytes) {
     if (d.failed()) break;
     std::uint8_t doc_flags = static_cast<std::uint8_t>(f[0]);
     e.length = static_cast<std::uint32_t>(d.varint(UINT32_MAX));
+    e.title_terms = static_cast<std::uint32_t>(d.varint(e.length));
     std::uint64_t shared = d.varint(kMaxPathBytes);
     std::uint64_t suffix = d.varint(kMaxPathBytes);
     auto piece = d.bytes(static_cast<std::size_t>(suffix));
@@ -432,8 +438,8 @@ Result<Segment> decode_segment(Bytes bytes) {
     std::int64_t last = -1;
     for (std::uint32_t k = 0; k < s.df[i] && !p.failed(); ++k) {
       std::uint64_t v = p.varint(UINT32_MAX);
-      if (v & 1) p.varint(UINT32_MAX - 2);
-      std::uint64_t doc = static_cast<std::uint64_t>(last + 1) + (v >> 1);
+      if (v & 1) p.varint((UINT32_MAX >> 1) - 2);
+      std::uint64_t doc = static_cast<std::uint64_t>(last + 1) + (v >> 2);
       if (!p.failed() && doc >= doc_count) p.fail(Errc::malformed, "a posting names a document out of range");
       last = static_cast<std::int64_t>(doc);
     }

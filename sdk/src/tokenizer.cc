@@ -40,6 +40,7 @@ bool is_mark(utf8proc_category_t c) noexcept {
 // A character that belongs to a word: letters, digits, marks, the joiners (ZWNJ, ZWJ), and in
 // code the connector punctuation ('_').
 bool word_codepoint(std::int32_t cp, bool code) noexcept {
+  if (cp < 0) return false;
   if (cp == 0x200C || cp == 0x200D) return true;
   auto c = utf8proc_category(cp);
   if (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO) return true;  // L*, M*, N*
@@ -169,31 +170,66 @@ void Tokenizer::emit_word(std::string_view text, std::size_t begin, std::size_t 
   while (i < end) {
     std::size_t len = 0;
     bool bigram = bigram_script(decode_at(text, i, len));
-    // Extent of this part: characters of the same kind, with the marks that follow them. In a
-    // bigram part, each character with its marks is one unit.
-    units_.clear();
     std::size_t j = i;
     while (j < end) {
       std::size_t l = 0;
       std::int32_t c = decode_at(text, j, l);
       bool mark = j > i && is_mark(utf8proc_category(c));
       if (!mark && bigram_script(c) != bigram) break;
-      if (bigram && !mark) units_.push_back(j);
       j += l;
     }
-    if (!bigram || units_.size() == 1) {
+    if (bigram) {
+      emit_bigrams(text.substr(i, j - i), i, field, sink, position);
+    } else {
       emit_folded(text.substr(i, j - i), i, j, field, sink, position);
       ++position;
-    } else {
-      units_.push_back(j);
-      for (std::size_t u = 0; u + 2 < units_.size(); ++u) {
-        emit_folded(text.substr(units_[u], units_[u + 2] - units_[u]), units_[u], units_[u + 2], field, sink,
-                    position);
-        ++position;
-      }
     }
     i = j;
   }
+}
+
+// A run of a script written without spaces: overlapping pairs of characters (each with its
+// marks), after NFC composition so that decomposed input (Hangul jamo) pairs the same way.
+void Tokenizer::emit_bigrams(std::string_view part, std::size_t begin, TokenField field, TokenSink& sink,
+                             std::uint32_t& position) {
+  compose_.clear();
+  auto n = utf8proc_decompose_custom(reinterpret_cast<const utf8proc_uint8_t*>(part.data()),
+                                     static_cast<utf8proc_ssize_t>(part.size()), nullptr, 0,
+                                     static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE), nullptr, nullptr);
+  if (n > 0) {
+    if (codepoints_.size() < static_cast<std::size_t>(n)) codepoints_.resize(static_cast<std::size_t>(n));
+    n = utf8proc_decompose_custom(reinterpret_cast<const utf8proc_uint8_t*>(part.data()),
+                                  static_cast<utf8proc_ssize_t>(part.size()), codepoints_.data(), n,
+                                  static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE), nullptr, nullptr);
+  }
+  if (n > 0) n = utf8proc_normalize_utf32(codepoints_.data(), n, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+  if (n <= 0) return;
+  for (utf8proc_ssize_t k = 0; k < n; ++k) {
+    utf8proc_uint8_t buf[4];
+    auto len = utf8proc_encode_char(codepoints_[static_cast<std::size_t>(k)], buf);
+    compose_.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(len));
+  }
+  // Offsets are exact when composition changed nothing, else the whole run.
+  const bool exact = compose_ == part;
+  std::string_view s = compose_;
+  units_.clear();
+  for (std::size_t k = 0; k < s.size();) {
+    std::size_t l = 0;
+    std::int32_t c = decode_at(s, k, l);
+    if (k == 0 || !is_mark(utf8proc_category(c))) units_.push_back(k);
+    k += l;
+  }
+  units_.push_back(s.size());
+  auto emit = [&](std::size_t a, std::size_t b) {
+    std::string_view raw = s.substr(a, b - a);
+    emit_folded(raw, exact ? begin + a : begin, exact ? begin + b : begin + part.size(), field, sink, position);
+    ++position;
+  };
+  if (units_.size() == 2) {
+    emit(0, s.size());
+    return;
+  }
+  for (std::size_t u = 0; u + 2 < units_.size(); ++u) emit(units_[u], units_[u + 2]);
 }
 
 void Tokenizer::tokenize_text(std::string_view text, TokenField field, TokenSink& sink, std::uint32_t& position,

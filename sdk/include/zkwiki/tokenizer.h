@@ -64,9 +64,12 @@ class Tokenizer {
  private:
   void emit_word(std::string_view text, std::size_t begin, std::size_t end, TokenField field, TokenSink& sink,
                  std::uint32_t& position, bool code);
+  void emit_bigrams(std::string_view part, std::size_t begin, TokenField field, TokenSink& sink,
+                    std::uint32_t& position);
   void emit_folded(std::string_view raw, std::size_t begin, std::size_t end, TokenField field, TokenSink& sink,
                    std::uint32_t position);
   std::string folded_;
+  std::string compose_;
   std::vector<std::int32_t> codepoints_;
   std::vector<std::size_t> units_;
 };
