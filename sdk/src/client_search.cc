@@ -317,8 +317,16 @@ Result<CollectionSearch*> load(Client::Impl& im, const CollectionId& c) {
   }
   if (!ready) {
     auto remote = fetch_manifest(im, cs);
-    if (!remote) {
-      if (transient(remote.error()) || remote.error().code == Errc::conflict) return std::move(remote).error();
+    if (!remote && transient(remote.error())) {
+      // Offline: start from this device's pages; the server's index is adopted when it answers.
+      cs.uploaded = false;
+      cs.notices.push_back("the server's index could not be fetched (" + remote.error().message +
+                           "): using this device's pages");
+    } else if (!remote) {
+      if (remote.error().code == Errc::conflict) {
+        im.search->collections.erase(c);
+        return std::move(remote).error();
+      }
       ZKWIKI_TRY(rebuild(im, cs, remote.error().message));
     } else if (*remote) {
       auto adopted = adopt(im, cs, **remote);
@@ -331,9 +339,15 @@ Result<CollectionSearch*> load(Client::Impl& im, const CollectionId& c) {
       }
     }
   }
-  ZKWIKI_ASSIGN(std::uint64_t changed, catch_up(im, cs, false));
-  if (changed > 0) ZKWIKI_TRY(persist_segments(im, cs));
   return &cs;
+}
+
+// The loaded index, brought up to date with what this device knows.
+Result<CollectionSearch*> current(Client::Impl& im, const CollectionId& c) {
+  ZKWIKI_ASSIGN(CollectionSearch * cs, load(im, c));
+  ZKWIKI_ASSIGN(std::uint64_t changed, catch_up(im, *cs, false));
+  if (changed > 0) ZKWIKI_TRY(persist_segments(im, *cs));
+  return cs;
 }
 
 // Uploads new segments and moves the manifest (compare-and-swap; a lost race adopts the
@@ -418,7 +432,7 @@ Result<IndexCoverage> coverage(Client::Impl& im) {
   ZKWIKI_ASSIGN(cov.device_seq, im.last_seq());
   bool first = true;
   for (const CollectionId& c : searchable(im)) {
-    ZKWIKI_ASSIGN(CollectionSearch * cs, load(im, c));
+    ZKWIKI_ASSIGN(CollectionSearch * cs, current(im, c));
     std::set<PageId> local;
     for (const auto& [id, page] : im.pages) {
       if (page.collection != c || page.deleted) continue;
@@ -483,7 +497,7 @@ Result<SearchReport> Client::search(std::string_view query, const SearchOptions&
   LocalTexts texts(im);
   std::vector<SearchHit> hits;
   for (const CollectionId& c : searchable(im)) {
-    ZKWIKI_ASSIGN(CollectionSearch * cs, load(im, c));
+    ZKWIKI_ASSIGN(CollectionSearch * cs, current(im, c));
     ZKWIKI_TRY(cs->index.search(query, options, hits, &texts));
     // Copy what the views point to before another collection's index is touched.
     for (const auto& h : hits) {
