@@ -68,6 +68,7 @@ struct SearchIndex::Impl {
   std::vector<std::uint8_t> live;       // per global doc
   std::vector<float> norm;              // k1 * (1 - b + b * length / avgdl), per global doc
   std::vector<std::uint32_t> dead;      // superseded docs per segment
+  std::vector<float> idf_single;        // with one segment and nothing dead: idf * (k1 + 1) per term
   std::uint64_t live_docs = 0;
   double avgdl = 1;
 
@@ -132,6 +133,11 @@ struct SearchIndex::Impl {
         if (!live[g]) ++dead[s];
         norm[g] = static_cast<float>(kK1 * (1 - kB + kB * segs[s]->docs[d].length / avgdl));
       }
+    }
+    idf_single.clear();
+    if (segs.size() == 1 && dead[0] == 0) {
+      idf_single.resize(segs[0]->term_count());
+      for (std::size_t t = 0; t < idf_single.size(); ++t) idf_single[t] = idf(segs[0]->df[t]) * (kK1 + 1);
     }
     stamp.assign(total, 0);
     mask.assign(total, 0);
@@ -252,7 +258,7 @@ struct SearchIndex::Impl {
   // Appends (doc, score) for the postings of term `t` of segment `s`.
   void term_hits(std::size_t s, std::size_t t, float weight, std::uint32_t df) {
     if (df == 0) return;
-    const float c = weight * idf(df) * (kK1 + 1);
+    const float c = weight * (idf_single.empty() ? idf(df) * (kK1 + 1) : idf_single[t]);
     const float bonus = c * kTitleBonus;
     auto cur = postings(*segs[s], t);
     std::uint32_t d, wtf;
