@@ -129,6 +129,7 @@ Result<std::unique_ptr<Client>> Client::login(Transport& transport, std::unique_
   // is trusted (Client::trust); in its own workspace, its own key must be there.
   if (own && impl->keyset_for(impl->default_collection) == nullptr)
     return make_error(Errc::forbidden, "no key for the workspace's default collection was found for this account");
+  ZKWIKI_TRY(impl->load_grants());
   ZKWIKI_TRY(impl->load_pages());
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
@@ -196,8 +197,10 @@ Result<void> Client::trust(const AccountId& other, std::string_view expected_fin
   Impl& im = *impl_;
   ZKWIKI_ASSIGN(PublicKeys keys, im.verified_keys(other, expected_fingerprint));
   ZKWIKI_TRY(im.store().put(kStateTable, "trusted:" + other.hex(), keys.ed25519));
+  ZKWIKI_TRY(im.store().put(kStateTable, "trustedpub:" + other.hex(), keys.x25519));
   im.trusted_authors.insert(keys.ed25519);
-  return im.load_keysets();
+  ZKWIKI_TRY(im.load_keysets());
+  return im.load_grants();
 }
 
 Result<void> Client::share(const AccountId& member, std::string_view expected_fingerprint, std::string_view role) {
@@ -212,6 +215,7 @@ Result<void> Client::share(const AccountId& member, std::string_view expected_fi
       ZKWIKI_TRY(im.api.put_wrapped_key(im.workspace, c, member, g, wrapped));
     }
   ZKWIKI_TRY(im.store().put(kStateTable, "trusted:" + member.hex(), keys.ed25519));
+  ZKWIKI_TRY(im.store().put(kStateTable, "trustedpub:" + member.hex(), keys.x25519));
   im.trusted_authors.insert(keys.ed25519);
   return {};
 }
@@ -220,6 +224,10 @@ Result<void> Client::Impl::load_keysets() {
   ZKWIKI_ASSIGN(auto collections, api.list_collections(workspace));
   for (const auto& [c, _] : collections) {
     ZKWIKI_ASSIGN(auto wrapped, api.list_wrapped_keys(workspace, c));
+    // An agent starts from the generations its grant carried; the server adds any re-wrapped
+    // to its grant since (a rotation).
+    for (const auto& w : grant_wraps)
+      if (std::equal(c.bytes.begin(), c.bytes.end(), w.begin() + 22)) wrapped.push_back(WrappedKeyEntry{{}, 0, w});
     Keyset keyset(KeyScope::for_collection(workspace, c));
     for (const auto& w : wrapped) {
       auto u = unwrap_generation(w.wrapped, keyset.scope(), keys);

@@ -67,6 +67,16 @@ struct Client::Impl {
 
   Impl(Transport& t, ClientOptions o);
   ~Impl();
+  // Agent grants this device has verified (certificate opened and signed by a trusted author).
+  struct KnownGrant {
+    AgentCertificate cert;
+    std::optional<AgentRevocation> revocation;
+  };
+  std::map<GrantId, KnownGrant> known_grants;
+  std::set<Ed25519Public> unknown_authors;  // looked up since the last load_grants
+  // Set when this client is an agent: its certificate and the wraps its grant carried.
+  std::optional<AgentCertificate> agent;
+  std::vector<Bytes> grant_wraps;
 
   LocalStore& store() { return *sealed_device; }
   std::int64_t now_ms() const;
@@ -85,9 +95,21 @@ struct Client::Impl {
   Result<void> load_keysets();
   const Keyset* keyset_for(const CollectionId& c) const;
 
+  // Agents (client_agents.cc).
+  Result<void> load_grants();
+  // A member, or an agent whose certificate lets it write to the record's collection.
+  Result<void> check_author(const RevisionRecord& rec);
+  // For an agent's revision: the certificate's path prefix (also the parent's path) and time.
+  Result<void> check_agent_content(const RevisionRecord& rec, const PageContent& content);
+  // Errors: expired, when this agent's grant has ended (by its clock, or a known revocation).
+  Result<void> agent_alive();
+  // An edit that failed this way waits in the offline queue (an agent's ended grant does not).
+  bool queueable(const Error& e) const { return e.code == Errc::io || (e.code == Errc::expired && !agent); }
+
   // Objects (cached locally, fetched and verified when missing).
   Result<RevisionRecord> fetch_record(const CollectionId& c, const PageId& p, const Hash256& rev);
-  Result<PageContent> open_revision(const RevisionRecord& rec);
+  Result<PageContent> open_revision(const RevisionRecord& rec);  // open_content + agent rules
+  Result<PageContent> open_content(const RevisionRecord& rec);
   Result<std::vector<RevisionRecord>> history(const LocalPage& page);  // oldest first, verified chain
 
   Result<void> retry_quarantined(SyncReport& report);

@@ -14,8 +14,6 @@ namespace {
 using json = nlohmann::json;
 constexpr int kMaxCasAttempts = 8;
 
-bool transient(const Error& e) { return e.code == Errc::io || e.code == Errc::expired; }
-
 std::string file_stem(std::string_view path) {
   auto slash = path.rfind('/');
   std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -50,6 +48,7 @@ Result<QueuedEdit> queued_from_json(const json& j) {
 }  // namespace
 
 Result<std::vector<PageSummary>> Client::list(std::string_view prefix) {
+  ZKWIKI_TRY(impl_->agent_alive());
   std::vector<PageSummary> out;
   for (const auto& [path, id] : impl_->by_path) {
     const LocalPage& p = impl_->pages.at(id);
@@ -61,6 +60,7 @@ Result<std::vector<PageSummary>> Client::list(std::string_view prefix) {
 
 Result<PageContent> Client::read(std::string_view path, std::optional<std::uint64_t> revision) {
   Impl& im = *impl_;
+  ZKWIKI_TRY(impl_->agent_alive());
   auto it = im.by_path.find(std::string(path));
   if (it == im.by_path.end()) return make_error(Errc::not_found, "no page at " + std::string(path));
   const LocalPage& page = im.pages.at(it->second);
@@ -77,6 +77,7 @@ Result<PageContent> Client::read(std::string_view path, std::optional<std::uint6
 
 Result<std::vector<RevisionInfo>> Client::log(std::string_view path) {
   Impl& im = *impl_;
+  ZKWIKI_TRY(impl_->agent_alive());
   auto it = im.by_path.find(std::string(path));
   if (it == im.by_path.end()) return make_error(Errc::not_found, "no page at " + std::string(path));
   ZKWIKI_ASSIGN(auto chain, im.history(im.pages.at(it->second)));
@@ -99,6 +100,7 @@ Result<std::vector<RevisionInfo>> Client::log(std::string_view path) {
 
 Result<std::string> Client::diff(std::string_view path, std::optional<std::uint64_t> a, std::optional<std::uint64_t> b) {
   Impl& im = *impl_;
+  ZKWIKI_TRY(impl_->agent_alive());
   auto it = im.by_path.find(std::string(path));
   if (it == im.by_path.end()) return make_error(Errc::not_found, "no page at " + std::string(path));
   const LocalPage& page = im.pages.at(it->second);
@@ -118,6 +120,7 @@ Result<std::string> Client::diff(std::string_view path, std::optional<std::uint6
 }
 
 Result<SaveOutcome> Client::write(std::string_view path, std::string_view body) {
+  ZKWIKI_TRY(impl_->agent_alive());
   std::optional<std::uint64_t> base;
   auto it = impl_->by_path.find(std::string(path));
   if (it != impl_->by_path.end()) base = impl_->pages.at(it->second).revision;
@@ -131,6 +134,7 @@ Result<SaveOutcome> Client::restore(std::string_view path, std::uint64_t revisio
 
 Result<SaveOutcome> Client::move(std::string_view from, std::string_view to) {
   Impl& im = *impl_;
+  ZKWIKI_TRY(impl_->agent_alive());
   auto it = im.by_path.find(std::string(from));
   if (it == im.by_path.end() || im.pages.at(it->second).deleted)
     return make_error(Errc::not_found, "no page at " + std::string(from));
@@ -143,6 +147,7 @@ Result<SaveOutcome> Client::move(std::string_view from, std::string_view to) {
 
 Result<SaveOutcome> Client::remove(std::string_view path) {
   Impl& im = *impl_;
+  ZKWIKI_TRY(impl_->agent_alive());
   auto it = im.by_path.find(std::string(path));
   if (it == im.by_path.end() || im.pages.at(it->second).deleted)
     return make_error(Errc::not_found, "no page at " + std::string(path));
@@ -186,6 +191,12 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
   CollectionId collection = current ? current->collection : default_collection;
   const Keyset* keyset = keyset_for(collection);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + collection.hex());
+  // An agent keeps to its certificate before sending anything: readers would refuse the rest.
+  if (agent) {
+    if (agent->read_only) return make_error(Errc::forbidden, "this agent's grant is read-only");
+    if (!agent->covers_path(path) || (current && !agent->covers_path(current->path)))
+      return make_error(Errc::forbidden, "this agent may write only below '" + agent->path_prefix + "'");
+  }
 
   // Title, tags and links come from the body. A page whose front matter does not parse is
   // still saved, byte for byte: only its metadata falls back to the file name.
@@ -265,13 +276,13 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
 
     auto uploaded = api.put_blob(workspace, *envelope);
     if (!uploaded) {
-      if (transient(uploaded.error())) return enqueue({0, path, from_path, body_in, remove, base_revision});
+      if (queueable(uploaded.error())) return enqueue({0, path, from_path, body_in, remove, base_revision});
       return std::move(uploaded).error();
     }
     auto put = api.put_head(workspace, collection, id, record_bytes,
                             current ? std::optional<Hash256>(current->head) : std::nullopt);
     if (!put) {
-      if (transient(put.error())) return enqueue({0, path, from_path, body_in, remove, base_revision});
+      if (queueable(put.error())) return enqueue({0, path, from_path, body_in, remove, base_revision});
       return std::move(put).error();
     }
     if (put->accepted) {

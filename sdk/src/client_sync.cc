@@ -17,13 +17,19 @@ Result<RevisionRecord> Client::Impl::fetch_record(const CollectionId& c, const P
   ZKWIKI_ASSIGN(RevisionRecord rec, RevisionRecord::decode(bytes));  // signature
   if (rec.workspace != workspace || rec.collection != c || rec.page != p)
     return make_error(Errc::auth_failed, "revision " + rev.hex() + " belongs to another page (swapped by the server?)");
-  if (!trusted_authors.contains(rec.author))
-    return make_error(Errc::auth_failed, "revision " + rev.hex() + " is signed by a key that may not write here");
+  if (auto allowed = check_author(rec); !allowed)
+    return make_error(allowed.error().code, "revision " + rev.hex() + ": " + allowed.error().message);
   if (!cached || !*cached) ZKWIKI_TRY(store().put(kRecordsTable, rev.hex(), bytes));
   return rec;
 }
 
 Result<PageContent> Client::Impl::open_revision(const RevisionRecord& rec) {
+  ZKWIKI_ASSIGN(PageContent page, open_content(rec));
+  ZKWIKI_TRY(check_agent_content(rec, page));
+  return page;
+}
+
+Result<PageContent> Client::Impl::open_content(const RevisionRecord& rec) {
   auto cached = store().get(kObjectsTable, rec.envelope_id.hex());
   Bytes envelope;
   bool fetched = false;
@@ -137,11 +143,12 @@ Result<void> Client::Impl::retry_quarantined(SyncReport& report) {
 
 Result<SyncReport> Client::sync() {
   Impl& im = *impl_;
+  ZKWIKI_TRY(im.agent_alive());
   SyncReport report;
   ZKWIKI_ASSIGN(report.replayed, im.replay_queue(report.pending));
   ZKWIKI_TRY(im.retry_quarantined(report));
   ZKWIKI_ASSIGN(std::uint64_t since, im.last_seq());
-  bool keys_changed = false;
+  bool keys_changed = false, grants_changed = false;
   while (true) {
     ZKWIKI_ASSIGN(ChangeBatch batch, im.api.changes(im.workspace, since));
     if (batch.next < since)
@@ -169,11 +176,18 @@ Result<SyncReport> Client::sync() {
         heads[key] = ch.revision;
       } else if (ch.kind == "key" || ch.kind == "collection") {
         keys_changed = true;
+      } else if (ch.kind == "grant") {
+        grants_changed = true;
       }
     }
     if (keys_changed) {
       ZKWIKI_TRY(im.load_keysets());
       keys_changed = false;
+      grants_changed = true;  // certificates sealed under a collection newly readable
+    }
+    if (grants_changed) {
+      ZKWIKI_TRY(im.load_grants());
+      grants_changed = false;
     }
     // Fetch the records, then every missing envelope in one batch request.
     std::vector<Hash256> wanted;

@@ -13,7 +13,8 @@ namespace {
 constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz234567";
 constexpr std::size_t kChecksumBytes = 4;
 constexpr std::array kAllTypes = {KeyStringType::recovery_key, KeyStringType::public_keys,
-                                  KeyStringType::agent_public, KeyStringType::grant};
+                                  KeyStringType::agent_public, KeyStringType::grant,
+                                  KeyStringType::agent_secret};
 
 std::array<std::uint8_t, kChecksumBytes> checksum(std::string_view prefix, std::span<const std::uint8_t> payload) {
   static constexpr std::uint8_t kZero = 0;
@@ -32,6 +33,7 @@ std::string_view key_string_prefix(KeyStringType type) noexcept {
     case KeyStringType::public_keys: return "zkwpub";
     case KeyStringType::agent_public: return "zkwagent";
     case KeyStringType::grant: return "zkwgrant";
+    case KeyStringType::agent_secret: return "zkwagentkey";
   }
   return "zkw?";
 }
@@ -42,6 +44,7 @@ std::string_view key_string_description(KeyStringType type) noexcept {
     case KeyStringType::public_keys: return "an account public key";
     case KeyStringType::agent_public: return "an agent public key";
     case KeyStringType::grant: return "an agent grant";
+    case KeyStringType::agent_secret: return "an agent secret key";
   }
   return "an unknown key string";
 }

@@ -6,11 +6,8 @@
 #include "zkwiki/envelope.h"
 
 namespace zkwiki {
-namespace {
 
-constexpr std::string_view kMagic = "ZKWP";
-constexpr std::uint8_t kVersion = 1;
-
+namespace internal {
 bool valid_text(std::string_view s) {
   if (s.find('\0') != std::string_view::npos) return false;
   auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
@@ -24,6 +21,14 @@ bool valid_text(std::string_view s) {
   }
   return true;
 }
+}  // namespace internal
+
+namespace {
+
+using internal::valid_text;
+
+constexpr std::string_view kMagic = "ZKWP";
+constexpr std::uint8_t kVersion = 1;
 
 Result<void> validate(const PageContent& p) {
   const PageMetadata& m = p.meta;

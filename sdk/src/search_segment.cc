@@ -1,4 +1,4 @@
-// Index segments ("ZKWX", docs/FORMAT.md): building, encoding, and validating decoding.
+// Index segments ("ZKWI", docs/FORMAT.md): building, encoding, and validating decoding.
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -13,7 +13,7 @@
 namespace zkwiki::search_internal {
 namespace {
 
-constexpr std::string_view kMagic = "ZKWX";
+constexpr std::string_view kMagic = "ZKWI";
 
 void put_varint(Bytes& out, std::uint64_t v) {
   while (v >= 0x80) {

@@ -230,6 +230,7 @@ void BlobCache::put(const std::string& id, std::shared_ptr<const std::string> da
 }
 
 std::int64_t Api::now() const {
+  if (config_.clock) return config_.clock();
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -391,6 +392,24 @@ Response Api::dispatch(Ctx& c) {
           return not_allowed("PUT, DELETE");
         if (!is_object_id(segs[4])) return bad_id("account id");
         return m == "PUT" ? put_member(c, ws, id(4)) : remove_member(c, ws, id(4));
+      }
+    }
+    if (is(3, "grants")) {
+      if (n == 4) {
+        if (!route("/v1/workspaces/{ws}/grants", {"GET"})) return not_allowed("GET");
+        return list_grants(c, ws);
+      }
+      if (!is_object_id(segs[4])) {
+        c.route = "/v1/workspaces/{ws}/grants/{id}/...";
+        return bad_id("grant id");
+      }
+      if (n == 5) {
+        if (!route("/v1/workspaces/{ws}/grants/{id}", {"PUT"})) return not_allowed("PUT");
+        return put_grant(c, ws, id(4));
+      }
+      if (n == 6 && is(5, "revoke")) {
+        if (!route("/v1/workspaces/{ws}/grants/{id}/revoke", {"POST"})) return not_allowed("POST");
+        return revoke_grant(c, ws, id(4));
       }
     }
     if (is(3, "blobs") && n == 5) {

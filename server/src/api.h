@@ -73,6 +73,8 @@ struct Config {
   std::int64_t login_failure_window = 60;     // seconds
   std::string app_dir;                        // empty: no /app/
   std::size_t blob_cache_bytes = 256u << 20;  // immutable blobs kept in memory; 0: none
+  // Unix seconds; the system clock when unset (tests inject one to test expiry).
+  std::function<std::int64_t()> clock;
 };
 
 // Wakes long-polling change-feed readers when a workspace gets a new sequence number.
@@ -177,6 +179,9 @@ class Api {
   Response get_revision(Ctx& c, const std::string& ws, const std::string& coll,
                         const std::string& page, const std::string& rev);
   Response changes(Ctx& c, const std::string& ws);
+  Response list_grants(Ctx& c, const std::string& ws);
+  Response put_grant(Ctx& c, const std::string& ws, const std::string& id);
+  Response revoke_grant(Ctx& c, const std::string& ws, const std::string& id);
   Response put_blob(Ctx& c, const std::string& ws, const std::string& id);
   Response get_blob(Ctx& c, const std::string& id, bool head);
   Response batch_blobs(Ctx& c);
@@ -222,6 +227,7 @@ class Api {
   std::mutex auth_mu_;
   std::map<Bytes, PendingChallenge> challenges_;  // by raw challenge bytes
   std::map<std::string, Failures> failures_;      // by "a:<account>" / "c:<remote>"
+  std::map<std::string, std::int64_t> last_used_;  // scoped token id -> last request (since start)
 };
 
 }  // namespace zkwiki::server

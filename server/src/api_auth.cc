@@ -61,6 +61,10 @@ bool Api::authenticate(Ctx& c, Response& out) {
     out = error(401, "unauthorized", "the token expired");
     return false;
   }
+  if (t.value.scoped) {
+    std::lock_guard lock(auth_mu_);
+    last_used_[t.value.token_id] = now();
+  }
   c.who.token = std::move(t.value);
   c.who.valid = true;
   return true;
@@ -260,11 +264,11 @@ Response Api::session(Ctx& c) {
 }
 
 namespace {
-json token_json(const TokenRecord& t) {
+json token_json(const TokenRecord& t, std::optional<std::int64_t> last_used = std::nullopt) {
   return json{{"token_id", t.token_id},         {"workspace_id", t.workspace_id},
               {"collection_ids", t.collections}, {"access", t.can_write ? "read-write" : "read"},
               {"not_after", t.not_after},        {"created", t.created},
-              {"revoked", t.revoked}};
+              {"revoked", t.revoked},            {"last_used", last_used ? json(*last_used) : json()}};
 }
 }  // namespace
 
@@ -332,7 +336,13 @@ Response Api::list_tokens(Ctx& c) {
   auto r = store_.list_tokens(c.who.token.account_id, cursor, limit);
   if (!r.ok()) return store_error(r.status);
   json arr = json::array();
-  for (auto& t : r.value) arr.push_back(token_json(t));
+  {
+    std::lock_guard lock(auth_mu_);
+    for (auto& t : r.value) {
+      auto it = last_used_.find(t.token_id);
+      arr.push_back(token_json(t, it == last_used_.end() ? std::nullopt : std::optional(it->second)));
+    }
+  }
   json next = static_cast<int>(r.value.size()) == limit ? json(r.value.back().token_id) : json();
   return json_response(200, json{{"tokens", arr}, {"next", next}});
 }

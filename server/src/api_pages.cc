@@ -71,10 +71,22 @@ bool Api::check_revision(Ctx& c, const std::string& ws, const std::string& coll,
     err = invalid_record("the record names another workspace, collection or page");
     return false;
   }
-  // A session writes as its account: the author must be the account's identity key. Scoped
-  // (agent) tokens are not checked yet: agent certificates, which will say which keys may sign
-  // for an agent, come in a later issue (docs/API.md).
-  if (!c.who.token.scoped) {
+  // A session writes as its account: the author must be the account's identity key. A scoped
+  // (agent) token writes as its grant's agent key; readers check the rest of the certificate
+  // (path prefix, validity) themselves, since only they can open it.
+  if (c.who.token.scoped) {
+    auto g = store_.get_grant(ws, c.who.token.token_id);
+    if (!g.ok() && g.status.code != Code::not_found) {
+      err = store_error(g.status);
+      return false;
+    }
+    if (!g.ok() || g.value.agent_key != Bytes(rec->author.begin(), rec->author.end())) {
+      err = error(403, "author_not_member",
+                  g.ok() ? "the record is not signed by the agent key of the token's grant"
+                         : "the token has no grant on record: agent writes need one (PUT .../grants/{token_id})");
+      return false;
+    }
+  } else {
     auto a = store_.get_account(c.who.token.account_id);
     if (!a.ok()) {
       err = store_error(a.status);
@@ -228,7 +240,7 @@ Response Api::changes(Ctx& c, const std::string& ws) {
   std::int64_t next = since;
   for (auto& ch : r.value) {
     next = ch.seq;
-    if (t.scoped && (ch.collection_id.empty() ||
+    if (t.scoped && ch.kind != "grant" && (ch.collection_id.empty() ||
                      std::find(t.collections.begin(), t.collections.end(), ch.collection_id) ==
                          t.collections.end()))
       continue;
@@ -239,6 +251,8 @@ Response Api::changes(Ctx& c, const std::string& ws) {
       e["revision"] = ch.ref;
     } else if (ch.kind == "member") {
       e["account_id"] = ch.ref;
+    } else if (ch.kind == "grant") {
+      e["grant_id"] = ch.ref;
     } else if (ch.kind == "key") {
       auto colon = ch.ref.find(':');
       e["account_id"] = ch.ref.substr(0, colon);

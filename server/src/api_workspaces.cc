@@ -152,9 +152,10 @@ Response Api::list_keys(Ctx& c, const std::string& ws, const std::string& coll) 
   Response err;
   if (!authorize(c, ws, &coll, Need::read, err)) return err;
   const TokenRecord& t = c.who.token;
-  std::string account = t.account_id;
+  // A scoped token reads the generations wrapped to its grant's agent key.
+  std::string account = t.scoped ? t.token_id : t.account_id;
   auto it = c.query.find("account");
-  if (it != c.query.end()) {
+  if (it != c.query.end() && !t.scoped) {
     if (it->second != "*" && !is_object_id(it->second)) return bad_id("account");
     if (it->second != account) {
       Response e2;
@@ -182,10 +183,15 @@ Response Api::put_key(Ctx& c, const std::string& ws, const std::string& coll,
   Bytes wrapped;
   if (!parse_body(c.req, j, err) || !get_b64(j, "wrapped", kMaxWrappedKeyBytes, wrapped, err))
     return err;
+  // The recipient is a member, or an agent grant of this workspace that is not revoked.
   auto m = store_.get_member(ws, account);
-  if (!m.ok()) return m.status.code == Code::not_found
-                          ? error(404, "not_found", "the account is not a member")
-                          : store_error(m.status);
+  if (!m.ok() && m.status.code != Code::not_found) return store_error(m.status);
+  if (!m.ok()) {
+    auto g = store_.get_grant(ws, account);
+    if (!g.ok() && g.status.code != Code::not_found) return store_error(g.status);
+    if (!g.ok()) return error(404, "not_found", "the account is not a member and no grant has this id");
+    if (!g.value.revocation.empty()) return error(403, "forbidden", "the grant was revoked");
+  }
   auto r = store_.put_wrapped_key(ws, coll, WrappedKey{account, *gen, wrapped});
   if (!r.ok()) return store_error(r.status);
   notifier_.notify(ws, r.value);

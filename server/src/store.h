@@ -60,6 +60,18 @@ struct WrappedKey {
   Bytes wrapped;
 };
 
+// An agent grant (docs/API.md, grants): the id is its scoped token's id. `record` is the sealed
+// certificate bundle (opaque here); `agent_key` the agent's Ed25519 key, which the server checks
+// as the author of the token's writes; `revocation` a signed revocation record, or empty.
+struct GrantRecord {
+  std::string grant_id;
+  std::string issuer;  // account id of the member who created it
+  Bytes agent_key;     // 32 raw bytes
+  Bytes record;
+  Bytes revocation;
+  std::int64_t seq = 0;  // the sequence number of its last change
+};
+
 struct Head {
   std::string page_id;
   std::string revision;  // 64 hex
@@ -130,6 +142,7 @@ class Store {
                                                        const std::string& after, int limit) = 0;
   virtual Status revoke_token(const std::string& account_id, const std::string& token_id) = 0;
   virtual Status revoke_token_hash(const Bytes& hash) = 0;
+  virtual Result<TokenRecord> find_token_id(const std::string& token_id) = 0;  // not_found
   // Deletes tokens whose not_after is before `before` (unix seconds); returns how many.
   virtual Result<std::int64_t> purge_tokens(std::int64_t before) = 0;
 
@@ -159,6 +172,16 @@ class Store {
   virtual Result<std::vector<WrappedKey>> list_wrapped_keys(const std::string& ws,
                                                             const std::string& coll,
                                                             const std::string& account) = 0;
+
+  // -- agent grants (each records a "grant" change; ref = grant id)
+  virtual Result<std::int64_t> put_grant(const std::string& ws, const GrantRecord& g) = 0;  // exists
+  virtual Result<GrantRecord> get_grant(const std::string& ws, const std::string& id) = 0;  // not_found
+  virtual Result<std::vector<GrantRecord>> list_grants(const std::string& ws, const std::string& after,
+                                                       int limit) = 0;
+  // Stores the revocation record and revokes the scoped token of the same id, in one
+  // transaction. Errors: not_found (no such grant).
+  virtual Result<std::int64_t> revoke_grant(const std::string& ws, const std::string& id,
+                                            const Bytes& revocation) = 0;
 
   // -- page heads and revision history
   virtual Result<Head> get_head(const std::string& ws, const std::string& coll,

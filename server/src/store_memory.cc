@@ -186,6 +186,52 @@ class MemoryStore final : public Store {
       out.push_back(it->second);
     return out;
   }
+  Result<TokenRecord> find_token_id(const std::string& token_id) override {
+    std::lock_guard lock(mu_);
+    for (auto& [h, t] : tokens_)
+      if (t.token_id == token_id) return t;
+    return Status::Err(Code::not_found, "no such token");
+  }
+
+  Result<std::int64_t> put_grant(const std::string& ws, const GrantRecord& g) override {
+    std::lock_guard lock(mu_);
+    auto w = workspaces_.find(ws);
+    if (w == workspaces_.end()) return Status::Err(Code::not_found, "no such workspace");
+    if (grants_.count({ws, g.grant_id})) return Status::Err(Code::exists, "grant exists");
+    GrantRecord copy = g;
+    copy.revocation.clear();
+    copy.seq = w->second.seq + 1;
+    grants_[{ws, g.grant_id}] = copy;
+    return add_change(w->second, Change{0, "grant", "", "", g.grant_id});
+  }
+  Result<GrantRecord> get_grant(const std::string& ws, const std::string& id) override {
+    std::lock_guard lock(mu_);
+    auto it = grants_.find({ws, id});
+    if (it == grants_.end()) return Status::Err(Code::not_found, "no such grant");
+    return it->second;
+  }
+  Result<std::vector<GrantRecord>> list_grants(const std::string& ws, const std::string& after,
+                                               int limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<GrantRecord> out;
+    for (auto it = grants_.upper_bound({ws, after});
+         it != grants_.end() && it->first.first == ws && static_cast<int>(out.size()) < limit; ++it)
+      out.push_back(it->second);
+    return out;
+  }
+  Result<std::int64_t> revoke_grant(const std::string& ws, const std::string& id,
+                                    const Bytes& revocation) override {
+    std::lock_guard lock(mu_);
+    auto w = workspaces_.find(ws);
+    auto it = grants_.find({ws, id});
+    if (w == workspaces_.end() || it == grants_.end()) return Status::Err(Code::not_found, "no such grant");
+    it->second.revocation = revocation;
+    it->second.seq = w->second.seq + 1;
+    for (auto& [h, t] : tokens_)
+      if (t.token_id == id && t.scoped) t.revoked = true;
+    return add_change(w->second, Change{0, "grant", "", "", id});
+  }
+
   Result<std::int64_t> put_wrapped_key(const std::string& ws, const std::string& coll,
                                        const WrappedKey& k) override {
     std::lock_guard lock(mu_);
@@ -381,6 +427,7 @@ class MemoryStore final : public Store {
   std::map<Key2, Member> members_;
   std::map<Key2, Collection> collections_;
   std::map<std::tuple<std::string, std::string, std::string, std::int64_t>, WrappedKey> keys_;
+  std::map<Key2, GrantRecord> grants_;
   std::map<Key3, Head> heads_;
   std::map<Key4, Revision> revisions_;
   std::map<std::pair<std::string, std::int64_t>, Change> changes_;

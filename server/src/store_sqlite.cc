@@ -60,6 +60,13 @@ CREATE TABLE blobs(id TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE blob_refs(
   ws TEXT NOT NULL, id TEXT NOT NULL, account TEXT NOT NULL, PRIMARY KEY(ws, id)) WITHOUT ROWID;
 )sql",
+    // 2: agent grants (issue 7).
+    R"sql(
+CREATE TABLE grants(
+  ws TEXT NOT NULL, id TEXT NOT NULL, issuer TEXT NOT NULL, agent_key BLOB NOT NULL,
+  record BLOB NOT NULL, revocation BLOB NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY(ws, id)) WITHOUT ROWID;
+)sql",
 };
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 
@@ -290,6 +297,18 @@ class SqliteStore final : public Store {
       return {};
     });
   }
+  Result<TokenRecord> find_token_id(const std::string& token_id) override {
+    return read<TokenRecord>([&](Conn& c) -> Result<TokenRecord> {
+      Stmt q(c,
+             "SELECT hash, token_id, account_id, scoped, workspace_id, collections, can_write, "
+             "not_after, created, revoked FROM tokens WHERE token_id=?");
+      q.text(token_id);
+      int rc = q.step();
+      if (rc == SQLITE_DONE) return Status::Err(Code::not_found, "no such token");
+      if (rc != SQLITE_ROW) return q.error("find token");
+      return token_from(q);
+    });
+  }
   Status revoke_token_hash(const Bytes& hash) override {
     return write([&]() -> Status {
       Stmt q(writer_, "UPDATE tokens SET revoked=1 WHERE hash=?");
@@ -458,6 +477,63 @@ class SqliteStore final : public Store {
       if (rc != SQLITE_DONE) return q.error("list keys");
       return out;
     });
+  }
+
+  // -- agent grants
+  Result<std::int64_t> put_grant(const std::string& ws, const GrantRecord& g) override {
+    return write_seq(ws, [&]() -> Status {
+      Stmt q(writer_,
+             "INSERT INTO grants(ws, id, issuer, agent_key, record, revocation, seq) "
+             "VALUES(?,?,?,?,?,?,(SELECT seq+1 FROM workspaces WHERE id=?))");
+      q.text(ws).text(g.grant_id).text(g.issuer).blob(g.agent_key).blob(g.record).blob(Bytes{}).text(ws);
+      int rc = q.step();
+      if (rc == SQLITE_CONSTRAINT) return Status::Err(Code::exists, "grant exists");
+      if (rc != SQLITE_DONE) return q.error("put grant");
+      return {};
+    }, Change{0, "grant", "", "", g.grant_id});
+  }
+  static GrantRecord grant_from(const Stmt& q) {
+    return GrantRecord{q.col_text(0), q.col_text(1), q.col_blob(2), q.col_blob(3), q.col_blob(4), q.col_i64(5)};
+  }
+  Result<GrantRecord> get_grant(const std::string& ws, const std::string& id) override {
+    return read<GrantRecord>([&](Conn& c) -> Result<GrantRecord> {
+      Stmt q(c, "SELECT id, issuer, agent_key, record, revocation, seq FROM grants WHERE ws=? AND id=?");
+      q.text(ws).text(id);
+      int rc = q.step();
+      if (rc == SQLITE_DONE) return Status::Err(Code::not_found, "no such grant");
+      if (rc != SQLITE_ROW) return q.error("get grant");
+      return grant_from(q);
+    });
+  }
+  Result<std::vector<GrantRecord>> list_grants(const std::string& ws, const std::string& after,
+                                               int limit) override {
+    using V = std::vector<GrantRecord>;
+    return read<V>([&](Conn& c) -> Result<V> {
+      Stmt q(c,
+             "SELECT id, issuer, agent_key, record, revocation, seq FROM grants WHERE ws=? AND id>? "
+             "ORDER BY id LIMIT ?");
+      q.text(ws).text(after).i64(limit);
+      V out;
+      int rc;
+      while ((rc = q.step()) == SQLITE_ROW) out.push_back(grant_from(q));
+      if (rc != SQLITE_DONE) return q.error("list grants");
+      return out;
+    });
+  }
+  Result<std::int64_t> revoke_grant(const std::string& ws, const std::string& id,
+                                    const Bytes& revocation) override {
+    return write_seq(ws, [&]() -> Status {
+      Stmt q(writer_,
+             "UPDATE grants SET revocation=?, seq=(SELECT seq+1 FROM workspaces WHERE id=?) "
+             "WHERE ws=? AND id=?");
+      q.blob(revocation).text(ws).text(ws).text(id);
+      if (q.step() != SQLITE_DONE) return q.error("revoke grant");
+      if (sqlite3_changes(writer_.db()) == 0) return Status::Err(Code::not_found, "no such grant");
+      Stmt t(writer_, "UPDATE tokens SET revoked=1 WHERE token_id=? AND scoped=1");
+      t.text(id);
+      if (t.step() != SQLITE_DONE) return t.error("revoke token");
+      return {};
+    }, Change{0, "grant", "", "", id});
   }
 
   // -- pages

@@ -1,4 +1,4 @@
-// Every decoder of the search formats rejects bad input with a typed error (segments "ZKWX",
+// Every decoder of the search formats rejects bad input with a typed error (segments "ZKWI",
 // manifests "ZKWM"); the byte layouts are in docs/FORMAT.md, the vectors in tests/vectors/.
 #include <gtest/gtest.h>
 

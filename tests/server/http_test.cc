@@ -300,6 +300,10 @@ TEST_F(HttpApi, ScopedTokensAreLimitedAndRevocable) {
   auto ro = make("read", now + 3600);
   ASSERT_EQ(ro.status, 201);
   const std::string reader = ro.json_body()["token"];
+  // Agent writes need the token's grant on record, naming the key that signs them.
+  EXPECT_EQ(c->json_request("PUT", ws_path() + "/grants/" + agent_id,
+                            {{"agent_key", b64(owner.identity_public)}, {"record", b64("sealed cert")}},
+                            owner.token).status, 201);
 
   const std::string page = random_id();
   EXPECT_EQ(put_page(page, rec(page, 1, "", "by agent"), "If-None-Match", "*", agent).status, 201);

@@ -166,7 +166,7 @@ TEST_F(Verify, ASessionWritesOnlyRecordsSignedByItsAccountsIdentityKey) {
   EXPECT_EQ(put(page, rec(page, 2, blob_id(by_writer)), blob_id(by_writer)).status, 200);
 }
 
-TEST_F(Verify, ScopedTokensAreNotYetCheckedForTheAuthor) {
+TEST_F(Verify, ScopedTokensWriteOnlyAsTheirGrantsAgentKey) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
   auto t = c->json_request("POST", "/v1/tokens",
@@ -174,14 +174,38 @@ TEST_F(Verify, ScopedTokensAreNotYetCheckedForTheAuthor) {
                             {"access", "read-write"}, {"not_after", now + 600}}, owner.token);
   ASSERT_EQ(t.status, 201);
   const std::string agent = t.json_body()["token"];
-  // Agent certificates come in a later issue; until then any valid signature is accepted...
+  const std::string grant = t.json_body()["token_id"];
   const std::string page = random_id();
+  TestAccount agent_key = new_account();
   TestAccount stranger = new_account();
-  EXPECT_EQ(put(page, revision_record(stranger, ws, coll, page, 1, ""), "", agent).status, 201);
-  // ...but the record is still verified and must follow the head.
+  // No grant on record yet: refused.
+  auto none = put(page, revision_record(agent_key, ws, coll, page, 1, ""), "", agent);
+  EXPECT_EQ(none.status, 403);
+  EXPECT_EQ(none.error_code(), "author_not_member");
+  auto grant_body = [&](const TestAccount& k) {
+    return json{{"agent_key", b64(k.identity_public)}, {"record", b64("sealed")}};
+  };
+  // Only the token's creator may file its grant, once.
+  TestAccount other = new_account();
+  ASSERT_TRUE(register_and_login(*c, other));
+  EXPECT_EQ(c->json_request("PUT", "/v1/workspaces/" + ws + "/grants/" + grant, grant_body(agent_key), other.token)
+                .status, 403);
+  ASSERT_EQ(c->json_request("PUT", "/v1/workspaces/" + ws + "/grants/" + grant, grant_body(agent_key), owner.token)
+                .status, 201);
+  EXPECT_EQ(c->json_request("PUT", "/v1/workspaces/" + ws + "/grants/" + grant, grant_body(stranger), owner.token)
+                .status, 409);
+  EXPECT_EQ(c->json_request("PUT", "/v1/workspaces/" + ws + "/grants/" + random_id(), grant_body(stranger),
+                            owner.token).status, 404);
+  // A record signed by another key is refused; the grant's agent key is accepted.
+  auto wrong = put(page, revision_record(stranger, ws, coll, page, 1, ""), "", agent);
+  EXPECT_EQ(wrong.status, 403);
+  EXPECT_EQ(wrong.error_code(), "author_not_member");
+  EXPECT_EQ(put(page, revision_record(agent_key, ws, coll, page, 1, ""), "", agent).status, 201);
+  // The record is still verified and must follow the head.
   std::string forged = rec(random_id(), 1, "");
   expect_invalid_record(put(random_id(), forged, "", agent), "another page, scoped token");
-  expect_invalid_record(put(page, rec(page, 1, ""), head_of(page), agent), "revision 1 again");
+  expect_invalid_record(put(page, revision_record(agent_key, ws, coll, page, 1, "", "again"), head_of(page), agent),
+                        "revision 1 again");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include "support/json_vectors.h"
 #include "support/test_paths.h"
 #include "zkwiki/account.h"
+#include "zkwiki/agent.h"
 #include "zkwiki/keyset.h"
 #include "zkwiki/keystring.h"
 #include "zkwiki/page.h"
@@ -82,6 +83,7 @@ KeyStringType keystring_type(const std::string& name) {
   if (name == "recovery_key") return KeyStringType::recovery_key;
   if (name == "public_keys") return KeyStringType::public_keys;
   if (name == "agent_public") return KeyStringType::agent_public;
+  if (name == "agent_secret") return KeyStringType::agent_secret;
   return KeyStringType::grant;
 }
 
@@ -126,6 +128,78 @@ void check_wrapped_key(const json& v) {
   EXPECT_EQ(u->primary, v["primary"].get<bool>());
   EXPECT_EQ(hex(u->key.reveal()), v["key"].get<std::string>());
   EXPECT_EQ(hex(u->granter), v["granter"].get<std::string>());
+}
+
+void check_agent_certificate(const json& v) {
+  auto cert = AgentCertificate::decode(unhex(v["certificate"]));
+  expect_outcome(cert, v["expected"]);
+  if (!v["expected"]["ok"].get<bool>()) return;
+  EXPECT_EQ(cert->workspace.hex(), v["workspace"].get<std::string>());
+  EXPECT_EQ(cert->grant.hex(), v["grant"].get<std::string>());
+  EXPECT_EQ(cert->issuer.hex(), v["issuer"].get<std::string>());
+  EXPECT_EQ(hex(cert->issuer_key), v["issuer_key"].get<std::string>());
+  EXPECT_EQ(cert->agent.to_string(true), v["agent"].get<std::string>());
+  EXPECT_EQ(cert->not_before, v["not_before"].get<std::int64_t>());
+  EXPECT_EQ(cert->not_after, v["not_after"].get<std::int64_t>());
+  EXPECT_EQ(cert->read_only, v["read_only"].get<bool>());
+  std::vector<std::string> cols;
+  for (const auto& c : cert->collections) cols.push_back(c.hex());
+  EXPECT_EQ(cols, v["collections"].get<std::vector<std::string>>());
+  EXPECT_EQ(cert->path_prefix, v["path_prefix"].get<std::string>());
+  EXPECT_EQ(cert->label, v["label"].get<std::string>());
+  // Re-signing the same fields with the issuer's seed gives the same bytes (Ed25519 is deterministic).
+  auto issuer = AccountKeys::from_seeds(cert->issuer, Secret::from_bytes(Bytes(32, 0)),
+                                        Secret::from_bytes(unhex(v["issuer_ed25519_seed"])));
+  auto again = sign_certificate(*cert, issuer);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(hex(again->encode()), v["certificate"].get<std::string>());
+}
+
+void check_agent_revocation(const json& v) {
+  auto rev = AgentRevocation::decode(unhex(v["revocation"]));
+  expect_outcome(rev, v["expected"]);
+  if (!v["expected"]["ok"].get<bool>()) return;
+  EXPECT_EQ(rev->workspace.hex(), v["workspace"].get<std::string>());
+  EXPECT_EQ(rev->grant.hex(), v["grant"].get<std::string>());
+  EXPECT_EQ(rev->revoked_at, v["revoked_at"].get<std::int64_t>());
+  EXPECT_EQ(hex(rev->signer), v["signer"].get<std::string>());
+  auto signer = AccountKeys::from_seeds(AccountId{}, Secret::from_bytes(Bytes(32, 0)),
+                                        Secret::from_bytes(unhex(v["signer_ed25519_seed"])));
+  EXPECT_EQ(hex(sign_revocation(rev->workspace, rev->grant, rev->revoked_at, signer).encode()),
+            v["revocation"].get<std::string>());
+}
+
+void check_agent_grant(const json& v) {
+  auto grant = Grant::parse(v["grant"].get<std::string>());
+  std::optional<AccountKeys> agent;
+  if (v.contains("agent_secret")) {
+    auto k = parse_agent_secret(v["agent_secret"].get<std::string>());
+    ASSERT_TRUE(k.ok()) << k.error().message;
+    agent = std::move(k).value();
+  }
+  if (!grant.ok()) {
+    expect_outcome(grant, v["expected"]);
+    return;
+  }
+  auto opened = open_grant(*grant, agent ? &*agent : nullptr);
+  expect_outcome(opened, v["expected"]);
+  if (!v["expected"]["ok"].get<bool>()) return;
+  EXPECT_EQ(grant->server, v["server"].get<std::string>());
+  EXPECT_EQ(hex(grant->certificate_bytes), v["certificate"].get<std::string>());
+  EXPECT_EQ(opened->token, v["token"].get<std::string>());
+  if (v.contains("bearer_secret")) {
+    EXPECT_TRUE(grant->bearer);
+    EXPECT_EQ(hex(grant->bearer_secret.reveal()), v["bearer_secret"].get<std::string>());
+    EXPECT_EQ(opened->agent.public_keys.to_string(true), v["agent"].get<std::string>());
+  }
+  ASSERT_EQ(opened->keysets.size(), v["keys"].size());
+  for (const auto& k : v["keys"]) {
+    auto c = id_from<CollectionId>(k["collection"]);
+    ASSERT_TRUE(opened->keysets.contains(c));
+    const Secret* key = opened->keysets.at(c).find(k["generation"].get<std::uint32_t>());
+    ASSERT_NE(key, nullptr);
+    EXPECT_EQ(hex(key->reveal()), k["key"].get<std::string>());
+  }
 }
 
 void check_page(const json& v) {
@@ -207,11 +281,14 @@ TEST(FormatVectorsTest, EveryCaseInTestsVectorsHoldsItsExpectedOutcome) {
     else if (kind == "search_segment") check_search_segment(v);
     else if (kind == "search_manifest") check_search_manifest(v);
     else if (kind == "search_keys") check_search_keys(v);
+    else if (kind == "agent_certificate") check_agent_certificate(v);
+    else if (kind == "agent_revocation") check_agent_revocation(v);
+    else if (kind == "agent_grant") check_agent_grant(v);
     else ADD_FAILURE() << "unknown vector kind " << kind;
     ++per_kind[kind];
   }
   for (const char* kind : {"envelope", "revision", "keystring", "account", "page", "wrapped_key", "search_segment",
-                           "search_manifest", "search_keys"})
+                           "search_manifest", "search_keys", "agent_certificate", "agent_revocation", "agent_grant"})
     EXPECT_GT(per_kind[kind], 0) << "no vectors of kind " << kind;
 }
 

@@ -12,6 +12,7 @@
 
 #include "envelope_internal.h"
 #include "zkwiki/account.h"
+#include "zkwiki/agent.h"
 #include "zkwiki/envelope.h"
 #include "zkwiki/keyset.h"
 #include "zkwiki/keystring.h"
@@ -260,6 +261,153 @@ void wrapped_key_vectors() {
            fixed_id<CollectionId>(0x21).hex());
 }
 
+void agent_vectors() {
+  // Certificates and revocations are deterministic (Ed25519); grants hold a sealed box, so
+  // their vectors fix the bytes and check what they open to.
+  WorkspaceId ws = fixed_id<WorkspaceId>(0x10);
+  CollectionId memory = fixed_id<CollectionId>(0x20), notes = fixed_id<CollectionId>(0x21);
+  AccountKeys issuer = AccountKeys::from_seeds(fixed_id<AccountId>(0x50), Secret::from_bytes(pattern(32, 0x81)),
+                                               Secret::from_bytes(pattern(32, 0x91)));
+  AccountKeys agent = AccountKeys::from_seeds(AccountId{}, Secret::from_bytes(pattern(32, 0x61)),
+                                              Secret::from_bytes(pattern(32, 0x71)));
+  AgentCertificate draft;
+  draft.workspace = ws;
+  draft.grant = fixed_id<GrantId>(0x40);
+  draft.issuer = issuer.id;
+  draft.agent = agent.public_keys;
+  draft.not_before = 1764720000;
+  draft.not_after = 1764720000 + 8 * 3600;
+  draft.collections = {memory, notes};
+  draft.path_prefix = "agents/scribe/";
+  draft.label = "scribe";
+  AgentCertificate cert = *sign_certificate(draft, issuer);
+  Bytes bytes = cert.encode();
+  json cj{{"kind", "agent_certificate"}, {"certificate", hx(bytes)}, {"issuer_ed25519_seed", hx(pattern(32, 0x91))},
+          {"workspace", ws.hex()}, {"grant", cert.grant.hex()}, {"issuer", issuer.id.hex()},
+          {"agent", agent.public_keys.to_string(true)}, {"not_before", cert.not_before}, {"not_after", cert.not_after},
+          {"read_only", false}, {"collections", {memory.hex(), notes.hex()}}, {"path_prefix", cert.path_prefix},
+          {"label", cert.label}, {"issuer_key", hx(issuer.public_keys.ed25519)}};
+  auto j = cj;
+  j["description"] = "a read-write certificate for two collections below agents/scribe/; signing the fields gives exactly these bytes";
+  j["expected"] = ok();
+  write("agent-certificate", j);
+  draft.read_only = true;
+  draft.path_prefix.clear();
+  draft.label.clear();
+  draft.collections = {memory};
+  AgentCertificate ro = *sign_certificate(draft, issuer);
+  j = cj;
+  j["certificate"] = hx(ro.encode());
+  j["read_only"] = true;
+  j["path_prefix"] = "";
+  j["label"] = "";
+  j["collections"] = {memory.hex()};
+  j["description"] = "a read-only certificate for one collection, any path, no label";
+  j["expected"] = ok();
+  write("agent-certificate-read-only", j);
+  auto negative = [&](const std::string& name, const std::string& why, const Bytes& bad, Errc e) {
+    write(name, {{"kind", "agent_certificate"}, {"certificate", hx(bad)}, {"description", why}, {"expected", fails(e)}});
+  };
+  Bytes t = bytes;
+  t[170] ^= 1;  // inside the first collection id
+  negative("agent-certificate-tampered", "a byte of a collection id flipped: the signature fails", t, Errc::auth_failed);
+  negative("agent-certificate-truncated", "last byte missing", Bytes(bytes.begin(), bytes.end() - 1), Errc::truncated);
+  t = bytes;
+  t.push_back(0);
+  negative("agent-certificate-trailing-byte", "one byte too many", t, Errc::trailing_data);
+  t = bytes;
+  t[4] = 2;
+  negative("agent-certificate-unknown-version", "version 2", t, Errc::unsupported_version);
+  t = bytes;
+  t[5] = 2;
+  negative("agent-certificate-unknown-flags", "flag bit 1 set", t, Errc::malformed);
+  t = bytes;
+  t[166] = 0;
+  negative("agent-certificate-no-collections", "a collection count of 0", t, Errc::malformed);
+  t = bytes;
+  std::copy_n(t.begin() + 167, 16, t.begin() + 183);  // the second collection = the first
+  negative("agent-certificate-duplicate-collection", "the same collection twice", t, Errc::malformed);
+  t = bytes;
+  std::copy_n(t.begin() + 150, 8, t.begin() + 158);  // not_after = not_before
+  negative("agent-certificate-empty-window", "not_after equal to not_before", t, Errc::malformed);
+
+  AgentRevocation rev = sign_revocation(ws, cert.grant, 1764723600, issuer);
+  Bytes rb = rev.encode();
+  write("agent-revocation", {{"kind", "agent_revocation"}, {"revocation", hx(rb)}, {"workspace", ws.hex()},
+                             {"grant", cert.grant.hex()}, {"revoked_at", rev.revoked_at},
+                             {"signer_ed25519_seed", hx(pattern(32, 0x91))}, {"signer", hx(rev.signer)},
+                             {"description", "grant 4041... revoked an hour into its window"}, {"expected", ok()}});
+  t = rb;
+  t[40] ^= 1;
+  write("agent-revocation-tampered", {{"kind", "agent_revocation"}, {"revocation", hx(t)},
+                                      {"description", "revoked_at changed: the signature fails"},
+                                      {"expected", fails(Errc::auth_failed)}});
+
+  Keyset mk(KeyScope::for_collection(ws, memory)), nk(KeyScope::for_collection(ws, notes));
+  (void)mk.insert(1, Secret::from_bytes(pattern(32, 0xB0)), true);
+  (void)nk.insert(2, Secret::from_bytes(pattern(32, 0xC0)), true);
+  std::vector<Bytes> wraps{*wrap_generation(mk, 1, agent.public_keys, issuer), *wrap_generation(nk, 2, agent.public_keys, issuer)};
+  std::string token = "zka_" + hx(pattern(32, 0xD0));
+  Grant g = std::move(make_grant("http://127.0.0.1:8787", token, cert, {issuer.public_keys.ed25519}, wraps, Secret{})).value();
+  json gj{{"kind", "agent_grant"}, {"agent_secret", agent_secret_string(agent)}, {"token", token},
+          {"server", "http://127.0.0.1:8787"}, {"certificate", hx(bytes)},
+          {"keys", {{{"collection", memory.hex()}, {"generation", 1}, {"key", hx(pattern(32, 0xB0))}},
+                    {{"collection", notes.hex()}, {"generation", 2}, {"key", hx(pattern(32, 0xC0))}}}}};
+  j = gj;
+  j["grant"] = g.to_string();
+  j["description"] = "a grant for an agent key: opened with the agent's secret it gives the token and both collections' keys";
+  j["expected"] = ok();
+  write("agent-grant", j);
+  j = gj;
+  j["grant"] = g.to_string();
+  j["agent_secret"] = agent_secret_string(issuer);
+  j["description"] = "the same grant opened with another agent's key";
+  j["expected"] = fails(Errc::forbidden);
+  write("agent-grant-other-agent", j);
+  std::string typo = g.to_string();
+  typo[40] = typo[40] == 'a' ? 'b' : 'a';
+  j = gj;
+  j["grant"] = typo;
+  j["description"] = "one character of the grant string changed: the checksum fails";
+  j["expected"] = fails(Errc::malformed);
+  write("agent-grant-typo", j);
+  Bytes gb = g.encode();
+  j = gj;
+  j["grant"] = encode_key_string(KeyStringType::grant, Bytes(gb.begin(), gb.end() - 1));
+  j["description"] = "a grant whose last byte is missing (checksum recomputed)";
+  j["expected"] = fails(Errc::truncated);
+  write("agent-grant-truncated", j);
+  gb[4] = 2;
+  j = gj;
+  j["grant"] = encode_key_string(KeyStringType::grant, gb);
+  j["description"] = "grant version 2";
+  j["expected"] = fails(Errc::unsupported_version);
+  write("agent-grant-unknown-version", j);
+
+  Secret bearer = Secret::from_bytes(pattern(32, 0xE0));
+  AccountKeys bk = bearer_agent_keys(bearer);
+  draft = cert;
+  draft.agent = bk.public_keys;
+  draft.read_only = false;
+  draft.collections = {memory};
+  draft.path_prefix = "";
+  draft.label = "bearer";
+  AgentCertificate bc = *sign_certificate(draft, issuer);
+  Grant bg = std::move(make_grant("http://127.0.0.1:8787", token, bc, {issuer.public_keys.ed25519},
+                         {*wrap_generation(mk, 1, bk.public_keys, issuer)}, bearer.clone())).value();
+  write("agent-grant-bearer", {{"kind", "agent_grant"}, {"grant", bg.to_string()}, {"token", token},
+                               {"server", "http://127.0.0.1:8787"}, {"certificate", hx(bc.encode())},
+                               {"bearer_secret", hx(bearer.reveal())}, {"agent", bk.public_keys.to_string(true)},
+                               {"keys", {{{"collection", memory.hex()}, {"generation", 1}, {"key", hx(pattern(32, 0xB0))}}}},
+                               {"description", "a bearer grant: the agent key is derived from the secret it carries"},
+                               {"expected", ok()}});
+  Bytes sk = pattern(64, 0x61);
+  write("keystring-agent-secret", {{"kind", "keystring"}, {"type", "agent_secret"}, {"payload", hx(sk)},
+                                   {"string", encode_key_string(KeyStringType::agent_secret, sk)},
+                                   {"description", "an agent secret key (X25519 secret || Ed25519 seed)"},
+                                   {"expected", ok()}});
+}
+
 void page_vectors() {
   PageContent p{{"projects/alpha/notes.md", "Notes", {"memory", "alpha"}, 1764720000000, 1764720001000,
                  {"projects/beta.md"}, false},
@@ -378,5 +526,6 @@ int main(int argc, char** argv) {
   zkwiki::wrapped_key_vectors();
   zkwiki::page_vectors();
   zkwiki::search_vectors();
+  zkwiki::agent_vectors();
   return 0;
 }

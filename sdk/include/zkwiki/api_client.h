@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "zkwiki/account.h"
+#include "zkwiki/agent.h"
 #include "zkwiki/ids.h"
 #include "zkwiki/primitives.h"
 #include "zkwiki/result.h"
@@ -66,8 +67,31 @@ struct Change {
   CollectionId collection;
   PageId page;
   Hash256 revision;
-  AccountId account;
+  AccountId account;  // for "key": the member, or the grant the key is wrapped to
   std::uint32_t generation = 0;
+  GrantId grant;  // for "grant"
+};
+
+// A scoped token (docs/API.md): what POST /v1/tokens answered. `token` is secret.
+struct ScopedToken {
+  std::string token;
+  GrantId id;
+  std::vector<CollectionId> collections;
+  bool read_write = false;
+  std::int64_t not_after = 0;
+  std::int64_t created = 0;
+  bool revoked = false;
+  std::optional<std::int64_t> last_used;  // unix seconds, since the server started
+};
+
+// A grant as the server stores it: the sealed certificate bundle and the revocation, unverified.
+struct GrantEntry {
+  GrantId id;
+  AccountId issuer;
+  Ed25519Public agent_key{};
+  Bytes record;      // "ZKWT" certificate bundle
+  Bytes revocation;  // "ZKWX", or empty
+  std::uint64_t seq = 0;
 };
 
 struct ChangeBatch {
@@ -125,6 +149,23 @@ class ApiClient {
   Result<std::vector<PageHead>> list_pages(const WorkspaceId& ws, const CollectionId& c);  // record left empty
 
   Result<ChangeBatch> changes(const WorkspaceId& ws, std::uint64_t since, std::uint32_t limit = 1000);
+
+  // Members of a workspace with their roles.
+  Result<std::vector<std::pair<AccountId, std::string>>> list_members(const WorkspaceId& ws);
+
+  // Agent grants (api_client_agents.cc). A scoped token for `collections` of `ws`, valid until
+  // `not_after` (unix seconds). Errors: forbidden, not_found (a collection), invalid_argument.
+  Result<ScopedToken> create_token(const WorkspaceId& ws, std::span<const CollectionId> collections, bool read_write,
+                                   std::int64_t not_after);
+  // The scoped tokens this account created (without their secrets).
+  Result<std::vector<ScopedToken>> list_tokens();
+  Result<void> revoke_token(const GrantId& id);
+  // Files the grant of token `id`: the agent's signing key and the sealed certificate bundle.
+  Result<void> put_grant(const WorkspaceId& ws, const GrantId& id, const Ed25519Public& agent_key,
+                         std::span<const std::uint8_t> bundle);
+  Result<std::vector<GrantEntry>> list_grants(const WorkspaceId& ws);
+  // Stores a signed revocation; the server ends the grant's token in the same write.
+  Result<void> revoke_grant(const WorkspaceId& ws, const GrantId& id, std::span<const std::uint8_t> revocation);
 
   // Blobs: content-addressed ciphertext.
   Result<Hash256> put_blob(const WorkspaceId& ws, std::span<const std::uint8_t> bytes);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "zkwiki/account.h"
+#include "zkwiki/agent.h"
 #include "zkwiki/ids.h"
 #include "zkwiki/kdf.h"
 #include "zkwiki/local_store.h"
@@ -121,6 +122,42 @@ struct SearchReport {
   IndexCoverage coverage;
 };
 
+struct CollectionInfo {
+  CollectionId id;
+  std::string name;  // from the collection's sealed record
+};
+
+// What `Client::grant` is asked for (docs/AGENTS.md).
+struct GrantOptions {
+  std::optional<PublicKeys> agent;       // the agent's public keys; none: a bearer grant
+  std::vector<std::string> collections;  // by name; the first is where the agent's new pages go
+  bool read_only = false;
+  std::string path_prefix;               // empty: any path
+  std::int64_t ttl_seconds = 8 * 3600;
+  std::string label;
+  std::string server_url;                // written into the grant for the agent to connect to
+};
+
+struct IssuedGrant {
+  GrantId id;
+  std::string grant;  // the "zkwgrant_..." string: secret (a bearer grant most of all)
+  std::int64_t not_after = 0;
+  bool bearer = false;
+};
+
+struct GrantSummary {
+  GrantId id;
+  std::string label;
+  std::vector<std::string> collections;  // names where this device can open them, else ids
+  bool read_only = false;
+  std::string path_prefix;
+  std::int64_t not_before = 0, not_after = 0;
+  bool revoked = false;
+  std::optional<std::int64_t> last_used;  // unix seconds (the server's memory since it started)
+  std::string agent_fingerprint;
+  bool mine = false;                      // issued by this account
+};
+
 class Client {
  public:
   ~Client();
@@ -199,6 +236,35 @@ class Client {
   // write() one by one, with its merge rules. `progress` is called as pages complete.
   Result<ImportReport> import(std::span<const ImportItem> items,
                               const std::function<void(std::uint64_t pages, std::uint64_t bytes)>& progress = {});
+
+  // Collections of this workspace that this device holds keys for, with their names.
+  Result<std::vector<CollectionInfo>> collections();
+  // Creates a collection (admin), with a fresh keyset wrapped to this account.
+  Result<CollectionId> create_collection(std::string_view name);
+  // New pages written from now on go to the collection `name`. Errors: not_found.
+  Result<void> use_collection(std::string_view name);
+
+  // Agent grants (client_agents.cc, docs/AGENTS.md). Issues a scoped token, a certificate of
+  // the agent's key signed by this account, and the collections' keys wrapped to the agent.
+  // Errors: not_found (a collection name), forbidden, invalid_argument (ttl, prefix, label).
+  Result<IssuedGrant> grant(const GrantOptions& options);
+  // The grants of this workspace this device can verify (with the server's view of its own).
+  Result<std::vector<GrantSummary>> grants();
+  // Revokes a grant: a signed revocation, and the server ends its token at once. With
+  // `rotate`, each of its collections moves to a new key generation, wrapped to every member
+  // and every other live grant, so content written from then on is unreadable to the revoked
+  // agent. Errors: not_found, forbidden.
+  Result<void> revoke(const GrantId& id, bool rotate);
+
+  // Opens the wiki as the agent of `grant` (`agent_key`: its key pair; null for a bearer
+  // grant). Everything the agent reads is verified as for a member; its writes are signed with
+  // the agent key. Every call after the grant's end fails with `expired`. Errors: those of
+  // open_grant, expired, io.
+  static Result<std::unique_ptr<Client>> open_agent(Transport& transport, std::unique_ptr<LocalStore> device,
+                                                    const Grant& grant, const AccountKeys* agent_key,
+                                                    ClientOptions options = {});
+  // The certificate this client runs under, if it is an agent.
+  const AgentCertificate* agent_certificate() const;
 
   // Paths of the live pages that link to `path`.
   Result<std::vector<std::string>> backlinks(std::string_view path);

@@ -37,6 +37,7 @@ enum class ContentKind : std::uint8_t {
   collection_metadata = 3,
   index_segment = 4,
   index_manifest = 5,
+  agent_certificate = 6,  // a grant's certificate, sealed per collection (agent.h)
 };
 
 // Where an envelope belongs. The opener must be given the same context the sealer used.

@@ -24,6 +24,7 @@ enum class KeyStringType : std::uint8_t {
   public_keys,   // "zkwpub": an account's X25519 || Ed25519 public keys
   agent_public,  // "zkwagent": an agent's X25519 || Ed25519 public keys
   grant,         // "zkwgrant": an agent grant
+  agent_secret,  // "zkwagentkey": an agent's X25519 secret || Ed25519 seed
 };
 
 std::string_view key_string_prefix(KeyStringType type) noexcept;

@@ -1,5 +1,5 @@
 // Full-text search over pages, on the client. The index lives in memory as a list of immutable
-// segments (each a "ZKWX" byte string, docs/FORMAT.md); changes go to a pending set that becomes
+// segments (each a "ZKWI" byte string, docs/FORMAT.md); changes go to a pending set that becomes
 // a new segment at the next flush; small segments merge by a size-tiered policy. The client
 // seals each segment under the collection's search key and uploads it as a blob
 // (search_manifest.h); this header does no I/O and knows no keys.

@@ -1,0 +1,294 @@
+// zkwiki-keyring: agent key pairs, scoped and expiring grants, revocation with rotation.
+// See docs/AGENTS.md (what a grant gives and what revocation can take back) and docs/CLI.md.
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "zkwiki/agent.h"
+#include "zkwiki/client.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace zkwiki::keyring {
+namespace {
+
+using cli::UsageError;
+
+constexpr const char* kUsage = R"(usage: zkwiki-keyring [--passphrase-file FILE] [--json] COMMAND [ARGS]
+
+  agent-keygen [--out FILE] [--force]
+        make an agent key pair (run where the agent lives); the secret half goes to FILE
+        (default $ZKWIKI_AGENT_HOME/agent.key, ~/.zkwiki-agent/agent.key), mode 0600;
+        prints the public key (zkwagent_...) to give to the person granting
+  grant --collections A,B [--to AGENT_PUBKEY] [--read-only] [--paths PREFIX] [--ttl 8h]
+        [--label NAME] [--out FILE]
+        grant an agent these collections until the ttl ends (s, m, h, d); prints the grant
+        (zkwgrant_...) or writes it to FILE (0600). Without --to, a bearer grant: whoever
+        holds the string is the agent (weaker; see docs/AGENTS.md)
+  list                      grants of this workspace: id, label, scope, expiry, last use
+  revoke ID [--rotate]      end a grant now; --rotate also moves its collections to new keys
+  collections               collections this account holds keys for
+  collection-add NAME       create a collection
+
+The user's commands read the zkwiki CLI's account ($ZKWIKI_HOME) and passphrase
+(--passphrase-file, $ZKWIKI_PASSPHRASE, or a prompt). Exit codes as zkwiki's (docs/CLI.md).
+)";
+
+struct Args {
+  std::string command;
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;
+  std::map<std::string, bool> flags;
+  bool has(const std::string& f) const { return flags.contains(f); }
+  std::string option(const std::string& n, const std::string& def = {}) const {
+    auto it = options.find(n);
+    return it == options.end() ? def : it->second;
+  }
+};
+
+Args parse(int argc, char** argv) {
+  static const std::set<std::string> kValue = {"--out", "--to", "--collections", "--paths", "--ttl", "--label",
+                                               "--passphrase-file"};
+  static const std::set<std::string> kFlag = {"--read-only", "--rotate", "--force", "--json"};
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s == "--passphrase" || s.rfind("--passphrase=", 0) == 0)
+      throw UsageError{"the passphrase is never an argument: use --passphrase-file FILE or ZKWIKI_PASSPHRASE"};
+    if (s.rfind("--", 0) == 0) {
+      if (kValue.contains(s)) {
+        if (i + 1 >= argc) throw UsageError{s + " needs a value"};
+        a.options[s.substr(2)] = argv[++i];
+      } else if (kFlag.contains(s)) {
+        a.flags[s.substr(2)] = true;
+      } else {
+        throw UsageError{"unknown option " + s};
+      }
+    } else if (a.command.empty()) {
+      a.command = s;
+    } else {
+      a.positional.push_back(s);
+    }
+  }
+  return a;
+}
+
+// "8h", "30m", "45s", "2d" or plain seconds.
+std::int64_t parse_ttl(const std::string& s) {
+  if (s.empty()) throw UsageError{"--ttl needs a duration such as 8h"};
+  std::int64_t unit = 1;
+  std::string digits = s;
+  switch (s.back()) {
+    case 's': unit = 1; digits.pop_back(); break;
+    case 'm': unit = 60; digits.pop_back(); break;
+    case 'h': unit = 3600; digits.pop_back(); break;
+    case 'd': unit = 86400; digits.pop_back(); break;
+    default: break;
+  }
+  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+    throw UsageError{"--ttl: not a duration: " + s + " (use e.g. 45s, 30m, 8h, 2d)"};
+  std::int64_t v = std::stoll(digits) * unit;
+  if (v <= 0 || v > 366LL * 86400) throw UsageError{"--ttl must be between 1 second and a year"};
+  return v;
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+// Writes `text` to a new file of mode 0600; never overwrites unless `force`.
+Result<void> write_secret_file(const fs::path& path, const std::string& text, bool force) {
+  std::error_code ec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  int flags = O_WRONLY | O_CREAT | (force ? O_TRUNC : O_EXCL);
+  int fd = ::open(path.c_str(), flags, 0600);
+  if (fd < 0)
+    return make_error(errno == EEXIST ? Errc::conflict : Errc::io,
+                      path.string() + (errno == EEXIST ? " exists (use --force to replace it)" : ": cannot create"));
+  ::fchmod(fd, 0600);
+  std::string line = text + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return make_error(Errc::io, "cannot write " + path.string());
+  return {};
+}
+
+fs::path default_key_path() {
+  if (const char* h = std::getenv("ZKWIKI_AGENT_HOME"); h != nullptr && *h != '\0') return fs::path(h) / "agent.key";
+  const char* home = std::getenv("HOME");
+  return fs::path(home != nullptr ? home : ".") / ".zkwiki-agent" / "agent.key";
+}
+
+std::string when(std::int64_t t) { return cli::format_time(t * 1000); }
+
+cli::Args session_args(const Args& a) {
+  cli::Args c;
+  c.passphrase_file = a.option("passphrase-file");
+  return c;
+}
+
+int fail(const Error& e) {
+  std::cerr << "zkwiki-keyring: " << e.message << "\n";
+  return cli::exit_code(e.code);
+}
+
+int agent_keygen(const Args& a) {
+  if (!a.positional.empty()) throw UsageError{"usage: zkwiki-keyring agent-keygen [--out FILE] [--force]"};
+  fs::path out = a.option("out", default_key_path().string());
+  AccountKeys keys = generate_agent_keys();
+  if (auto w = write_secret_file(out, agent_secret_string(keys), a.has("force")); !w) return fail(w.error());
+  if (a.has("json")) {
+    std::cout << json{{"public_key", keys.public_keys.to_string(true)}, {"fingerprint", keys.public_keys.fingerprint()},
+                      {"key_file", out.string()}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cerr << "secret key written to " << out.string() << " (mode 0600); fingerprint "
+              << keys.public_keys.fingerprint() << "\n";
+    std::cout << keys.public_keys.to_string(true) << "\n";
+  }
+  return cli::kOk;
+}
+
+int grant(const Args& a) {
+  if (!a.positional.empty() || a.option("collections").empty())
+    throw UsageError{"usage: zkwiki-keyring grant --collections A,B [--to AGENT_PUBKEY] [--read-only] [--paths PREFIX] "
+                     "[--ttl 8h] [--label NAME] [--out FILE]"};
+  GrantOptions o;
+  if (!a.option("to").empty()) {
+    auto pk = PublicKeys::parse(a.option("to"), true);
+    if (!pk) return fail(Error{pk.error().code, "--to: " + pk.error().message});
+    o.agent = *pk;
+  }
+  o.collections = split_commas(a.option("collections"));
+  o.read_only = a.has("read-only");
+  o.path_prefix = a.option("paths");
+  o.ttl_seconds = parse_ttl(a.option("ttl", "8h"));
+  o.label = a.option("label");
+  auto cfg = cli::load_config(cli::home_dir());
+  if (!cfg) return fail(cfg.error());
+  o.server_url = cfg->server;
+  auto s = cli::open_session(session_args(a));
+  if (!s) return fail(s.error());
+  auto g = s->client->grant(o);
+  if (!g) return fail(g.error());
+  if (g->bearer)
+    std::cerr << "zkwiki-keyring: warning: a bearer grant (no --to): whoever holds this string acts as the agent "
+                 "until it expires or is revoked. Keep it as secret as a password.\n";
+  std::string out = a.option("out");
+  if (!out.empty()) {
+    if (auto w = write_secret_file(out, g->grant, a.has("force")); !w) return fail(w.error());
+  }
+  if (a.has("json")) {
+    json j{{"id", g->id.hex()}, {"not_after", g->not_after}, {"bearer", g->bearer}};
+    if (out.empty()) j["grant"] = g->grant;
+    else j["file"] = out;
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cerr << "grant " << g->id.hex() << " valid until " << when(g->not_after) << "\n";
+    if (out.empty()) std::cout << g->grant << "\n";
+    else std::cerr << "written to " << out << " (mode 0600)\n";
+  }
+  return cli::kOk;
+}
+
+int list(const Args& a) {
+  if (!a.positional.empty()) throw UsageError{"usage: zkwiki-keyring list"};
+  auto s = cli::open_session(session_args(a));
+  if (!s) return fail(s.error());
+  auto grants = s->client->grants();
+  if (!grants) return fail(grants.error());
+  json arr = json::array();
+  for (const auto& g : *grants) {
+    std::string scope;
+    for (const auto& c : g.collections) scope += (scope.empty() ? "" : ",") + c;
+    if (a.has("json")) {
+      arr.push_back(json{{"id", g.id.hex()}, {"label", g.label}, {"collections", g.collections},
+                         {"read_only", g.read_only}, {"paths", g.path_prefix}, {"not_before", g.not_before},
+                         {"not_after", g.not_after}, {"revoked", g.revoked},
+                         {"last_used", g.last_used ? json(*g.last_used) : json()},
+                         {"agent_fingerprint", g.agent_fingerprint}, {"mine", g.mine}});
+      continue;
+    }
+    std::cout << g.id.hex() << "  " << (g.label.empty() ? "-" : g.label) << "  " << scope << " "
+              << (g.read_only ? "read" : "read-write") << (g.path_prefix.empty() ? "" : " " + g.path_prefix + "*")
+              << "  until " << when(g.not_after) << "  "
+              << (g.revoked ? "REVOKED" : "last used " + (g.last_used ? when(*g.last_used) : std::string("never")))
+              << "\n";
+  }
+  if (a.has("json")) std::cout << arr.dump() << "\n";
+  return cli::kOk;
+}
+
+int revoke(const Args& a) {
+  if (a.positional.size() != 1) throw UsageError{"usage: zkwiki-keyring revoke ID [--rotate]"};
+  auto id = GrantId::from_hex(a.positional[0]);
+  if (!id) throw UsageError{"not a grant id: " + a.positional[0]};
+  auto s = cli::open_session(session_args(a));
+  if (!s) return fail(s.error());
+  if (auto r = s->client->revoke(*id, a.has("rotate")); !r) return fail(r.error());
+  std::cerr << "grant " << id->hex() << " revoked" << (a.has("rotate") ? "; its collections moved to new keys" : "")
+            << "\n";
+  return cli::kOk;
+}
+
+int collections(const Args& a) {
+  auto s = cli::open_session(session_args(a));
+  if (!s) return fail(s.error());
+  if (a.command == "collection-add") {
+    if (a.positional.size() != 1) throw UsageError{"usage: zkwiki-keyring collection-add NAME"};
+    auto c = s->client->create_collection(a.positional[0]);
+    if (!c) return fail(c.error());
+    std::cout << c->hex() << "  " << a.positional[0] << "\n";
+    return cli::kOk;
+  }
+  auto all = s->client->collections();
+  if (!all) return fail(all.error());
+  for (const auto& c : *all) std::cout << c.id.hex() << "  " << c.name << "\n";
+  return cli::kOk;
+}
+
+}  // namespace
+}  // namespace zkwiki::keyring
+
+int main(int argc, char** argv) {
+  using namespace zkwiki::keyring;
+  try {
+    Args a = parse(argc, argv);
+    if (a.command.empty() || a.command == "help") {
+      std::fputs(kUsage, a.command.empty() ? stderr : stdout);
+      return a.command.empty() ? zkwiki::cli::kUsage : zkwiki::cli::kOk;
+    }
+    if (a.command == "agent-keygen") return agent_keygen(a);
+    if (a.command == "grant") return grant(a);
+    if (a.command == "list") return list(a);
+    if (a.command == "revoke") return revoke(a);
+    if (a.command == "collections" || a.command == "collection-add") return collections(a);
+    throw zkwiki::cli::UsageError{"unknown command " + a.command};
+  } catch (const zkwiki::cli::UsageError& e) {
+    std::fprintf(stderr, "zkwiki-keyring: %s\n%s", e.message.c_str(), kUsage);
+    return zkwiki::cli::kUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "zkwiki-keyring: internal error: %s\n", e.what());
+    return zkwiki::cli::kError;
+  }
+}

@@ -1,0 +1,73 @@
+// zkwiki-agent: the smallest useful agent on the SDK, and the model for embedding it.
+//
+//   ZKWIKI_GRANT=zkwgrant_... ZKWIKI_AGENT_KEY=~/.zkwiki-agent/agent.key zkwiki-agent [--note TEXT]
+//   zkwiki-agent --grant FILE [--key FILE] [--note TEXT]
+//
+// It opens the grant (all crypto here, the server sees ciphertext), writes a memory page under
+// the grant's path prefix, reads it back, checks it is byte-identical, and searches for it.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "agent_session.h"
+
+using namespace zkwiki;
+
+int main(int argc, char** argv) {
+  std::string grant_file, key_file, note = "The agent was here.";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if ((a == "--grant" || a == "--key" || a == "--note") && i + 1 < argc) {
+      (a == "--grant" ? grant_file : a == "--key" ? key_file : note) = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: zkwiki-agent [--grant FILE] [--key FILE] [--note TEXT]\n");
+      return 2;
+    }
+  }
+  // 1. Load the grant and open the wiki as its agent.
+  auto session = agent::open_session(grant_file, key_file);
+  if (!session) {
+    std::fprintf(stderr, "zkwiki-agent: %s\n", session.error().message.c_str());
+    return 1;
+  }
+  Client& wiki = *session->client;
+  const AgentCertificate& cert = *wiki.agent_certificate();
+  std::printf("agent '%s': %zu collection(s), %s, below '%s'\n", cert.label.c_str(), cert.collections.size(),
+              cert.read_only ? "read-only" : "read-write", cert.path_prefix.c_str());
+
+  // 2. Write a memory page (a unique word makes it findable).
+  const auto stamp = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::string marker = "zkwmarker" + std::to_string(stamp);
+  const std::string path = cert.path_prefix + "agent-memory.md";
+  const std::string body = "# Agent memory\n\n" + note + "\n\nMarker: " + marker + "\n";
+  auto saved = wiki.write(path, body);
+  if (!saved) {
+    std::fprintf(stderr, "zkwiki-agent: write %s: %s\n", path.c_str(), saved.error().message.c_str());
+    return 1;
+  }
+  std::printf("wrote %s (revision %llu)\n", path.c_str(), static_cast<unsigned long long>(saved->revision));
+
+  // 3. Read it back: verified (signature, certificate, hash chain) and opened locally.
+  auto back = wiki.read(path);
+  if (!back || back->body != body) {
+    std::fprintf(stderr, "zkwiki-agent: read back %s: %s\n", path.c_str(),
+                 back ? "the text differs" : back.error().message.c_str());
+    return 1;
+  }
+  std::printf("read back %zu bytes: identical\n", back->body.size());
+
+  // 4. Search. INTERIM (issue 5): agent::search is a linear scan until zkwiki/search.h lands.
+  auto hits = agent::search(wiki, marker, 5);
+  if (!hits) {
+    std::fprintf(stderr, "zkwiki-agent: search: %s\n", hits.error().message.c_str());
+    return 1;
+  }
+  bool found = false;
+  for (const auto& h : *hits) found = found || h.path == path;
+  std::printf("search '%s': %zu hit(s)%s\n", marker.c_str(), hits->size(), found ? ", the page is first" : "");
+  if (!found || hits->front().path != path) return 1;
+  std::printf("agent ok\n");
+  return 0;
+}

@@ -1,0 +1,247 @@
+#include "mcp_server.h"
+
+#include "agent_session.h"
+
+namespace zkwiki::mcp {
+namespace {
+
+constexpr const char* kLatestProtocol = "2025-06-18";
+const char* const kProtocols[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+constexpr const char* kUriPrefix = "zkwiki:///";
+
+// A JSON-RPC error, thrown only inside dispatch and turned into a reply by handle().
+struct RpcError {
+  int code;
+  std::string message;
+};
+
+json text_result(const std::string& text, bool is_error = false) {
+  json r{{"content", json::array({json{{"type", "text"}, {"text", text}}})}};
+  if (is_error) r["isError"] = true;
+  return r;
+}
+
+json tool_error(const Error& e) { return text_result(std::string(errc_name(e.code)) + ": " + e.message, true); }
+
+std::string need_string(const json& args, const char* name) {
+  if (!args.contains(name) || !args[name].is_string() || args[name].get<std::string>().empty())
+    throw RpcError{-32602, std::string("missing or empty string argument '") + name + "'"};
+  return args[name].get<std::string>();
+}
+
+std::optional<std::uint64_t> opt_revision(const json& args, const char* name) {
+  if (!args.contains(name) || args[name].is_null()) return std::nullopt;
+  if (!args[name].is_number_unsigned() || args[name].get<std::uint64_t>() == 0)
+    throw RpcError{-32602, std::string("argument '") + name + "' must be a revision number >= 1"};
+  return args[name].get<std::uint64_t>();
+}
+
+json schema(json properties, json required) {
+  return json{{"type", "object"}, {"properties", std::move(properties)}, {"required", std::move(required)}};
+}
+
+}  // namespace
+
+Result<void> Server::fresh() {
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_sync_ < sync_every_) return {};
+  auto r = client_.sync();
+  if (!r) return std::move(r).error();
+  last_sync_ = now;
+  return {};
+}
+
+json Server::tools() const {
+  const AgentCertificate* cert = client_.agent_certificate();
+  json path{{"type", "string"}, {"description", "page path, e.g. memory/today.md"}};
+  json list = json::array();
+  list.push_back({{"name", "search"},
+                  {"description", "Search the pages this grant can read (words in title, path and text)."},
+                  {"inputSchema", schema({{"query", {{"type", "string"}}}, {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}}},
+                                         {"query"})}});
+  list.push_back({{"name", "read_page"},
+                  {"description", "Read a page (its current text, or an older revision)."},
+                  {"inputSchema", schema({{"path", path}, {"revision", {{"type", "integer"}, {"minimum", 1}}}}, {"path"})}});
+  if (cert == nullptr || !cert->read_only)
+    list.push_back({{"name", "write_page"},
+                    {"description", "Write a page as its next revision" +
+                                        (cert && !cert->path_prefix.empty() ? " (paths below " + cert->path_prefix + ")"
+                                                                            : std::string()) +
+                                        "; concurrent edits are merged."},
+                    {"inputSchema", schema({{"path", path}, {"content", {{"type", "string"}}}}, {"path", "content"})}});
+  list.push_back({{"name", "list_pages"},
+                  {"description", "List pages, optionally below a path prefix."},
+                  {"inputSchema", schema({{"prefix", {{"type", "string"}}}}, json::array())}});
+  list.push_back({{"name", "page_history"},
+                  {"description", "The revisions of a page: number, author, time, size."},
+                  {"inputSchema", schema({{"path", path}}, {"path"})}});
+  list.push_back({{"name", "diff"},
+                  {"description", "Unified diff between two revisions of a page (default: the last change)."},
+                  {"inputSchema", schema({{"path", path}, {"from", {{"type", "integer"}, {"minimum", 0}}},
+                                          {"to", {{"type", "integer"}, {"minimum", 1}}}},
+                                         {"path"})}});
+  return json{{"tools", list}};
+}
+
+json Server::call_tool(const std::string& name, const json& args) {
+  if (!args.is_object()) throw RpcError{-32602, "arguments must be an object"};
+  const AgentCertificate* cert = client_.agent_certificate();
+  if (name == "write_page" && cert != nullptr && cert->read_only)
+    throw RpcError{-32602, "unknown tool write_page (this grant is read-only)"};
+  if (name != "search" && name != "read_page" && name != "write_page" && name != "list_pages" &&
+      name != "page_history" && name != "diff")
+    throw RpcError{-32602, "unknown tool " + name};
+  if (auto f = fresh(); !f) return tool_error(f.error());
+  if (name == "search") {
+    std::string q = need_string(args, "query");
+    std::size_t limit = 10;
+    if (args.contains("limit")) {
+      if (!args["limit"].is_number_unsigned() || args["limit"] == 0 || args["limit"] > 100)
+        throw RpcError{-32602, "limit must be 1..100"};
+      limit = args["limit"].get<std::size_t>();
+    }
+    // INTERIM (issue 5): agent::search is a linear scan until zkwiki/search.h lands.
+    auto hits = agent::search(client_, q, limit);
+    if (!hits) return tool_error(hits.error());
+    json arr = json::array();
+    std::string text;
+    for (const auto& h : *hits) {
+      arr.push_back({{"path", h.path}, {"title", h.title}, {"score", h.score}, {"snippet", h.snippet}});
+      text += h.path + " — " + h.title + (h.snippet.empty() ? "" : "\n  " + h.snippet) + "\n";
+    }
+    json r = text_result(hits->empty() ? "no pages match" : text);
+    r["structuredContent"] = {{"hits", arr}};
+    return r;
+  }
+  if (name == "read_page") {
+    auto page = client_.read(need_string(args, "path"), opt_revision(args, "revision"));
+    if (!page) return tool_error(page.error());
+    return text_result(page->body);
+  }
+  if (name == "write_page") {
+    std::string path = need_string(args, "path");
+    if (!args.contains("content") || !args["content"].is_string()) throw RpcError{-32602, "missing string argument 'content'"};
+    auto out = client_.write(path, args["content"].get<std::string>());
+    if (!out) return tool_error(out.error());
+    std::string what = out->unchanged ? "unchanged" : out->conflict ? "written with a conflict (both versions kept, marked)"
+                                     : out->merged ? "written (merged with a concurrent edit)"
+                                     : out->queued ? "queued (server unreachable)" : "written";
+    return text_result(path + ": revision " + std::to_string(out->revision) + ", " + what);
+  }
+  if (name == "list_pages") {
+    std::string prefix;
+    if (args.contains("prefix")) {
+      if (!args["prefix"].is_string()) throw RpcError{-32602, "prefix must be a string"};
+      prefix = args["prefix"];
+    }
+    auto pages = client_.list(prefix);
+    if (!pages) return tool_error(pages.error());
+    std::string text;
+    json arr = json::array();
+    for (const auto& p : *pages) {
+      text += p.path + "  (" + p.title + ", r" + std::to_string(p.revision) + ")\n";
+      arr.push_back({{"path", p.path}, {"title", p.title}, {"revision", p.revision}, {"size", p.size}});
+    }
+    json r = text_result(pages->empty() ? "no pages" : text);
+    r["structuredContent"] = {{"pages", arr}};
+    return r;
+  }
+  if (name == "page_history") {
+    auto log = client_.log(need_string(args, "path"));
+    if (!log) return tool_error(log.error());
+    std::string text;
+    for (const auto& r : *log)
+      text += "r" + std::to_string(r.revision) + "  " + r.author + "  " + std::to_string(r.time_ms) + "  " +
+              std::to_string(r.size) + " bytes" + (r.deleted ? "  (deleted)" : "") + "\n";
+    return text_result(text);
+  }
+  // diff
+  std::optional<std::uint64_t> from;
+  if (args.contains("from") && !args["from"].is_null()) {
+    if (!args["from"].is_number_unsigned()) throw RpcError{-32602, "from must be a revision number"};
+    from = args["from"].get<std::uint64_t>();
+  }
+  auto d = client_.diff(need_string(args, "path"), from, opt_revision(args, "to"));
+  if (!d) return tool_error(d.error());
+  return text_result(d->empty() ? "no differences" : *d);
+}
+
+json Server::resources() {
+  if (auto f = fresh(); !f) throw RpcError{-32603, f.error().message};
+  auto pages = client_.list();
+  if (!pages) throw RpcError{-32603, pages.error().message};
+  json arr = json::array();
+  for (const auto& p : *pages)
+    arr.push_back({{"uri", kUriPrefix + p.path}, {"name", p.path}, {"title", p.title}, {"mimeType", "text/markdown"}});
+  return json{{"resources", arr}};
+}
+
+json Server::read_resource(const json& params) {
+  std::string uri = need_string(params, "uri");
+  if (uri.rfind(kUriPrefix, 0) != 0) throw RpcError{-32602, "not a zkwiki resource: " + uri};
+  if (auto f = fresh(); !f) throw RpcError{-32603, f.error().message};
+  auto page = client_.read(uri.substr(std::string(kUriPrefix).size()));
+  if (!page) throw RpcError{page.error().code == Errc::not_found ? -32002 : -32603, page.error().message};
+  return json{{"contents", json::array({json{{"uri", uri}, {"mimeType", "text/markdown"}, {"text", page->body}}})}};
+}
+
+json Server::dispatch(const std::string& method, const json& params, bool& /*is_error_reply*/) {
+  if (method == "initialize") {
+    std::string asked = params.value("protocolVersion", "");
+    std::string version = kLatestProtocol;
+    for (const char* v : kProtocols)
+      if (asked == v) version = asked;
+    initialized_ = true;
+    const AgentCertificate* cert = client_.agent_certificate();
+    return json{{"protocolVersion", version},
+                {"capabilities", {{"tools", json::object()}, {"resources", json::object()}}},
+                {"serverInfo", {{"name", "zkwiki-mcp"}, {"version", "0.1.0"}}},
+                {"instructions", "A zero-knowledge wiki: pages are decrypted here, never on the server. " +
+                                     std::string(cert && cert->read_only ? "This grant is read-only." :
+                                                 cert && !cert->path_prefix.empty() ? "Write pages below " + cert->path_prefix + "." : "")}};
+  }
+  if (method == "ping") return json::object();
+  if (method == "tools/list") return tools();
+  if (method == "tools/call") {
+    if (!params.is_object() || !params.contains("name") || !params["name"].is_string())
+      throw RpcError{-32602, "tools/call needs a tool name"};
+    return call_tool(params["name"], params.value("arguments", json::object()));
+  }
+  if (method == "resources/list") return resources();
+  if (method == "resources/read") return read_resource(params);
+  throw RpcError{-32601, "method not found: " + method};
+}
+
+std::optional<std::string> Server::handle(const std::string& line) noexcept {
+  json id = nullptr;
+  try {
+    json msg = json::parse(line, nullptr, false);
+    if (msg.is_discarded())
+      return json{{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", {{"code", -32700}, {"message", "parse error"}}}}.dump();
+    if (msg.is_array())
+      return json{{"jsonrpc", "2.0"}, {"id", nullptr},
+                  {"error", {{"code", -32600}, {"message", "batches are not supported"}}}}.dump();
+    bool has_id = msg.is_object() && msg.contains("id");
+    if (has_id) {
+      id = msg["id"];
+      if (!id.is_string() && !id.is_number_integer()) id = nullptr;
+    }
+    if (!msg.is_object() || msg.value("jsonrpc", "") != "2.0" || !msg.contains("method") || !msg["method"].is_string() ||
+        (has_id && id.is_null()) || (msg.contains("params") && !msg["params"].is_object() && !msg["params"].is_array()))
+      return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", -32600}, {"message", "invalid request"}}}}.dump();
+    const std::string method = msg["method"];
+    if (!has_id) return std::nullopt;  // a notification (notifications/initialized, cancelled, ...)
+    bool unused = false;
+    json result = dispatch(method, msg.value("params", json::object()), unused);
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}}.dump();
+  } catch (const RpcError& e) {
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", e.code}, {"message", e.message}}}}.dump();
+  } catch (const std::exception& e) {
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", -32603}, {"message", std::string("internal error: ") + e.what()}}}}
+        .dump(-1, ' ', false, json::error_handler_t::replace);
+  } catch (...) {
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", -32603}, {"message", "internal error"}}}}.dump();
+  }
+}
+
+}  // namespace zkwiki::mcp
