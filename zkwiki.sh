@@ -171,7 +171,7 @@ cmd_demo() {
   [ -n "$word" ] || word=copyright
   echo "zkwiki search $word --limit 5"
   "$bin/zkwiki" search "$word" --limit 5
-  log "a second device: log in, fetch only the sealed index, search"
+  log "a second device: log in (it syncs the pages), search: the index arrives as sealed segments, not rebuilt here"
   local account
   account=$("$bin/zkwiki" whoami --json | grep -o '"account":"[0-9a-f]*"' | cut -d'"' -f4)
   ZKWIKI_HOME="$work/device2" "$bin/zkwiki" login --server "$url" --account "$account" > /dev/null
