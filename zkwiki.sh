@@ -183,6 +183,18 @@ cmd_demo() {
   "$bin/zkwiki" diff "$page" > "$work/diff"
   tail -6 "$work/diff"
 
+  log "search: client-side, over the sealed index the import uploaded"
+  local word
+  word=$(awk 'length($0) >= 8 && $0 ~ /^[A-Za-z]+$/' <(tr -cs 'A-Za-z' '\n' < "$work/page") | head -1)
+  [ -n "$word" ] || word=copyright
+  echo "zkwiki search $word --limit 5"
+  "$bin/zkwiki" search "$word" --limit 5
+  log "a second device: log in (it syncs the pages), search: the index arrives as sealed segments, not rebuilt here"
+  local account
+  account=$("$bin/zkwiki" whoami --json | grep -o '"account":"[0-9a-f]*"' | cut -d'"' -f4)
+  ZKWIKI_HOME="$work/device2" "$bin/zkwiki" login --server "$url" --account "$account" > /dev/null
+  ZKWIKI_HOME="$work/device2" "$bin/zkwiki" search "$word" --limit 3 --offline
+
   log "zero knowledge: scanning the server's whole data directory for the imported text"
   # Distinctive lines (long, not boilerplate) and page file names, sampled across the pages.
   find "$work/source" -type f > "$work/files"
@@ -195,7 +207,7 @@ cmd_demo() {
   found=$({ cat "$work/server-data"/* 2>/dev/null | grep -aoF -f "$work/needles" || true; } | sort -u | wc -l)
   echo "$found of $needles distinctive strings found in $(du -sh "$work/server-data" | cut -f1) of server data"
   local local_found
-  local_found=$({ cat "$ZKWIKI_HOME"/store.sqlite* 2>/dev/null | grep -aoF -f "$work/needles" || true; } | sort -u | wc -l)
+  local_found=$({ cat "$ZKWIKI_HOME"/store.sqlite* "$work/device2"/store.sqlite* 2>/dev/null | grep -aoF -f "$work/needles" || true; } | sort -u | wc -l)
   echo "$local_found of $needles found in this device's local store ($ZKWIKI_HOME)"
   if [ "$found" -ne 0 ] || [ "$local_found" -ne 0 ]; then
     kill "$(cat "$work/server.pid")" 2>/dev/null

@@ -343,6 +343,81 @@ Result<void> cmd_share_or_trust(const Args& a, Client& c, bool share) {
   return {};
 }
 
+json coverage_json(const IndexCoverage& c) {
+  return json{{"indexed", c.indexed},   {"known", c.known},
+              {"segments", c.segments}, {"bytes", c.bytes},
+              {"index_feed_seq", c.index_feed_seq}, {"device_seq", c.device_seq},
+              {"uploaded", c.uploaded}, {"rebuilt", c.rebuilt},
+              {"notices", c.notices}};
+}
+
+// Coverage and notices on stderr: an incomplete or rebuilt index is never silent.
+void print_coverage(const IndexCoverage& c) {
+  for (const auto& n : c.notices) std::fprintf(stderr, "zkwiki: search index: %s\n", n.c_str());
+  std::fprintf(stderr, "index: %llu of %llu pages indexed, %llu segments, %llu bytes%s\n",
+               static_cast<unsigned long long>(c.indexed), static_cast<unsigned long long>(c.known),
+               static_cast<unsigned long long>(c.segments), static_cast<unsigned long long>(c.bytes),
+               c.uploaded ? "" : " (not uploaded yet)");
+}
+
+Result<void> cmd_search(const Args& a, Client& c) {
+  if (a.positional.empty()) throw UsageError{"usage: zkwiki search QUERY [--limit N] [--prefix] [--typos] [--json]"};
+  std::string query;
+  for (const auto& p : a.positional) query += (query.empty() ? "" : " ") + p;
+  SearchOptions options;
+  if (!a.option("limit").empty()) {
+    std::size_t n = 0;
+    const std::string& l = a.option("limit");
+    auto [end, ec] = std::from_chars(l.data(), l.data() + l.size(), n);
+    if (ec != std::errc() || end != l.data() + l.size() || n == 0 || n > 1000)
+      throw UsageError{"--limit takes a number from 1 to 1000"};
+    options.limit = n;
+  }
+  options.prefix_last = a.flag("prefix");
+  options.typos = a.flag("typos");
+  ZKWIKI_ASSIGN(SearchReport r, c.search(query, options));
+  if (a.json) {
+    json results = json::array();
+    for (const auto& h : r.results) {
+      json hl = json::array();
+      for (auto [b, e] : h.highlights) hl.push_back({b, e});
+      results.push_back({{"path", h.path}, {"title", h.title}, {"revision", h.revision}, {"score", h.score},
+                         {"snippet", h.snippet}, {"highlights", hl}, {"phrase_unverified", h.phrase_unverified}});
+    }
+    std::cout << json{{"query", query}, {"results", results}, {"coverage", coverage_json(r.coverage)}}.dump() << "\n";
+    return {};
+  }
+  bool tty = isatty(STDOUT_FILENO) != 0;
+  for (const auto& h : r.results) {
+    std::cout << h.path << "\t" << h.title << "\n";
+    if (!h.snippet.empty()) {
+      // Matches in bold on a terminal, between [ ] otherwise.
+      std::string s;
+      std::size_t at = 0;
+      for (auto [b, e] : h.highlights) {
+        if (b < at) continue;
+        s += h.snippet.substr(at, b - at) + (tty ? "\033[1m" : "[") + h.snippet.substr(b, e - b) + (tty ? "\033[0m" : "]");
+        at = e;
+      }
+      s += h.snippet.substr(at);
+      std::cout << "    " << s << "\n";
+    }
+    if (h.phrase_unverified) std::cout << "    (phrase matched by its words; this device lacks the text to check it)\n";
+  }
+  if (r.results.empty()) std::fprintf(stderr, "no pages match\n");
+  print_coverage(r.coverage);
+  return {};
+}
+
+Result<void> cmd_reindex(const Args& a, Client& c) {
+  need(a, 0, 0, "reindex");
+  ZKWIKI_ASSIGN(IndexCoverage cov, c.reindex());
+  if (a.json) std::cout << coverage_json(cov).dump() << "\n";
+  else std::cout << "reindexed " << cov.indexed << " of " << cov.known << " pages\n";
+  print_coverage(cov);
+  return {};
+}
+
 }  // namespace
 
 int run_command(const Args& a) {
@@ -351,6 +426,7 @@ int run_command(const Args& a) {
       {"edit", cmd_edit},   {"log", cmd_log},     {"diff", cmd_diff},
       {"backlinks", cmd_backlinks}, {"passwd", cmd_passwd}, {"import", cmd_import},
       {"export", cmd_export},       {"whoami", cmd_whoami},
+      {"search", cmd_search},       {"reindex", cmd_reindex},
       {"share", [](const Args& x, Client& c) { return cmd_share_or_trust(x, c, true); }},
       {"trust", [](const Args& x, Client& c) { return cmd_share_or_trust(x, c, false); }},
       {"sync", [](const Args& x, Client& c) { return cmd_sync_or_status(x, c, true); }},
@@ -388,6 +464,14 @@ int run_command(const Args& a) {
   if (!r) {
     std::fprintf(stderr, "zkwiki: %s\n", r.error().message.c_str());
     return exit_code(r.error().code);
+  }
+  // Writes keep the search index current (indexed here, sealed, uploaded); a failure there
+  // never fails the write itself.
+  static const std::set<std::string> kIndexAfter = {"put", "edit", "import", "restore", "mv", "rm", "sync"};
+  if (kIndexAfter.contains(a.command) && !a.flag("offline")) {
+    auto cov = session->client->maintain_index();
+    if (!cov) std::fprintf(stderr, "zkwiki: search index not updated: %s\n", cov.error().message.c_str());
+    else for (const auto& n : cov->notices) std::fprintf(stderr, "zkwiki: search index: %s\n", n.c_str());
   }
   return kOk;
 }

@@ -39,8 +39,9 @@ int exit_code(Errc e) {
 Args parse_args(int argc, char** argv) {
   static const std::vector<std::string> kWithValue = {"--server", "--account", "--into", "--rev", "--passphrase-file",
                                                       "--new-passphrase-file", "--workspace",
-                                                      "--recovery-key-file"};
-  static const std::vector<std::string> kFlags = {"--json", "--force", "--offline", "--read-only", "--help"};
+                                                      "--recovery-key-file", "--limit"};
+  static const std::vector<std::string> kFlags = {"--json", "--force", "--offline", "--read-only", "--help",
+                                                  "--prefix", "--typos"};
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];

@@ -49,6 +49,9 @@ constexpr const char* kUsageText = R"(usage: zkwiki [--passphrase-file FILE] [--
   mv FROM TO                 rename or move a page
   rm PATH                    delete a page (a tombstone revision; history stays readable)
   backlinks PATH             pages that link to PATH
+  search QUERY [--limit N] [--prefix] [--typos]
+                             ranked pages with snippets (client-side, sealed index; see docs/CLI.md)
+  reindex                    rebuild the search index from every page and upload it
   sync                       send queued edits, fetch and verify what changed
   status                     queued edits, quarantined objects, last sync
 

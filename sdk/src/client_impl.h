@@ -47,6 +47,8 @@ inline constexpr std::string_view kObjectsTable = "objects";  // blob id hex -> 
 inline constexpr std::string_view kQueueTable = "queue";      // 20-digit id -> QueuedEdit JSON
 inline constexpr std::string_view kStateTable = "state";      // "seq", "quarantine", ...
 
+struct SearchState;
+
 struct Client::Impl {
   Transport& transport;
   std::unique_ptr<SealedLocalStore> sealed_device;  // the device store, sealed with the account's local key
@@ -67,7 +69,10 @@ struct Client::Impl {
   std::map<std::string, std::set<PageId>> ids_at_path;  // every page by its own path
   std::map<PageId, std::string> shown_at;               // the key of each page in by_path
   std::set<std::array<std::uint8_t, 32>> trusted_authors;  // Ed25519 keys allowed to write
+  std::unique_ptr<SearchState> search;  // the search indexes, loaded on first use (client_search.cc)
 
+  Impl(Transport& t, ClientOptions o);
+  ~Impl();
   // Agent grants this device has verified (certificate opened and signed by a trusted author).
   struct KnownGrant {
     AgentCertificate cert;
@@ -78,8 +83,6 @@ struct Client::Impl {
   // Set when this client is an agent: its certificate and the wraps its grant carried.
   std::optional<AgentCertificate> agent;
   std::vector<Bytes> grant_wraps;
-
-  Impl(Transport& t, ClientOptions o) : transport(t), api(t), options(std::move(o)) {}
 
   LocalStore& store() { return *sealed_device; }
   std::int64_t now_ms() const;
@@ -118,6 +121,10 @@ struct Client::Impl {
 
   Result<void> retry_quarantined(SyncReport& report);
 
+  // Checks that `rec` is `known_head` (false) or follows it through a verified chain (true).
+  // Errors: conflict (a rollback or a fork), and those of fetch_record. `what` names it.
+  Result<bool> check_follows(std::uint64_t known_revision, const Hash256& known_head, const RevisionRecord& rec,
+                             const std::string& what);
   // Verifies a head this device is told about and moves the local page to it.
   Result<bool> accept_head(const CollectionId& c, const PageId& p, const Hash256& rev);
 

@@ -71,6 +71,7 @@ add_library(zkwiki_wasm_md4c STATIC "${D}/md4c/src/md4c.c" "${D}/md4c/src/md4c-h
 target_include_directories(zkwiki_wasm_md4c PUBLIC "${MD4C_INC}")
 target_compile_definitions(zkwiki_wasm_md4c PUBLIC MD4C_USE_UTF8)
 target_compile_options(zkwiki_wasm_md4c PRIVATE ${ZKWIKI_WASM_C_FLAGS})
+add_library(PkgConfig::MD4C ALIAS zkwiki_wasm_md4c)
 
 # Header-only: dtl (diffs) and nlohmann/json, each from a folder holding only its headers.
 add_library(zkwiki_wasm_dtl INTERFACE)
