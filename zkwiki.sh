@@ -3,7 +3,8 @@
 #   ./zkwiki.sh demo [DIR] [--no-serve]   the main job on real input
 #   ./zkwiki.sh test [--asan]             build and run every test (ctest summary at the end)
 #   ./zkwiki.sh build [--asan|--debug]    configure and build only
-#   ./zkwiki.sh bench [crypto]            run the benchmarks
+#   ./zkwiki.sh build-wasm                the WebAssembly module (build/wasm/dist)
+#   ./zkwiki.sh bench [crypto|wasm]       run the benchmarks
 #   ./zkwiki.sh deps                      install the Debian packages the project needs
 set -euo pipefail
 
@@ -85,9 +86,26 @@ preset_from_args() {
   echo "$preset"
 }
 
+# The WebAssembly module: the C libraries' Debian sources fetched once into a cache
+# (build/wasm-deps, or $ZKWIKI_WASM_DEPS), then the "wasm" preset under Emscripten.
+build_wasm() {
+  install_deps
+  local deps="${ZKWIKI_WASM_DEPS:-$ROOT/build/wasm-deps}"
+  "$ROOT/wasm/fetch_deps.sh" "$deps"
+  export NODE_PATH=/usr/share/nodejs   # emscripten's JS optimizer needs acorn from there
+  log "configure (wasm)"
+  cmake --preset wasm -DZKWIKI_WASM_DEPS="$deps" >/dev/null
+  log "build (wasm)"
+  cmake --build --preset wasm -j "$(nproc)"
+  local size
+  size=$(( $(gzip -9c build/wasm/dist/web/zkwiki.wasm | wc -c) + $(gzip -9c build/wasm/dist/web/zkwiki.mjs | wc -c) ))
+  echo "module: build/wasm/dist (web/zkwiki.mjs + zkwiki.wasm: $((size / 1024)) KiB gzip; node/zkwiki.cjs)"
+}
+
 cmd_test() {
   local preset
   preset=$(preset_from_args "$@")
+  build_wasm
   build "$preset"
   install_npm
   log "test ($preset)"
@@ -165,6 +183,18 @@ cmd_demo() {
   "$bin/zkwiki" diff "$page" > "$work/diff"
   tail -6 "$work/diff"
 
+  log "search: client-side, over the sealed index the import uploaded"
+  local word
+  word=$(awk 'length($0) >= 8 && $0 ~ /^[A-Za-z]+$/' <(tr -cs 'A-Za-z' '\n' < "$work/page") | head -1)
+  [ -n "$word" ] || word=copyright
+  echo "zkwiki search $word --limit 5"
+  "$bin/zkwiki" search "$word" --limit 5
+  log "a second device: log in (it syncs the pages), search: the index arrives as sealed segments, not rebuilt here"
+  local account
+  account=$("$bin/zkwiki" whoami --json | grep -o '"account":"[0-9a-f]*"' | cut -d'"' -f4)
+  ZKWIKI_HOME="$work/device2" "$bin/zkwiki" login --server "$url" --account "$account" > /dev/null
+  ZKWIKI_HOME="$work/device2" "$bin/zkwiki" search "$word" --limit 3 --offline
+
   log "zero knowledge: scanning the server's whole data directory for the imported text"
   # Distinctive lines (long, not boilerplate) and page file names, sampled across the pages.
   find "$work/source" -type f > "$work/files"
@@ -177,7 +207,7 @@ cmd_demo() {
   found=$({ cat "$work/server-data"/* 2>/dev/null | grep -aoF -f "$work/needles" || true; } | sort -u | wc -l)
   echo "$found of $needles distinctive strings found in $(du -sh "$work/server-data" | cut -f1) of server data"
   local local_found
-  local_found=$({ cat "$ZKWIKI_HOME"/store.sqlite* 2>/dev/null | grep -aoF -f "$work/needles" || true; } | sort -u | wc -l)
+  local_found=$({ cat "$ZKWIKI_HOME"/store.sqlite* "$work/device2"/store.sqlite* 2>/dev/null | grep -aoF -f "$work/needles" || true; } | sort -u | wc -l)
   echo "$local_found of $needles found in this device's local store ($ZKWIKI_HOME)"
   if [ "$found" -ne 0 ] || [ "$local_found" -ne 0 ]; then
     kill "$(cat "$work/server.pid")" 2>/dev/null
@@ -195,6 +225,12 @@ cmd_demo() {
 
 cmd_bench() {
   build release
+  if [ "${1:-}" = wasm ]; then
+    build_wasm
+    install_npm
+    node "$ROOT/bench/wasm_bench.cjs" "$ROOT/build/bin/zkwiki-bench"
+    return
+  fi
   "$ROOT/build/bin/zkwiki-bench" "${@:-crypto}"
 }
 
@@ -202,7 +238,8 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   build) shift; build "$(preset_from_args "$@")" ;;
+  build-wasm) shift; build_wasm ;;
   bench) shift; cmd_bench "$@" ;;
   deps) install_deps; install_npm ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

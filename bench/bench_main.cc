@@ -10,6 +10,7 @@ namespace zkwiki::bench {
 int run_crypto(int argc, char** argv);
 int run_store(int argc, char** argv);
 int run_import(int argc, char** argv);
+int run_search(int argc, char** argv);
 }
 
 int main(int argc, char** argv) {
@@ -17,8 +18,10 @@ int main(int argc, char** argv) {
   if (area == "crypto") return zkwiki::bench::run_crypto(argc - 1, argv + 1);
   if (area == "store") return zkwiki::bench::run_store(argc - 1, argv + 1);
   if (area == "import") return zkwiki::bench::run_import(argc - 1, argv + 1);
+  if (area == "search") return zkwiki::bench::run_search(argc - 1, argv + 1);
   std::fprintf(stderr, "usage: zkwiki-bench crypto [--benchmark_min_time=SECONDS]\n"
                        "       zkwiki-bench store [DIR]\n"
-                       "       zkwiki-bench import URL CORPUS_DIR [CONNECTIONS]   (see bench/import_bench.sh)\n");
+                       "       zkwiki-bench import URL CORPUS_DIR [CONNECTIONS]   (see bench/import_bench.sh)\n"
+                       "       zkwiki-bench search QUERIES.json [--json]          (see bench/search_compare.mjs)\n");
   return 2;
 }

@@ -28,9 +28,14 @@ std::string read_stream(std::istream& in) {
 }
 
 Result<std::string> read_file(const fs::path& p) {
+  // A directory opens as a stream that reads as empty: it would become an empty revision.
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) return make_error(Errc::io, "cannot read " + p.string() + ": it is a directory");
   std::ifstream in(p, std::ios::binary);
   if (!in) return make_error(Errc::io, "cannot read " + p.string());
-  return read_stream(in);
+  std::string text = read_stream(in);
+  if (in.bad()) return make_error(Errc::io, "cannot read " + p.string());
+  return text;
 }
 
 std::uint64_t parse_revision(const std::string& s) {
@@ -254,8 +259,13 @@ Result<void> cmd_import(const Args& a, Client& c) {
     std::string rel = fs::relative(f, root).generic_string();
     std::string path = into.empty() ? rel : into + "/" + rel;
     ZKWIKI_ASSIGN(std::string body, read_file(f));
-    if (!valid_utf8_text(body) || !valid_utf8_text(path) || !safe_relative_path(path)) {
+    if (!valid_utf8_text(body)) {
       std::fprintf(stderr, "\nzkwiki: skipped %s (not UTF-8 text)\n", rel.c_str());
+      ++skipped;
+      continue;
+    }
+    if (auto valid = validate_page_path(path); !valid) {
+      std::fprintf(stderr, "\nzkwiki: skipped %s (%s)\n", rel.c_str(), valid.error().message.c_str());
       ++skipped;
       continue;
     }
@@ -273,18 +283,26 @@ Result<void> cmd_import(const Args& a, Client& c) {
 
 Result<void> cmd_export(const Args& a, Client& c) {
   need(a, 1, 1, "export DIR [--force]");
+  if (a.positional[0].empty()) throw UsageError{"usage: zkwiki export DIR [--force] (DIR is empty)"};
   fs::path root = a.positional[0];
   ZKWIKI_ASSIGN(auto pages, c.list());
-  std::uint64_t written = 0;
+  std::vector<const PageSummary*> targets;
   for (const auto& p : pages) {
     if (!safe_relative_path(p.path)) {
       std::fprintf(stderr, "zkwiki: not exporting a page with an unsafe path (%zu bytes)\n", p.path.size());
       continue;
     }
-    fs::path out = root / p.path;
-    if (fs::exists(out) && !a.flag("force"))
-      return make_error(Errc::conflict, out.string() + " exists; use --force to overwrite");
-    ZKWIKI_ASSIGN(PageContent page, c.read(p.path));
+    targets.push_back(&p);
+  }
+  // Every target is checked before anything is written: a refused export leaves DIR as it was.
+  if (!a.flag("force"))
+    for (const PageSummary* p : targets)
+      if (fs::path out = root / p->path; fs::exists(out))
+        return make_error(Errc::conflict, out.string() + " exists; use --force to overwrite");
+  std::uint64_t written = 0;
+  for (const PageSummary* p : targets) {
+    fs::path out = root / p->path;
+    ZKWIKI_ASSIGN(PageContent page, c.read(p->path));
     std::error_code ec;
     fs::create_directories(out.parent_path(), ec);
     std::ofstream f(out, std::ios::binary | std::ios::trunc);
@@ -325,6 +343,81 @@ Result<void> cmd_share_or_trust(const Args& a, Client& c, bool share) {
   return {};
 }
 
+json coverage_json(const IndexCoverage& c) {
+  return json{{"indexed", c.indexed},   {"known", c.known},
+              {"segments", c.segments}, {"bytes", c.bytes},
+              {"index_feed_seq", c.index_feed_seq}, {"device_seq", c.device_seq},
+              {"uploaded", c.uploaded}, {"rebuilt", c.rebuilt},
+              {"notices", c.notices}};
+}
+
+// Coverage and notices on stderr: an incomplete or rebuilt index is never silent.
+void print_coverage(const IndexCoverage& c) {
+  for (const auto& n : c.notices) std::fprintf(stderr, "zkwiki: search index: %s\n", n.c_str());
+  std::fprintf(stderr, "index: %llu of %llu pages indexed, %llu segments, %llu bytes%s\n",
+               static_cast<unsigned long long>(c.indexed), static_cast<unsigned long long>(c.known),
+               static_cast<unsigned long long>(c.segments), static_cast<unsigned long long>(c.bytes),
+               c.uploaded ? "" : " (not uploaded yet)");
+}
+
+Result<void> cmd_search(const Args& a, Client& c) {
+  if (a.positional.empty()) throw UsageError{"usage: zkwiki search QUERY [--limit N] [--prefix] [--typos] [--json]"};
+  std::string query;
+  for (const auto& p : a.positional) query += (query.empty() ? "" : " ") + p;
+  SearchOptions options;
+  if (!a.option("limit").empty()) {
+    std::size_t n = 0;
+    const std::string& l = a.option("limit");
+    auto [end, ec] = std::from_chars(l.data(), l.data() + l.size(), n);
+    if (ec != std::errc() || end != l.data() + l.size() || n == 0 || n > 1000)
+      throw UsageError{"--limit takes a number from 1 to 1000"};
+    options.limit = n;
+  }
+  options.prefix_last = a.flag("prefix");
+  options.typos = a.flag("typos");
+  ZKWIKI_ASSIGN(SearchReport r, c.search(query, options));
+  if (a.json) {
+    json results = json::array();
+    for (const auto& h : r.results) {
+      json hl = json::array();
+      for (auto [b, e] : h.highlights) hl.push_back({b, e});
+      results.push_back({{"path", h.path}, {"title", h.title}, {"revision", h.revision}, {"score", h.score},
+                         {"snippet", h.snippet}, {"highlights", hl}, {"phrase_unverified", h.phrase_unverified}});
+    }
+    std::cout << json{{"query", query}, {"results", results}, {"coverage", coverage_json(r.coverage)}}.dump() << "\n";
+    return {};
+  }
+  bool tty = isatty(STDOUT_FILENO) != 0;
+  for (const auto& h : r.results) {
+    std::cout << h.path << "\t" << h.title << "\n";
+    if (!h.snippet.empty()) {
+      // Matches in bold on a terminal, between [ ] otherwise.
+      std::string s;
+      std::size_t at = 0;
+      for (auto [b, e] : h.highlights) {
+        if (b < at) continue;
+        s += h.snippet.substr(at, b - at) + (tty ? "\033[1m" : "[") + h.snippet.substr(b, e - b) + (tty ? "\033[0m" : "]");
+        at = e;
+      }
+      s += h.snippet.substr(at);
+      std::cout << "    " << s << "\n";
+    }
+    if (h.phrase_unverified) std::cout << "    (phrase matched by its words; this device lacks the text to check it)\n";
+  }
+  if (r.results.empty()) std::fprintf(stderr, "no pages match\n");
+  print_coverage(r.coverage);
+  return {};
+}
+
+Result<void> cmd_reindex(const Args& a, Client& c) {
+  need(a, 0, 0, "reindex");
+  ZKWIKI_ASSIGN(IndexCoverage cov, c.reindex());
+  if (a.json) std::cout << coverage_json(cov).dump() << "\n";
+  else std::cout << "reindexed " << cov.indexed << " of " << cov.known << " pages\n";
+  print_coverage(cov);
+  return {};
+}
+
 }  // namespace
 
 int run_command(const Args& a) {
@@ -333,6 +426,7 @@ int run_command(const Args& a) {
       {"edit", cmd_edit},   {"log", cmd_log},     {"diff", cmd_diff},
       {"backlinks", cmd_backlinks}, {"passwd", cmd_passwd}, {"import", cmd_import},
       {"export", cmd_export},       {"whoami", cmd_whoami},
+      {"search", cmd_search},       {"reindex", cmd_reindex},
       {"share", [](const Args& x, Client& c) { return cmd_share_or_trust(x, c, true); }},
       {"trust", [](const Args& x, Client& c) { return cmd_share_or_trust(x, c, false); }},
       {"sync", [](const Args& x, Client& c) { return cmd_sync_or_status(x, c, true); }},
@@ -361,14 +455,23 @@ int run_command(const Args& a) {
   };
   auto it = kCommands.find(a.command);
   if (it == kCommands.end()) throw UsageError{"unknown command '" + a.command + "' (see `zkwiki help`)"};
-  // Writes and `sync`/`status` need no sync first; reads do, to show other devices' writes.
-  static const std::set<std::string> kNoSyncFirst = {"sync", "status", "put", "edit", "import", "passwd", "restore",
-                                                     "mv", "rm", "whoami", "share", "trust"};
+  // Reads sync first, to show other devices' writes; so do writes, so that an edit is based on
+  // the page's current head and a page another device created (or an import killed after the
+  // server took it) is updated rather than created a second time under a new id.
+  static const std::set<std::string> kNoSyncFirst = {"sync", "status", "passwd", "whoami", "share", "trust"};
   auto session = kNoSyncFirst.contains(a.command) ? open_session(a) : open_synced(a);
   Result<void> r = session ? it->second(a, *session->client) : Result<void>(std::move(session).error());
   if (!r) {
     std::fprintf(stderr, "zkwiki: %s\n", r.error().message.c_str());
     return exit_code(r.error().code);
+  }
+  // Writes keep the search index current (indexed here, sealed, uploaded); a failure there
+  // never fails the write itself.
+  static const std::set<std::string> kIndexAfter = {"put", "edit", "import", "restore", "mv", "rm", "sync"};
+  if (kIndexAfter.contains(a.command) && !a.flag("offline")) {
+    auto cov = session->client->maintain_index();
+    if (!cov) std::fprintf(stderr, "zkwiki: search index not updated: %s\n", cov.error().message.c_str());
+    else for (const auto& n : cov->notices) std::fprintf(stderr, "zkwiki: search index: %s\n", n.c_str());
   }
   return kOk;
 }

@@ -39,8 +39,9 @@ int exit_code(Errc e) {
 Args parse_args(int argc, char** argv) {
   static const std::vector<std::string> kWithValue = {"--server", "--account", "--into", "--rev", "--passphrase-file",
                                                       "--new-passphrase-file", "--workspace",
-                                                      "--recovery-key-file"};
-  static const std::vector<std::string> kFlags = {"--json", "--force", "--offline", "--read-only"};
+                                                      "--recovery-key-file", "--limit"};
+  static const std::vector<std::string> kFlags = {"--json", "--force", "--offline", "--read-only", "--help",
+                                                  "--prefix", "--typos"};
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];
@@ -48,6 +49,7 @@ Args parse_args(int argc, char** argv) {
       throw UsageError{"the passphrase is never an argument: use --passphrase-file FILE or ZKWIKI_PASSPHRASE"};
     if (s == "--recovery-key" || s.rfind("--recovery-key=", 0) == 0)
       throw UsageError{"the recovery key is never an argument: use --recovery-key-file FILE or ZKWIKI_RECOVERY_KEY"};
+    if (s == "-h") s = "--help";
     if (s.size() > 2 && s.rfind("--", 0) == 0) {
       if (std::find(kWithValue.begin(), kWithValue.end(), s) != kWithValue.end()) {
         if (i + 1 >= argc) throw UsageError{s + " needs a value"};

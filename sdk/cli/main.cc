@@ -49,6 +49,9 @@ constexpr const char* kUsageText = R"(usage: zkwiki [--passphrase-file FILE] [--
   mv FROM TO                 rename or move a page
   rm PATH                    delete a page (a tombstone revision; history stays readable)
   backlinks PATH             pages that link to PATH
+  search QUERY [--limit N] [--prefix] [--typos]
+                             ranked pages with snippets (client-side, sealed index; see docs/CLI.md)
+  reindex                    rebuild the search index from every page and upload it
   sync                       send queued edits, fetch and verify what changed
   status                     queued edits, quarantined objects, last sync
 
@@ -148,9 +151,13 @@ int main(int argc, char** argv) {
   using namespace zkwiki::cli;
   try {
     Args a = parse_args(argc, argv);
-    if (a.command.empty() || a.command == "help" || a.flag("help")) {
-      std::fputs(kUsageText, a.command.empty() ? stderr : stdout);
-      return a.command.empty() ? kUsage : kOk;
+    if (a.command == "help" || a.flag("help")) {
+      std::fputs(kUsageText, stdout);
+      return kOk;
+    }
+    if (a.command.empty()) {
+      std::fputs(kUsageText, stderr);
+      return kUsage;
     }
     if (a.command == "init") return cmd_init(a);
     if (a.command == "login" || a.command == "recover") return cmd_login(a);

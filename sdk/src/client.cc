@@ -299,6 +299,8 @@ Result<LocalPage> local_page_from_json(const json& j) {
 Result<void> Client::Impl::load_pages() {
   pages.clear();
   by_path.clear();
+  ids_at_path.clear();
+  shown_at.clear();
   ZKWIKI_ASSIGN(auto rows, store().scan(kPagesTable));
   for (const auto& [key, value] : rows) {
     json j = json::parse(value.begin(), value.end(), nullptr, false);
@@ -310,16 +312,46 @@ Result<void> Client::Impl::load_pages() {
 }
 
 void Client::Impl::index_page(const LocalPage& page) {
-  auto old = pages.find(page.id);
-  if (old != pages.end() && old->second.path != page.path) {
-    auto it = by_path.find(old->second.path);
-    if (it != by_path.end() && it->second == page.id) by_path.erase(it);
-  }
+  std::optional<std::string> moved_from;
+  if (auto old = pages.find(page.id); old != pages.end() && old->second.path != page.path) moved_from = old->second.path;
   pages[page.id] = page;
-  // A live page owns its path over a deleted one that used to live there.
-  auto it = by_path.find(page.path);
-  if (it == by_path.end() || it->second == page.id || pages[it->second].deleted || !page.deleted)
-    by_path[page.path] = page.id;
+  if (moved_from) {
+    ids_at_path[*moved_from].erase(page.id);
+    reindex_path(*moved_from);
+  }
+  ids_at_path[page.path].insert(page.id);
+  reindex_path(page.path);
+}
+
+void Client::Impl::reindex_path(const std::string& path) {
+  std::set<PageId>& ids = ids_at_path[path];
+  auto unshow = [&](const PageId& id) {
+    auto s = shown_at.find(id);
+    if (s == shown_at.end()) return;
+    if (auto b = by_path.find(s->second); b != by_path.end() && b->second == id) by_path.erase(b);
+    shown_at.erase(s);
+  };
+  for (const PageId& id : ids) unshow(id);
+  // A page that moved away from `path` may still be shown there until its new path is indexed.
+  if (auto b = by_path.find(path); b != by_path.end() && !ids.contains(b->second)) unshow(b->second);
+  auto show = [&](const std::string& key, const PageId& id) {
+    if (auto b = by_path.find(key); b != by_path.end()) unshow(b->second);
+    by_path[key] = id;
+    shown_at[id] = key;
+  };
+  std::vector<PageId> live;
+  for (const PageId& id : ids)
+    if (!pages.at(id).deleted) live.push_back(id);  // in id order: the same on every device
+  if (live.empty()) {
+    if (!ids.empty()) show(path, *ids.rbegin());  // a deleted page: its history stays readable
+    return;
+  }
+  show(path, live.front());
+  for (std::size_t i = 1; i < live.size(); ++i) {
+    std::string alias = path + "~" + live[i].hex().substr(0, 8);
+    if (by_path.contains(alias)) alias = path + "~" + live[i].hex();
+    show(alias, live[i]);
+  }
 }
 
 Result<void> Client::Impl::save_page(const LocalPage& page) {

@@ -47,6 +47,8 @@ inline constexpr std::string_view kObjectsTable = "objects";  // blob id hex -> 
 inline constexpr std::string_view kQueueTable = "queue";      // 20-digit id -> QueuedEdit JSON
 inline constexpr std::string_view kStateTable = "state";      // "seq", "quarantine", ...
 
+struct SearchState;
+
 struct Client::Impl {
   Transport& transport;
   std::unique_ptr<SealedLocalStore> sealed_device;  // the device store, sealed with the account's local key
@@ -59,9 +61,18 @@ struct Client::Impl {
   CollectionId default_collection;
   std::map<CollectionId, Keyset> keysets;
   std::map<PageId, LocalPage> pages;        // this device's view, loaded from the store
-  std::map<std::string, PageId> by_path;    // live and deleted pages by their current path
+  // Pages by the path they are shown at. Two devices can create one path at once (each page
+  // gets a random id): every device then shows the page with the smallest id at the path and
+  // each other live one at "PATH~<first 8 hex of its id>", so none is hidden and all devices
+  // agree. A live page owns its path over deleted ones.
+  std::map<std::string, PageId> by_path;
+  std::map<std::string, std::set<PageId>> ids_at_path;  // every page by its own path
+  std::map<PageId, std::string> shown_at;               // the key of each page in by_path
   std::set<std::array<std::uint8_t, 32>> trusted_authors;  // Ed25519 keys allowed to write
+  std::unique_ptr<SearchState> search;  // the search indexes, loaded on first use (client_search.cc)
 
+  Impl(Transport& t, ClientOptions o);
+  ~Impl();
   // Agent grants this device has verified (certificate opened and signed by a trusted author).
   struct KnownGrant {
     AgentCertificate cert;
@@ -73,11 +84,9 @@ struct Client::Impl {
   std::optional<AgentCertificate> agent;
   std::vector<Bytes> grant_wraps;
 
-  // The connection to the server's blob_url, when it names one and options.connect_url opens it.
+  // The connection to the server's blob_url, when it names one and options.connect_url opens it
+  // (declared after `api`, which points at it, so it is destroyed first: api never uses it then).
   std::unique_ptr<Transport> blob_transport;
-
-  Impl(Transport& t, ClientOptions o) : transport(t), api(t), options(std::move(o)) {}
-  ~Impl() { api.set_blob_transport(nullptr); }
 
   // Reads blobs through `url` (a cache in front of the server) from now on, if the options can
   // connect there; otherwise, or for an empty url, keeps reading them from the server.
@@ -90,6 +99,7 @@ struct Client::Impl {
   Result<void> load_pages();
   Result<void> save_page(const LocalPage& page);
   void index_page(const LocalPage& page);
+  void reindex_path(const std::string& path);
   Result<std::uint64_t> last_seq();
   Result<void> set_last_seq(std::uint64_t seq);
   Result<void> quarantine(const std::string& id, const std::string& why);
@@ -119,6 +129,10 @@ struct Client::Impl {
 
   Result<void> retry_quarantined(SyncReport& report);
 
+  // Checks that `rec` is `known_head` (false) or follows it through a verified chain (true).
+  // Errors: conflict (a rollback or a fork), and those of fetch_record. `what` names it.
+  Result<bool> check_follows(std::uint64_t known_revision, const Hash256& known_head, const RevisionRecord& rec,
+                             const std::string& what);
   // Verifies a head this device is told about and moves the local page to it.
   Result<bool> accept_head(const CollectionId& c, const PageId& p, const Hash256& rev);
 

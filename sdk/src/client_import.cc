@@ -1,5 +1,6 @@
 // Client: writing many new pages at once, over several connections.
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "client_impl.h"
@@ -34,6 +35,10 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
   ImportReport report;
   const Keyset* keyset = im.keyset_for(im.default_collection);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for the default collection");
+
+  // Nothing is sent when any path is unusable.
+  for (const ImportItem& it : items)
+    if (auto valid = validate_page_path(it.path); !valid) return Error{valid.error().code, it.path + ": " + valid.error().message};
 
   // Pages that exist take the ordinary path (compare-and-swap, merges), here and in order.
   std::vector<Prepared> fresh;
@@ -104,26 +109,42 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
       p.error = sent.error();
     }
   };
+  // A large page goes alone: its blob, then its head (already there: an earlier try's answer
+  // was lost).
+  auto send_alone = [&](ApiClient& api, Prepared& p) {
+    settle(p, [&]() -> Result<void> {
+      ZKWIKI_TRY(api.put_blob(im.workspace, p.envelope));
+      ZKWIKI_ASSIGN(PutHeadOutcome o, api.put_head(im.workspace, p.page.collection, p.page.id, p.record, std::nullopt));
+      if (!o.accepted && o.current != p.page.head)
+        return make_error(Errc::conflict, "the server already had a head for a new page");
+      return {};
+    }());
+  };
+  // A batch the server finds too large (its --max-body is below kBatchBytes) is sent in halves,
+  // down to single pages, which go as a blob and a head.
+  std::function<void(ApiClient&, std::size_t, std::size_t)> send;
   auto upload = [&](ApiClient& api, std::size_t begin, std::size_t end) {
     for (std::size_t k = begin; k < end; ++k)
       if (auto r = prepare(fresh[k]); !r) {
         for (std::size_t m = begin; m < end; ++m) settle(fresh[m], r.error());
         return;
       }
-    if (end - begin == 1 && size_of(fresh[begin]) >= kAlone) {
-      Prepared& p = fresh[begin];
-      auto put = [&]() -> Result<void> {
-        ZKWIKI_TRY(api.put_blob(im.workspace, p.envelope));
-        ZKWIKI_ASSIGN(PutHeadOutcome o, api.put_head(im.workspace, p.page.collection, p.page.id, p.record, std::nullopt));
-        if (!o.accepted) return make_error(Errc::conflict, "the server already had a head for a new page");
-        return {};
-      }();
-      settle(p, put);
-      return;
-    }
+    send(api, begin, end);
+  };
+  send = [&](ApiClient& api, std::size_t begin, std::size_t end) {
+    if (end - begin == 1 && size_of(fresh[begin]) >= kAlone) return send_alone(api, fresh[begin]);
     std::vector<NewPageUpload> batch;
     for (std::size_t k = begin; k < end; ++k) batch.push_back({fresh[k].page.id, fresh[k].record, fresh[k].envelope});
     auto created = api.create_pages(im.workspace, im.default_collection, batch);
+    if (!created && created.error().message.find("413 payload_too_large") != std::string::npos) {
+      if (end - begin > 1) {
+        std::size_t mid = begin + (end - begin) / 2;
+        send(api, begin, mid);
+        send(api, mid, end);
+        return;
+      }
+      return send_alone(api, fresh[begin]);
+    }
     for (std::size_t k = begin; k < end; ++k) {
       Prepared& p = fresh[k];
       if (!created) {

@@ -53,7 +53,8 @@ Result<std::vector<PageSummary>> Client::list(std::string_view prefix) {
   for (const auto& [path, id] : impl_->by_path) {
     const LocalPage& p = impl_->pages.at(id);
     if (p.deleted || !std::string_view(path).starts_with(prefix)) continue;
-    out.push_back(PageSummary{p.id, p.collection, p.path, p.title, p.tags, p.revision, p.modified_ms, p.size, false});
+    // `path` is where the page is shown: its own path, or PATH~ID when another page holds it.
+    out.push_back(PageSummary{p.id, p.collection, path, p.title, p.tags, p.revision, p.modified_ms, p.size, false});
   }
   return out;
 }
@@ -121,6 +122,7 @@ Result<std::string> Client::diff(std::string_view path, std::optional<std::uint6
 
 Result<SaveOutcome> Client::write(std::string_view path, std::string_view body) {
   ZKWIKI_TRY(impl_->agent_alive());
+  ZKWIKI_TRY(validate_page_path(path));
   std::optional<std::uint64_t> base;
   auto it = impl_->by_path.find(std::string(path));
   if (it != impl_->by_path.end()) base = impl_->pages.at(it->second).revision;
@@ -138,6 +140,7 @@ Result<SaveOutcome> Client::move(std::string_view from, std::string_view to) {
   auto it = im.by_path.find(std::string(from));
   if (it == im.by_path.end() || im.pages.at(it->second).deleted)
     return make_error(Errc::not_found, "no page at " + std::string(from));
+  ZKWIKI_TRY(validate_page_path(to));
   auto taken = im.by_path.find(std::string(to));
   if (taken != im.by_path.end() && !im.pages.at(taken->second).deleted)
     return make_error(Errc::conflict, "a page already exists at " + std::string(to));
@@ -188,6 +191,9 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
   std::optional<LocalPage> current;
   if (found != by_path.end()) current = pages.at(found->second);
   PageId id = current ? current->id : PageId::random();
+  // Written as a new page, but the page exists now (created on another device, or by this
+  // device's earlier try): merge against an empty base, as when both create it at once.
+  if (current && !base_revision) base_revision = 0;
   CollectionId collection = current ? current->collection : default_collection;
   const Keyset* keyset = keyset_for(collection);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + collection.hex());

@@ -1,6 +1,7 @@
 // Client: fetching and verifying what the server says, and the change feed.
 #include "client_impl.h"
 #include "internal.h"
+#include "zkwiki/search_manifest.h"
 
 namespace zkwiki {
 
@@ -64,33 +65,39 @@ Result<std::vector<RevisionRecord>> Client::Impl::history(const LocalPage& page)
   return chain;
 }
 
+Result<bool> Client::Impl::check_follows(std::uint64_t known_revision, const Hash256& known_head,
+                                         const RevisionRecord& rec, const std::string& what) {
+  if (rec.revision < known_revision)
+    return make_error(Errc::conflict, "rollback: the server offers revision " + std::to_string(rec.revision) + " of " +
+                                          what + ", this device has seen revision " + std::to_string(known_revision));
+  if (rec.revision == known_revision) {
+    if (rec.hash() != known_head)
+      return make_error(Errc::conflict, "forked history: two different revisions " + std::to_string(rec.revision) +
+                                            " of " + what);
+    return false;
+  }
+  // Walk back to the revision this device knows: every link must verify, and the chain must
+  // pass through the head this device saw (otherwise the server forked the history).
+  RevisionRecord child = rec;
+  while (child.revision > known_revision + 1) {
+    ZKWIKI_ASSIGN(RevisionRecord parent, fetch_record(rec.collection, rec.page, child.parent));
+    ZKWIKI_TRY(verify_chain(parent, child));
+    child = std::move(parent);
+  }
+  if (child.parent != known_head)
+    return make_error(Errc::conflict, "forked history: revision " + std::to_string(child.revision) + " of " + what +
+                                          " does not follow the revision this device has seen");
+  return true;
+}
+
 Result<bool> Client::Impl::accept_head(const CollectionId& c, const PageId& p, const Hash256& rev) {
   ZKWIKI_ASSIGN(RevisionRecord rec, fetch_record(c, p, rev));
   auto local = pages.find(p);
   if (local != pages.end()) {
     const LocalPage& known = local->second;
     if (known.collection != c) return make_error(Errc::auth_failed, "page moved to another collection by the server");
-    if (rec.revision < known.revision)
-      return make_error(Errc::conflict, "rollback: the server offers revision " + std::to_string(rec.revision) +
-                                            " of " + known.path + ", this device has seen revision " +
-                                            std::to_string(known.revision));
-    if (rec.revision == known.revision) {
-      if (rec.hash() != known.head)
-        return make_error(Errc::conflict, "forked history: two different revisions " + std::to_string(rec.revision) +
-                                              " of " + known.path);
-      return false;
-    }
-    // Walk back to the revision this device knows: every link must verify, and the chain must
-    // pass through the head this device saw (otherwise the server forked the history).
-    RevisionRecord child = rec;
-    while (child.revision > known.revision + 1) {
-      ZKWIKI_ASSIGN(RevisionRecord parent, fetch_record(c, p, child.parent));
-      ZKWIKI_TRY(verify_chain(parent, child));
-      child = std::move(parent);
-    }
-    if (child.parent != known.head)
-      return make_error(Errc::conflict, "forked history: revision " + std::to_string(child.revision) + " of " +
-                                            known.path + " does not follow the revision this device has seen");
+    ZKWIKI_ASSIGN(bool newer, check_follows(known.revision, known.head, rec, known.path));
+    if (!newer) return false;
   }
   ZKWIKI_ASSIGN(PageContent content, open_revision(rec));
   LocalPage page;
@@ -138,7 +145,6 @@ Result<SyncReport> Client::sync() {
   Impl& im = *impl_;
   ZKWIKI_TRY(im.agent_alive());
   SyncReport report;
-  ZKWIKI_ASSIGN(report.replayed, im.replay_queue(report.pending));
   ZKWIKI_TRY(im.retry_quarantined(report));
   ZKWIKI_ASSIGN(std::uint64_t since, im.last_seq());
   bool keys_changed = false, grants_changed = false;
@@ -160,7 +166,10 @@ Result<SyncReport> Client::sync() {
                                      std::to_string(ch.seq - 1) + " were withheld");
       prev = ch.seq;
       ++report.changes;
-      if (ch.kind == "page") {
+      if (ch.kind == "page" && ch.page == search_manifest_page(im.workspace, ch.collection)) {
+        // The collection's search index (client_search.cc), not a page.
+        report.index_changed = true;
+      } else if (ch.kind == "page") {
         auto key = std::make_pair(ch.collection, ch.page);
         if (!heads.contains(key)) order.push_back(key);
         heads[key] = ch.revision;
@@ -213,6 +222,10 @@ Result<SyncReport> Client::sync() {
     ZKWIKI_TRY(im.set_last_seq(since));
     if (!batch.more) break;
   }
+  // Queued edits go after the feed: they then merge with what other devices wrote meanwhile, and
+  // a queued new page that the server did store (its answer was lost) or that another device
+  // created at the same path updates that page instead of creating a second one.
+  ZKWIKI_ASSIGN(report.replayed, im.replay_queue(report.pending));
   report.last_seq = since;
   return report;
 }

@@ -20,6 +20,11 @@ namespace zkwiki::internal {
 // Makes sure libsodium is initialized; cheap after the first call, thread-safe.
 void ensure_sodium() noexcept;
 
+#ifdef __EMSCRIPTEN__
+// Installs the wasm build's randomness (crypto.getRandomValues) as libsodium's (primitives.cc).
+void use_platform_random() noexcept;
+#endif
+
 inline std::span<const std::uint8_t> as_bytes(std::string_view s) noexcept {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }

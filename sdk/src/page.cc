@@ -32,8 +32,11 @@ constexpr std::uint8_t kVersion = 1;
 
 Result<void> validate(const PageContent& p) {
   const PageMetadata& m = p.meta;
+  if (p.body.size() > kMaxPlaintextBytes)
+    return make_error(Errc::too_large, "page: the text is " + std::to_string(p.body.size()) +
+                                           " bytes; a page holds at most " + std::to_string(kMaxPlaintextBytes >> 20) + " MiB");
   if (m.path.size() > kMaxPathBytes || m.title.size() > kMaxTitleBytes || m.tags.size() > kMaxTags ||
-      m.links.size() > kMaxLinks || p.body.size() > kMaxPlaintextBytes)
+      m.links.size() > kMaxLinks)
     return make_error(Errc::too_large, "page: a field exceeds its limit");
   if (m.path.empty()) return make_error(Errc::malformed, "page: empty path");
   if (!valid_text(m.path) || !valid_text(m.title))
@@ -46,6 +49,25 @@ Result<void> validate(const PageContent& p) {
 }
 
 }  // namespace
+
+Result<void> validate_page_path(std::string_view path) {
+  auto bad = [&](std::string why) { return make_error(Errc::invalid_argument, "not a page path (" + why + ")"); };
+  if (path.empty()) return bad("empty");
+  if (path.size() > kMaxPathBytes) return bad("over " + std::to_string(kMaxPathBytes) + " bytes");
+  if (!valid_text(path)) return bad("not UTF-8 text");
+  for (char c : path)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return bad("a control character such as a tab or newline");
+  if (path.front() == '/') return bad("absolute: a page path is relative, like notes/todo.md");
+  for (std::size_t start = 0;;) {
+    std::size_t end = path.find('/', start);
+    std::string_view seg = path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (seg.empty()) return bad("an empty segment: no '//' and no trailing '/'");
+    if (seg == "." || seg == "..") return bad("a '.' or '..' segment");
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return {};
+}
 
 Result<std::vector<std::uint8_t>> encode_page(const PageContent& page) {
   ZKWIKI_TRY(validate(page));

@@ -6,6 +6,45 @@
 
 #include "internal.h"
 
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+
+// libsodium 1.0.18 under Emscripten asks JS for randomness one byte at a time (~150 us per
+// nonce). The wasm build fills each buffer with crypto.getRandomValues on the wasm memory
+// itself: one call per 65,536 bytes (the Web Crypto limit per call). Browsers and node >= 19
+// have globalThis.crypto; without it the module cannot run safely, so it aborts.
+EM_JS(void, zkw_js_random_fill, (void* buf, size_t size), {
+  const c = globalThis.crypto;
+  if (!c || typeof c.getRandomValues !== 'function') abort('zkwiki: no crypto.getRandomValues');
+  for (let off = 0; off < size; off += 65536)
+    c.getRandomValues(HEAPU8.subarray(buf + off, buf + Math.min(size, off + 65536)));
+});
+
+// wasm/src/argon2_progress.c: crypto_pwhash's Argon2id, pass by pass, with progress to JS.
+extern "C" int zkwiki_wasm_argon2id(std::uint8_t* out, std::size_t outlen, const std::uint8_t* pwd,
+                                    std::size_t pwdlen, const std::uint8_t* salt, std::size_t saltlen,
+                                    std::uint32_t t_cost, std::uint32_t m_cost_kib);
+
+namespace zkwiki::internal {
+namespace {
+const char* wasm_random_name() { return "zkwiki-getRandomValues"; }
+std::uint32_t wasm_random_u32() {
+  std::uint32_t v = 0;
+  zkw_js_random_fill(&v, sizeof v);
+  return v;
+}
+void wasm_random_buf(void* const buf, const std::size_t size) {
+  if (size > 0) zkw_js_random_fill(buf, size);
+}
+randombytes_implementation wasm_random = {wasm_random_name, wasm_random_u32, nullptr, nullptr, wasm_random_buf,
+                                          nullptr};
+}  // namespace
+
+// Called once, before sodium_init (ensure_sodium).
+void use_platform_random() noexcept { randombytes_set_implementation(&wasm_random); }
+}  // namespace zkwiki::internal
+#endif
+
 namespace zkwiki::primitives {
 namespace {
 
@@ -174,9 +213,16 @@ Result<Secret> argon2id(ByteView password, ByteView salt, std::uint64_t opslimit
   Secret out(out_len);
   // An empty span may have a null data(); libsodium declares the argument non-null.
   const char* pw = password.empty() ? "" : reinterpret_cast<const char*>(password.data());
+#ifdef __EMSCRIPTEN__
+  if (zkwiki_wasm_argon2id(out.reveal_mutable().data(), out_len, reinterpret_cast<const std::uint8_t*>(pw),
+                           password.size(), salt.data(), salt.size(), static_cast<std::uint32_t>(opslimit),
+                           static_cast<std::uint32_t>(memlimit_bytes / 1024)) != 0)
+    return make_error(Errc::internal, "Argon2id failed (out of memory?)");
+#else
   if (crypto_pwhash(out.reveal_mutable().data(), out_len, pw, password.size(), salt.data(), opslimit,
                     memlimit_bytes, crypto_pwhash_ALG_ARGON2ID13) != 0)
     return make_error(Errc::internal, "Argon2id failed (out of memory?)");
+#endif
   return out;
 }
 

@@ -20,6 +20,9 @@ void misuse(const char* what) noexcept {
 void ensure_sodium() noexcept {
   static std::once_flag once;
   std::call_once(once, [] {
+#ifdef __EMSCRIPTEN__
+    use_platform_random();
+#endif
     if (sodium_init() < 0) misuse("libsodium failed to initialize");
   });
 }

@@ -52,6 +52,18 @@ check "bad revision number" 2 zk cat projects/alpha.md --rev zero
 check "status" 0 zk status
 expect "nothing pending" "pending edits: 0" "$OUT"
 
+check "search" 0 zk search three
+expect "search finds the page" "^projects/alpha.md"$'\t'"Alpha notes" "$OUT"
+expect "search reports coverage" "index: 1 of 1 pages indexed" "$ERR"
+check "search a deleted page's words" 0 zk search roadmap -alpha
+expect "a deleted page is never shown" "no pages match" "$ERR"
+check "search --json" 0 zk --json search "title:alpha"
+expect "json results" '"results":\[\{.*"path":"projects/alpha.md"' "$OUT"
+check "search with bad UTF-8" 2 zk search "$(printf 'bad\xff')"
+check "search without a query" 2 zk search
+check "reindex" 0 zk reindex
+expect "reindex says what it did" "reindexed 1 of 1 pages" "$OUT"
+
 check "export" 0 zk export "$WORK/out"
 cmp -s "$WORK/out/projects/alpha.md" <(zk cat projects/alpha.md) && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL export content"; }
 check "export refuses to overwrite" 5 zk export "$WORK/out"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <optional>
 
 #include "client_fixture.h"
@@ -112,6 +113,64 @@ TEST_F(ClientTest, OverlappingEditsBecomeAVisibleConflict) {
   EXPECT_NE(text.find("edited by a"), std::string::npos);
   EXPECT_NE(text.find("edited by b"), std::string::npos);
   EXPECT_NE(text.find("<<<<<<<"), std::string::npos);
+}
+
+// Each device creates the page before it has seen the other's: the server holds two pages
+// with one path. Neither may be hidden, and every device must show the same text at the path.
+TEST_F(ClientTest, TwoDevicesCreatingOnePathKeepBothPagesVisibleAndAgree) {
+  auto b = login_b(options());
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(a_->write("today.md", "written on a\n").ok());
+  ASSERT_TRUE(b->write("today.md", "written on b\n").ok());  // b has not synced
+  ASSERT_TRUE(a_->sync().ok());
+  ASSERT_TRUE(b->sync().ok());
+  auto shown = [](Client& c) {
+    std::map<std::string, std::string> out;
+    auto pages = c.list();
+    EXPECT_TRUE(pages.ok());
+    for (const auto& p : *pages) out[p.path] = body_of(c, p.path);
+    return out;
+  };
+  auto on_a = shown(*a_), on_b = shown(*b);
+  ASSERT_EQ(on_a.size(), 2u);
+  EXPECT_EQ(on_a, on_b);  // the same page at the path on both devices
+  std::multiset<std::string> bodies;
+  for (const auto& [path, body] : on_a) {
+    EXPECT_TRUE(path == "today.md" || path.starts_with("today.md~")) << path;
+    bodies.insert(body);
+  }
+  EXPECT_EQ(bodies, (std::multiset<std::string>{"written on a\n", "written on b\n"}));
+  // A device that starts afresh agrees too; editing the second copy settles it at its own path.
+  std::string alias;
+  for (const auto& [path, body] : on_a)
+    if (path != "today.md") alias = path;
+  auto w = a_->write(alias, on_a[alias] + "kept\n");
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  ASSERT_TRUE(b->sync().ok());
+  EXPECT_EQ(body_of(*b, alias), on_a[alias] + "kept\n");
+  EXPECT_EQ(body_of(*b, "today.md"), on_a["today.md"]);
+}
+
+TEST_F(ClientTest, UnusablePathsAreRefusedBeforeAnythingIsWritten) {
+  for (const std::string& bad : std::vector<std::string>{"", "/etc/passwd", "../x.md", "a/../../b.md", "./a.md", "a//b.md", "dir/", "a/./b",
+                          "tab\tname.md", "new\nline.md", std::string(5000, 'a')}) {
+    auto w = a_->write(bad, "text\n");
+    ASSERT_FALSE(w.ok()) << "accepted " << bad;
+    EXPECT_EQ(w.error().code, Errc::invalid_argument) << bad;
+    std::vector<ImportItem> items{{"fine.md", "x\n"}, {bad, "y\n"}};
+    auto i = a_->import(items);
+    ASSERT_FALSE(i.ok()) << "imported " << bad;
+    EXPECT_EQ(i.error().code, Errc::invalid_argument);
+  }
+  ASSERT_TRUE(a_->write("ok.md", "text\n").ok());
+  auto m = a_->move("ok.md", "../escaped.md");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, Errc::invalid_argument);
+  auto list = a_->list();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);  // not even fine.md from the refused imports
+  EXPECT_EQ((*list)[0].path, "ok.md");
+  EXPECT_TRUE(a_->write("ünïcødé/日本語 notes.md", "text\n").ok());
 }
 
 TEST_F(ClientTest, DeleteVersusEditIsAConflictNotALoss) {

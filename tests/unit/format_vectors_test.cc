@@ -13,6 +13,8 @@
 #include "zkwiki/keystring.h"
 #include "zkwiki/page.h"
 #include "zkwiki/revision.h"
+#include "zkwiki/search.h"
+#include "zkwiki/search_manifest.h"
 
 namespace zkwiki {
 namespace {
@@ -214,6 +216,54 @@ void check_page(const json& v) {
   }
 }
 
+void check_search_segment(const json& v) {
+  Bytes bytes = unhex(v["bytes"]);
+  expect_outcome(inspect_segment(bytes), v["expected"]);
+  if (!v.contains("documents")) return;
+  // Building the same pages gives the same bytes.
+  SearchIndex index;
+  for (const auto& d : v["documents"]) {
+    auto tags = d["tags"].get<std::vector<std::string>>();
+    std::string path = d["path"], title = d["title"], body = d["body"];
+    ASSERT_TRUE(index.put(SearchDocument{id_from<PageId>(d["page"]), d["revision"], path, title, tags, body}).ok());
+  }
+  for (const auto& d : v["deleted"]) index.remove(id_from<PageId>(d["page"]), d["revision"]);
+  index.flush();
+  ASSERT_EQ(index.segments().size(), 1u);
+  EXPECT_EQ(hex(index.segment_bytes(0)), v["bytes"].get<std::string>());
+}
+
+void check_search_manifest(const json& v) {
+  auto m = SearchManifest::decode(unhex(v["bytes"]));
+  expect_outcome(m, v["expected"]);
+  if (!m.ok()) return;
+  EXPECT_EQ(m->collection.hex(), v["collection"].get<std::string>());
+  EXPECT_EQ(m->feed_seq, v["feed_seq"].get<std::uint64_t>());
+  EXPECT_EQ(m->pages, v["pages"].get<std::uint32_t>());
+  ASSERT_EQ(m->segments.size(), v["segments"].size());
+  for (std::size_t i = 0; i < m->segments.size(); ++i) {
+    EXPECT_EQ(m->segments[i].blob.hex(), v["segments"][i]["blob"].get<std::string>());
+    EXPECT_EQ(m->segments[i].envelope_size, v["segments"][i]["size"].get<std::uint64_t>());
+    EXPECT_EQ(m->segments[i].seq, v["segments"][i]["seq"].get<std::uint64_t>());
+    EXPECT_EQ(m->segments[i].documents, v["segments"][i]["documents"].get<std::uint32_t>());
+    EXPECT_EQ(m->segments[i].tombstones, v["segments"][i]["tombstones"].get<std::uint32_t>());
+  }
+  EXPECT_EQ(hex(m->encode()), v["bytes"].get<std::string>());
+}
+
+void check_search_keys(const json& v) {
+  auto ws = id_from<WorkspaceId>(v["workspace"]);
+  auto c = id_from<CollectionId>(v["collection"]);
+  Keyset keys(KeyScope::for_collection(ws, c));
+  std::uint32_t g = v["generation"];
+  ASSERT_TRUE(keys.insert(g, Secret::from_bytes(unhex(v["generation_key"])), true).ok());
+  Keyset search = derive_search_keyset(keys);
+  ASSERT_NE(search.find(g), nullptr);
+  EXPECT_EQ(hex(search.find(g)->reveal()), v["search_key"].get<std::string>());
+  EXPECT_EQ(search.primary_generation(), g);
+  EXPECT_EQ(search_manifest_page(ws, c).hex(), v["manifest_page"].get<std::string>());
+}
+
 TEST(FormatVectorsTest, EveryCaseInTestsVectorsHoldsItsExpectedOutcome) {
   auto dir = test::source_root() / "tests" / "vectors";
   std::map<std::string, int> per_kind;
@@ -228,14 +278,17 @@ TEST(FormatVectorsTest, EveryCaseInTestsVectorsHoldsItsExpectedOutcome) {
     else if (kind == "account") check_account(v);
     else if (kind == "page") check_page(v);
     else if (kind == "wrapped_key") check_wrapped_key(v);
+    else if (kind == "search_segment") check_search_segment(v);
+    else if (kind == "search_manifest") check_search_manifest(v);
+    else if (kind == "search_keys") check_search_keys(v);
     else if (kind == "agent_certificate") check_agent_certificate(v);
     else if (kind == "agent_revocation") check_agent_revocation(v);
     else if (kind == "agent_grant") check_agent_grant(v);
     else ADD_FAILURE() << "unknown vector kind " << kind;
     ++per_kind[kind];
   }
-  for (const char* kind : {"envelope", "revision", "keystring", "account", "page", "wrapped_key",
-                           "agent_certificate", "agent_revocation", "agent_grant"})
+  for (const char* kind : {"envelope", "revision", "keystring", "account", "page", "wrapped_key", "search_segment",
+                           "search_manifest", "search_keys", "agent_certificate", "agent_revocation", "agent_grant"})
     EXPECT_GT(per_kind[kind], 0) << "no vectors of kind " << kind;
 }
 

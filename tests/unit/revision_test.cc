@@ -136,6 +136,30 @@ TEST(PageEncodingTest, OversizedTagIsRejectedWhenWriting) {
   EXPECT_EQ(encode_page(p).error().code, Errc::malformed);
 }
 
+TEST(PageEncodingTest, APageOverTheMaximumSaysSo) {
+  PageContent p{{"a.md", "t", {}, 0, 0, {}, false}, std::string(kMaxPlaintextBytes + 1, 'x')};
+  auto r = encode_page(p);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::too_large);
+  EXPECT_NE(r.error().message.find("at most 64 MiB"), std::string::npos) << r.error().message;
+}
+
+TEST(PagePathTest, UsablePathsPassAndEachUnusableOneSaysWhy) {
+  for (std::string_view ok : {"a.md", "notes/todo.md", "ünïcødé/日本語 notes.md", "a/b/c/d.txt", ".hidden/x", "a..b"})
+    EXPECT_TRUE(validate_page_path(ok).ok()) << ok;
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"", "empty"},          {"/abs.md", "absolute"},     {"../up.md", "'..'"},       {"a/../b", "'..'"},
+      {"./a", "'.'"},         {"a//b", "empty segment"},   {"dir/", "empty segment"},  {"tab\tx", "control"},
+      {"nl\nx", "control"},  {"del\x7f", "control"},     {"bad \xC3\x28", "UTF-8"},
+      {std::string(kMaxPathBytes + 1, 'a'), "bytes"}};
+  for (const auto& [path, why] : bad) {
+    auto r = validate_page_path(path);
+    ASSERT_FALSE(r.ok()) << path;
+    EXPECT_EQ(r.error().code, Errc::invalid_argument);
+    EXPECT_NE(r.error().message.find(why), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(PageEncodingTest, TruncatedIsTruncated) {
   PageContent p{{"a.md", "t", {}, 0, 0, {}, false}, "body"};
   auto bytes = *encode_page(p);

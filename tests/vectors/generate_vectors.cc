@@ -18,6 +18,8 @@
 #include "zkwiki/keystring.h"
 #include "zkwiki/page.h"
 #include "zkwiki/revision.h"
+#include "zkwiki/search.h"
+#include "zkwiki/search_manifest.h"
 
 namespace zkwiki {
 namespace {
@@ -417,6 +419,96 @@ void page_vectors() {
                           {"expected", ok()}});
 }
 
+// A small index: three pages (one with tags and a title of its own, one in Greek with accents,
+// one in Japanese) and a deleted page.
+void search_vectors() {
+  struct Doc {
+    PageId id;
+    std::uint64_t revision;
+    std::string path, title;
+    std::vector<std::string> tags;
+    std::string body;
+  };
+  std::vector<Doc> docs = {
+      {fixed_id<PageId>(0x10), 3, "notes/tar.md", "tar", {}, "# tar\n\nArchive files: `tar -cf out.tar dir`.\n"},
+      {fixed_id<PageId>(0x20), 1, "notes/café.md", "Καφές και résumé", {"greek", "Drinks"},
+       "---\ntitle: Καφές και résumé\ntags: [greek, Drinks]\n---\nΟ καφές είναι ζεστός. See [[tar]].\n"},
+      {fixed_id<PageId>(0x30), 2, "ja/ファイル.md", "ファイル", {}, "# ファイル\n\nファイルを圧縮します。\n"},
+  };
+  SearchIndex index;
+  json in = json::array();
+  for (const auto& d : docs) {
+    if (!index.put(SearchDocument{d.id, d.revision, d.path, d.title, d.tags, d.body})) std::abort();
+    in.push_back({{"page", d.id.hex()}, {"revision", d.revision}, {"path", d.path}, {"title", d.title},
+                  {"tags", d.tags}, {"body", d.body}});
+  }
+  PageId gone = fixed_id<PageId>(0x40);
+  index.remove(gone, 5);
+  index.flush();
+  Bytes seg(index.segment_bytes(0).begin(), index.segment_bytes(0).end());
+  write("search-segment", {{"kind", "search_segment"}, {"documents", in},
+                           {"deleted", json::array({{{"page", gone.hex()}, {"revision", 5}}})},
+                           {"bytes", hx(seg)}, {"description", "an index segment of three pages and one deletion"},
+                           {"expected", ok()}});
+  auto negative = [&](const std::string& name, const std::string& why, const Bytes& bad, Errc e) {
+    write(name, {{"kind", "search_segment"}, {"bytes", hx(bad)}, {"description", why}, {"expected", fails(e)}});
+  };
+  negative("search-segment-truncated", "last byte missing", Bytes(seg.begin(), seg.end() - 1), Errc::truncated);
+  Bytes t = seg;
+  t.push_back(0);
+  negative("search-segment-trailing-byte", "one byte appended", t, Errc::trailing_data);
+  t = seg;
+  t[4] = 2;
+  negative("search-segment-unknown-version", "version 2", t, Errc::unsupported_version);
+  t = seg;
+  t[16] = 0xff, t[17] = 0xff, t[18] = 0xff, t[19] = 0xff;
+  negative("search-segment-oversized", "a document count over 2^24", t, Errc::too_large);
+  t = seg;
+  t[t.size() - 1] ^= 0x7f;  // the last posting points past the documents
+  negative("search-segment-bad-posting", "a posting outside the documents", t, Errc::malformed);
+
+  SearchManifest m;
+  m.collection = fixed_id<CollectionId>(0x50);
+  m.feed_seq = 42;
+  m.pages = 3;
+  m.segments.push_back(ManifestSegment{fixed_id<Hash256>(0x60), 1234, 7, 3, 1});
+  m.segments.push_back(ManifestSegment{fixed_id<Hash256>(0x80), 456, 9, 1, 0});
+  Bytes mb = m.encode();
+  write("search-manifest", {{"kind", "search_manifest"}, {"collection", m.collection.hex()}, {"feed_seq", 42},
+                            {"pages", 3},
+                            {"segments", json::array({{{"blob", m.segments[0].blob.hex()}, {"size", 1234}, {"seq", 7},
+                                                       {"documents", 3}, {"tombstones", 1}},
+                                                      {{"blob", m.segments[1].blob.hex()}, {"size", 456}, {"seq", 9},
+                                                       {"documents", 1}, {"tombstones", 0}}})},
+                            {"bytes", hx(mb)}, {"description", "a search manifest of two segments"}, {"expected", ok()}});
+  auto mneg = [&](const std::string& name, const std::string& why, const Bytes& bad, Errc e) {
+    write(name, {{"kind", "search_manifest"}, {"bytes", hx(bad)}, {"description", why}, {"expected", fails(e)}});
+  };
+  mneg("search-manifest-truncated", "last byte missing", Bytes(mb.begin(), mb.end() - 1), Errc::truncated);
+  t = mb;
+  t.push_back(0);
+  mneg("search-manifest-trailing-byte", "one byte appended", t, Errc::trailing_data);
+  t = mb;
+  t[4] = 2;
+  mneg("search-manifest-unknown-version", "version 2", t, Errc::unsupported_version);
+  t = mb;
+  t[36] = 0x01, t[37] = 0x04;  // 1025 segments
+  mneg("search-manifest-oversized", "1025 segments", t, Errc::too_large);
+
+  // The search key of a generation and the manifest page id.
+  WorkspaceId ws = fixed_id<WorkspaceId>(0x01);
+  CollectionId c = fixed_id<CollectionId>(0x11);
+  Keyset keys(KeyScope::for_collection(ws, c));
+  Bytes gen_key = pattern(32, 0xa0);
+  if (!keys.insert(2, Secret::from_bytes(gen_key), true)) std::abort();
+  Keyset search = derive_search_keyset(keys);
+  write("search-keys", {{"kind", "search_keys"}, {"workspace", ws.hex()}, {"collection", c.hex()}, {"generation", 2},
+                        {"generation_key", hx(gen_key)}, {"search_key", hx(search.find(2)->reveal())},
+                        {"manifest_page", search_manifest_page(ws, c).hex()},
+                        {"description", "the search key (KDF label zkwindex) and the manifest page id"},
+                        {"expected", ok()}});
+}
+
 }  // namespace
 }  // namespace zkwiki
 
@@ -433,6 +525,7 @@ int main(int argc, char** argv) {
   zkwiki::account_vectors();
   zkwiki::wrapped_key_vectors();
   zkwiki::page_vectors();
+  zkwiki::search_vectors();
   zkwiki::agent_vectors();
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "zkwiki/local_store.h"
 #include "zkwiki/page.h"
 #include "zkwiki/result.h"
+#include "zkwiki/search.h"
 #include "zkwiki/transport.h"
 
 namespace zkwiki {
@@ -93,6 +94,36 @@ struct SyncReport {
   std::uint64_t pending = 0;        // queued edits still waiting
   std::vector<std::string> quarantined;  // objects that failed verification, by id, with why
   std::uint64_t last_seq = 0;
+  bool index_changed = false;  // another device moved a search manifest (maintain_index adopts it)
+};
+
+struct SearchResult {
+  PageId page;
+  std::string path;
+  std::string title;
+  std::uint64_t revision = 0;
+  double score = 0;
+  std::string snippet;  // plain text around the matches; empty when this device lacks the page's text
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> highlights;  // byte ranges in `snippet`
+  bool phrase_unverified = false;  // a phrase matched by its words only (no text here to check)
+};
+
+// How complete the search index is on this device: never silent about missing pages.
+struct IndexCoverage {
+  std::uint64_t indexed = 0;  // of `known`, pages whose current revision is in the index
+  std::uint64_t known = 0;    // live pages this device knows (synced here, or named by the index)
+  std::uint64_t segments = 0;
+  std::uint64_t bytes = 0;            // encoded segment bytes
+  std::uint64_t index_feed_seq = 0;   // how far the index's last writer had synced (change feed)
+  std::uint64_t device_seq = 0;       // how far this device has synced
+  bool uploaded = true;               // false: this device's index changes are not on the server yet
+  bool rebuilt = false;               // a segment was missing or corrupt: rebuilt from pages
+  std::vector<std::string> notices;   // what was rebuilt, refused or postponed, and why
+};
+
+struct SearchReport {
+  std::vector<SearchResult> results;
+  IndexCoverage coverage;
 };
 
 struct CollectionInfo {
@@ -247,6 +278,23 @@ class Client {
   // fails is quarantined and reported while the rest completes.
   Result<SyncReport> sync();
   Result<SyncReport> status();
+
+  // Search (search.h for the query syntax). The index is client-side and sealed: a new device
+  // fetches the collection's sealed segments (not the pages) and searches; queries never leave
+  // the device. Before answering, pages this device knows at a newer revision than the index
+  // are indexed from their local copies. Errors: invalid_argument (the query), and io when a
+  // device without a local index cannot fetch one.
+  Result<SearchReport> search(std::string_view query, const SearchOptions& options = {});
+  // Brings the index up to date: adopts another device's newer manifest (verified like a page
+  // head: signature, author, hash chain, no rollback), indexes what changed here, merges
+  // segments by `policy`, seals and uploads new segments and moves the manifest by
+  // compare-and-swap (merging with a concurrent writer's segments on a lost race). A missing
+  // or corrupt segment is reported and the index rebuilt from pages. Offline: kept locally
+  // (coverage.uploaded = false).
+  Result<IndexCoverage> maintain_index(const MergePolicy& policy = {});
+  // Rebuilds the index from every page (fetching pages this device lacks) and uploads it.
+  Result<IndexCoverage> reindex();
+  Result<IndexCoverage> index_coverage();
 
   // The device store as it is on disk: hashed keys and sealed values only (for tests).
   LocalStore& device_store_for_testing();

@@ -33,7 +33,13 @@ struct TaggedBytes {
     return acc == 0;
   }
   std::span<const std::uint8_t> span() const noexcept { return bytes; }
-  auto operator<=>(const TaggedBytes&) const = default;
+  // Spelled out: the libc++ of Emscripten 3.1.6 has no operator<=> for std::array.
+  std::strong_ordering operator<=>(const TaggedBytes& other) const noexcept {
+    for (std::size_t i = 0; i < N; ++i)
+      if (bytes[i] != other.bytes[i]) return bytes[i] < other.bytes[i] ? std::strong_ordering::less : std::strong_ordering::greater;
+    return std::strong_ordering::equal;
+  }
+  bool operator==(const TaggedBytes&) const = default;
 };
 
 void fill_random(std::span<std::uint8_t> out) noexcept;

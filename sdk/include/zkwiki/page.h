@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "zkwiki/result.h"
@@ -34,6 +35,13 @@ struct PageContent {
   std::string body;
   bool operator==(const PageContent&) const = default;
 };
+
+// A path a page may be written at: 1..kMaxPathBytes bytes of UTF-8, relative, '/'-separated,
+// no empty, "." or ".." segment (so no leading or trailing '/'), no control characters (tabs
+// and newlines would break `ls` and scripts). Every such path exports to a file inside the
+// export directory, and two different paths never export to the same file.
+// Errors: invalid_argument, saying which rule the path breaks.
+Result<void> validate_page_path(std::string_view path);
 
 // Errors: as decode_page: what cannot be read back is never written.
 Result<std::vector<std::uint8_t>> encode_page(const PageContent& page);

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The zkwiki CLI given what a careless user or script gives it: unusable paths, a directory
+# where a file goes, an export onto files that exist, an import that died after the server took
+# its pages, two devices creating one page. Nothing may be lost, hidden or written by surprise.
+. "$(dirname "$0")/lib.sh"
+start_server
+export ZKWIKI_HOME=$WORK/home ZKWIKI_PASSPHRASE='cli edge passphrase'
+FIXTURES=$(cd "$(dirname "$0")/../fixtures/pages" && pwd)
+
+check "--help" 0 zk --help
+expect "prints the usage on stdout" "^usage: zkwiki" "$OUT"
+check "-h" 0 zk -h
+check "init" 0 zk init --server "$URL"
+ACCOUNT=$(grep -o '[0-9a-f]\{32\}' "$ZKWIKI_HOME/config.json")
+
+for bad in "" "/abs.md" "../up.md" "a/../../b.md" "./dot.md" "a//b.md" "dir/" "tab	name.md" "new
+line.md" "$(printf 'x%.0s' $(seq 5000))"; do
+  check "put at an unusable path (${bad:0:20})" 2 sh -c "echo text | '$BIN/zkwiki' put '$bad'"
+  expect "says why" "not a page path" "$ERR"
+done
+check "nothing was written" 0 zk ls
+[ -z "$OUT" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL pages at unusable paths: $OUT"; }
+check "a unicode path is fine" 0 sh -c "echo text | '$BIN/zkwiki' put 'ünïcødé/日本語 notes.md'"
+
+check "put" 0 sh -c "printf 'keep me\n' | '$BIN/zkwiki' put kept.md"
+mkdir -p "$WORK/adir"
+check "put from a directory is refused" 6 zk put kept.md "$WORK/adir"
+expect "says it is a directory" "directory" "$ERR"
+check "the page is untouched" 0 zk cat kept.md
+[ "$OUT" = "keep me" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL page changed: $OUT"; }
+
+check "export to an empty DIR is refused" 2 zk export ""
+mkdir -p "$WORK/out/ünïcødé"
+echo mine > "$WORK/out/kept.md"
+check "export onto an existing file is refused" 5 zk export "$WORK/out"
+[ "$(cat "$WORK/out/kept.md")" = mine ] && [ ! -e "$WORK/out/ünïcødé/日本語 notes.md" ] && PASSES=$((PASSES + 1)) ||
+  { FAILS=$((FAILS + 1)); echo "FAIL a refused export wrote files"; }
+check "export --force" 0 zk export "$WORK/out" --force
+[ "$(cat "$WORK/out/kept.md")" = "keep me" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL --force"; }
+
+# An import that dies after the server took its pages but before this device recorded them
+# (kill -9 at the wrong moment): the device's store is put back as it was before the import.
+cp -a "$ZKWIKI_HOME" "$WORK/home-before"
+check "import" 0 zk import "$FIXTURES" --into fx
+rm -rf "$ZKWIKI_HOME" && cp -a "$WORK/home-before" "$ZKWIKI_HOME"
+check "the import again" 0 zk import "$FIXTURES" --into fx
+check "a second device" 0 env ZKWIKI_HOME="$WORK/home2" "$BIN/zkwiki" login --server "$URL" --account "$ACCOUNT"
+check "lists the pages" 0 env ZKWIKI_HOME="$WORK/home2" "$BIN/zkwiki" --json ls fx/
+N=$(find "$FIXTURES" -type f | wc -l)
+GOT=$(printf '%s' "$OUT" | grep -o '"path":' | wc -l)
+[ "$GOT" -eq "$N" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL $GOT pages listed for $N files"; }
+check "status on the second device" 0 env ZKWIKI_HOME="$WORK/home2" "$BIN/zkwiki" --json sync
+expect "every page is on the server once" "\"changes\":0" "$OUT"
+
+# Two devices create one page, each before seeing the other's: both texts stay visible, on both.
+check "device 1 creates today.md" 0 sh -c "printf 'from one\n' | '$BIN/zkwiki' --offline put today.md"
+check "device 2 creates today.md" 0 sh -c "printf 'from two\n' | ZKWIKI_HOME='$WORK/home2' '$BIN/zkwiki' --offline put today.md"
+check "device 1 lists" 0 zk ls today
+L1=$OUT
+check "device 2 lists" 0 env ZKWIKI_HOME="$WORK/home2" "$BIN/zkwiki" ls today
+[ "$L1" = "$OUT" ] && [ "$(printf '%s\n' "$L1" | wc -l)" -eq 2 ] && PASSES=$((PASSES + 1)) ||
+  { FAILS=$((FAILS + 1)); echo "FAIL the devices disagree: [$L1] [$OUT]"; }
+check "cat today.md" 0 zk cat today.md
+T1=$OUT
+check "cat today.md on device 2" 0 env ZKWIKI_HOME="$WORK/home2" "$BIN/zkwiki" cat today.md
+[ "$T1" = "$OUT" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL different texts at one path"; }
+OTHER=$(printf '%s\n' "$L1" | cut -f1 | grep '~')
+check "cat the other copy" 0 zk cat "$OTHER"
+[ "$(printf '%s\n%s\n' "$T1" "$OUT" | sort | tr '\n' ' ')" = "from one from two " ] && PASSES=$((PASSES + 1)) ||
+  { FAILS=$((FAILS + 1)); echo "FAIL a text is missing: [$T1] [$OUT]"; }
+
+# A server with a small --max-body: the import sends smaller batches instead of failing.
+"$BIN/zkwiki-server" --memory --max-body 262144 --listen 127.0.0.1:0 >"$WORK/small.out" 2>"$WORK/small.err" &
+SMALL_PID=$!
+for _ in $(seq 100); do SMALL_URL=$(grep -o 'http://[0-9.:]*' "$WORK/small.out" 2>/dev/null) && [ -n "$SMALL_URL" ] && break; sleep 0.05; done
+mkdir -p "$WORK/many"
+for i in $(seq 40); do
+  awk -v i="$i" 'BEGIN { for (n = 0; n < 200; n++) { for (k = 0; k < 8; k++) printf "page %d line ", i; printf "\n" } }' > "$WORK/many/p$i.md"
+done
+check "init on the small server" 0 env ZKWIKI_HOME="$WORK/small-home" "$BIN/zkwiki" init --server "$SMALL_URL"
+check "import 800 kB into a server that takes 256 KiB per request" 0 env ZKWIKI_HOME="$WORK/small-home" "$BIN/zkwiki" import "$WORK/many"
+check "export it" 0 env ZKWIKI_HOME="$WORK/small-home" "$BIN/zkwiki" export "$WORK/many-out"
+diff -r "$WORK/many" "$WORK/many-out" >/dev/null && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL round trip through the small server"; }
+kill "$SMALL_PID"; wait "$SMALL_PID" 2>/dev/null
+finish

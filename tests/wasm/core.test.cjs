@@ -1,0 +1,136 @@
+// The module's stateless API: Markdown, diffs, sealing, randomness, and typed errors for bad
+// input (never a crash: the module stays usable after every one).
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('crypto');
+const { load } = require('./support.cjs');
+
+const ctx = {
+  kind: 1,
+  workspace: '10'.repeat(16),
+  collection: '20'.repeat(16),
+  page: '30'.repeat(16),
+  revision: 2,
+  parent: '40'.repeat(32),
+};
+const key = { generation: 3, key: '80'.repeat(32) };
+
+function throwsCode(fn, code) {
+  assert.throws(fn, (e) => e.name === 'ZkwikiError' && e.code === code || assert.fail(`${e.code}: ${e.message}`));
+}
+
+test('Markdown renders to HTML with raw HTML escaped and wiki links marked', async () => {
+  const zk = await load();
+  const html = zk.markdownToHtml('# Title\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n' +
+                                 'See [[Other page|the other]] and | a | b |\n|---|---|\n| 1 | 2 |\n');
+  assert.match(html, /<h1>Title<\/h1>/);
+  assert.doesNotMatch(html, /<script/);
+  assert.doesNotMatch(html, /<img/);
+  assert.match(html, /&lt;script&gt;/);
+  assert.match(html, /<x-wikilink data-target="Other page">the other<\/x-wikilink>/);
+  assert.match(html, /<table>/);
+});
+
+test('Markdown that is not UTF-8 is refused with invalid_argument', async () => {
+  const zk = await load();
+  throwsCode(() => zk.markdownToHtml(new Uint8Array([0x23, 0x20, 0xff, 0xfe])), 'invalid_argument');
+  assert.equal(zk.markdownToHtml('ok'), '<p>ok</p>\n');
+});
+
+test('front matter, title and links come out of markdownMeta', async () => {
+  const zk = await load();
+  const m = zk.markdownMeta('notes/a.md', '---\ntitle: Alpha\ntags: [x, y]\n---\nSee [[B]] and [c](../c.md).\n');
+  assert.equal(m.title, 'Alpha');
+  assert.deepEqual(m.tags, ['x', 'y']);
+  assert.deepEqual(m.links, ['B', 'c.md']);
+  throwsCode(() => zk.markdownMeta('a.md', '---\ntitle: [unclosed\n---\n'), 'malformed');
+});
+
+test('line diffs, unified diffs and three-way merges match the SDK', async () => {
+  const zk = await load();
+  const d = zk.diffLines('a\nb\nc\n', 'a\nB\nc\n');
+  assert.equal(d.added, 1);
+  assert.equal(d.removed, 1);
+  assert.deepEqual(d.hunks[0].lines.map((l) => l.op), ['context', 'removed', 'added', 'context']);
+  assert.equal(zk.unifiedDiff('a\n', 'b\n', 'p.md'), '--- a/p.md\n+++ b/p.md\n@@ -1 +1 @@\n-a\n+b\n');
+  const clean = zk.merge3('a\nb\nc\n', 'A\nb\nc\n', 'a\nb\nC\n');
+  assert.equal(clean.text, 'A\nb\nC\n');
+  assert.deepEqual(clean.conflicts, []);
+  const conflict = zk.merge3('a\n', 'ours\n', 'theirs\n');
+  assert.equal(conflict.conflicts.length, 1);
+  assert.match(conflict.text, /<<<<<<< ours\nours\n=======\ntheirs\n>>>>>>> theirs\n/);
+});
+
+test('seal and open round-trip at every size class, and each seal is fresh', async () => {
+  const zk = await load();
+  for (const n of [0, 1, 255, 256, 65535, 65536, 65537, 200000, 1 << 20]) {
+    const pt = crypto.randomBytes(n);
+    const env = zk.format.sealEnvelope(ctx, key, pt);
+    assert.deepEqual(Buffer.from(zk.format.openEnvelope(ctx, key, env)), pt, `size ${n}`);
+    assert.deepEqual(zk.format.inspectEnvelope(env), { version: 1, kind: 1, generation: 3 });
+  }
+  const a = zk.format.sealEnvelope(ctx, key, 'same text');
+  const b = zk.format.sealEnvelope(ctx, key, 'same text');
+  assert.notDeepEqual(a, b);
+});
+
+test('a sealed page takes one crypto.getRandomValues call per random buffer', async () => {
+  const zk = await load();
+  const real = globalThis.crypto.getRandomValues.bind(globalThis.crypto);
+  const calls = [];
+  globalThis.crypto.getRandomValues = (a) => { calls.push(a.length); return real(a); };
+  try {
+    zk.format.sealEnvelope(ctx, key, 'x'.repeat(1000));
+  } finally {
+    globalThis.crypto.getRandomValues = real;
+  }
+  // The DEK (32), the wrap nonce (24) and the stream prefix (16): never byte by byte.
+  assert.ok(calls.length >= 1 && calls.length <= 4, `calls: ${calls}`);
+  assert.ok(calls.every((n) => n >= 16), `calls: ${calls}`);
+});
+
+test('tampering, another context or another key never releases plaintext', async () => {
+  const zk = await load();
+  const env = zk.format.sealEnvelope(ctx, key, 'secret page text');
+  for (let i = 0; i < env.length; i += 7) {
+    const bad = new Uint8Array(env);
+    bad[i] ^= 0x01;
+    assert.throws(() => zk.format.openEnvelope(ctx, key, bad), (e) => e.name === 'ZkwikiError');
+  }
+  throwsCode(() => zk.format.openEnvelope({ ...ctx, revision: 3 }, key, env), 'auth_failed');
+  throwsCode(() => zk.format.openEnvelope(ctx, { generation: 3, key: '81'.repeat(32) }, env), 'auth_failed');
+  throwsCode(() => zk.format.openEnvelope(ctx, { generation: 4, key: key.key }, env), 'unknown_key');
+  throwsCode(() => zk.format.openEnvelope(ctx, key, env.subarray(0, 50)), 'truncated');
+});
+
+test('bad inputs to every parser give typed errors, and the module keeps working', async () => {
+  const zk = await load();
+  const codes = new Set(['invalid_argument', 'truncated', 'too_large', 'trailing_data', 'malformed',
+                         'unsupported_version', 'unknown_key', 'auth_failed', 'wrong_type']);
+  const parsers = [
+    (b) => zk.format.openEnvelope(ctx, key, b),
+    (b) => zk.format.inspectEnvelope(b),
+    (b) => zk.format.decodeRevision(b),
+    (b) => zk.format.decodePage(b),
+    (b) => zk.format.decodeKeyString(Buffer.from(b).toString('latin1'), 'recovery_key'),
+    (b) => zk.format.unlockAccount(b, 'passphrase'),
+    (b) => zk.markdownMeta('a.md', Buffer.from(b).toString('latin1')),
+  ];
+  for (let round = 0; round < 200; round++) {
+    const b = crypto.randomBytes(round % 5 === 0 ? 4 : Math.floor(Math.random() * 600));
+    if (round % 3 === 0) b.write('ZKW', 0);
+    for (const p of parsers) {
+      try { p(b); } catch (e) {
+        assert.equal(e.name, 'ZkwikiError', String(e));
+        assert.ok(codes.has(e.code), `${e.code}: ${e.message}`);
+      }
+    }
+  }
+  throwsCode(() => zk.format.sealEnvelope({ ...ctx, page: 'abc' }, key, 'x'), 'invalid_argument');
+  throwsCode(() => zk.format.sealEnvelope(ctx, { generation: 1, key: '00' }, 'x'), 'invalid_argument');
+  throwsCode(() => zk.format.encodePage({ path: 5, body: 'x' }), 'invalid_argument');
+  throwsCode(() => zk.format.encodePage({ path: 'a.md', body: 'x', tags: [1] }), 'invalid_argument');
+  throwsCode(() => zk.format.decodeKeyString('zkwpub_aaaa', 'recovery_key'), 'wrong_type');
+  assert.equal(zk.markdownToHtml('still fine'), '<p>still fine</p>\n');
+});

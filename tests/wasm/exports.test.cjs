@@ -1,0 +1,64 @@
+// The built module exports exactly what wasm/exports.txt lists: the C ABI (abi.h), and the
+// Emscripten runtime's own exports named in the list's "runtime" lines. Anything else is a
+// failure, in both builds. Emscripten minifies the export names in the .wasm (p, q, ...); the
+// glue binds each one to its real name (Module["_zkw_info"] = Module["asm"]["C"]), which is
+// where the names are read from. An export the glue does not name fails too.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('fs');
+const path = require('path');
+const { root, dist } = require('./support.cjs');
+
+function allowed() {
+  const lines = fs.readFileSync(path.join(root, 'wasm/exports.txt'), 'utf8').split('\n')
+    .map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const exact = new Set(), prefixes = [];
+  for (const l of lines) {
+    const name = l.startsWith('runtime ') ? l.slice(8).trim() : l;
+    if (name.endsWith('*')) prefixes.push(name.slice(0, -1));
+    else exact.add(name);
+  }
+  return { exact, prefixes, abi: lines.filter((l) => !l.startsWith('runtime ')) };
+}
+
+// Minified export name -> real name, from the glue's bindings.
+function realNames(glue) {
+  const map = new Map();
+  for (const m of glue.matchAll(/Module\["([\w$]+)"\]=Module\["asm"\]\["([^"]+)"\]/g)) map.set(m[2], m[1].replace(/^_/, ''));
+  const internal = { wasmMemory: 'memory', wasmTable: '__indirect_function_table' };
+  for (const m of glue.matchAll(/([\w$]+)=Module\["asm"\]\["([^"]+)"\]/g))
+    if (!map.has(m[2])) map.set(m[2], internal[m[1]] || m[1]);
+  for (const m of glue.matchAll(/addOnInit\(Module\["asm"\]\["([^"]+)"\]\)/g)) map.set(m[1], '__wasm_call_ctors');
+  return map;
+}
+
+for (const flavor of ['web', 'node']) {
+  test(`${flavor}/zkwiki.wasm exports nothing outside wasm/exports.txt`, () => {
+    const bytes = fs.readFileSync(path.join(dist, flavor, 'zkwiki.wasm'));
+    const glue = fs.readFileSync(path.join(dist, flavor, flavor === 'web' ? 'zkwiki.mjs' : 'zkwiki.cjs'), 'utf8');
+    const real = realNames(glue);
+    const raw = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
+    assert.deepEqual(raw.filter((n) => !real.has(n)), [], 'exports the glue does not name');
+    const names = raw.map((n) => real.get(n));
+    const { exact, prefixes, abi } = allowed();
+    const extra = names.filter((n) => !exact.has(n) && !prefixes.some((p) => n.startsWith(p)));
+    assert.deepEqual(extra, [], 'exported but not listed in wasm/exports.txt');
+    const missing = abi.filter((n) => !names.includes(n));
+    assert.deepEqual(missing, [], 'listed in wasm/exports.txt but not exported');
+  });
+}
+
+test('the JS wrapper reaches the C ABI only through listed functions', () => {
+  const api = fs.readFileSync(path.join(root, 'wasm/js/api.js'), 'utf8');
+  const { exact } = allowed();
+  const used = new Set();
+  for (const m of api.matchAll(/['"_](zkw_[a-z0-9_]+)/g)) used.add(m[1]);
+  for (const n of used) assert.ok(exact.has(n), `api.js calls ${n}, which is not in wasm/exports.txt`);
+});
+
+test('the ES module build has no eval or new Function (strict CSP)', () => {
+  const js = fs.readFileSync(path.join(dist, 'web/zkwiki.mjs'), 'utf8');
+  assert.doesNotMatch(js, /\beval\s*\(/);
+  assert.doesNotMatch(js, /new\s+Function\s*\(/);
+});

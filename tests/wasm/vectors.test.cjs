@@ -1,0 +1,89 @@
+// Every case in tests/vectors/ through the wasm module: the same files the native build checks
+// (tests/unit/format_vectors_test.cc), with the same expectations.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('fs');
+const path = require('path');
+const { root, load } = require('./support.cjs');
+
+const dir = path.join(root, 'tests/vectors');
+const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+
+// Runs `fn`; returns its value when the vector expects success, or checks the error code.
+function outcome(expected, fn) {
+  if (expected.ok) return fn();
+  assert.throws(fn, (e) => {
+    assert.equal(e.name, 'ZkwikiError');
+    assert.equal(e.code, expected.error, e.message);
+    return true;
+  });
+  return undefined;
+}
+
+const checks = {
+  envelope(zk, v) {
+    const key = { generation: v.generation, key: v.generation_key };
+    const opened = outcome(v.expected, () => zk.format.openEnvelope(v.context, key, v.envelope));
+    if (!v.expected.ok) return;
+    assert.equal(zk.hex(opened), v.plaintext);
+    const sealed = zk.format.sealEnvelopeWithRandomnessForTests(v.context, key, zk.unhex(v.plaintext),
+      { dek: v.dek, wrapNonce: v.wrap_nonce, streamPrefix: v.stream_prefix });
+    assert.equal(zk.hex(sealed), v.envelope, 'sealing no longer gives the specified bytes');
+  },
+  revision(zk, v) {
+    const rec = outcome(v.expected, () => zk.format.decodeRevision(v.record));
+    if (!v.expected.ok) return;
+    assert.equal(rec.hash, v.record_hash);
+    assert.equal(zk.hex(zk.format.signRevision(v.context, v.envelope, v.author_seed)), v.record);
+    zk.format.verifyEnvelope(v.record, v.envelope);
+  },
+  keystring(zk, v) {
+    const payload = outcome(v.expected, () => zk.format.decodeKeyString(v.string, v.type));
+    if (!v.expected.ok) return;
+    assert.equal(zk.hex(payload), v.payload);
+    const grouped = v.string.includes('-');
+    assert.equal(zk.format.encodeKeyString(v.type, v.payload, grouped ? 5 : 0), v.string);
+    if (v.fingerprint) assert.equal(zk.format.fingerprint(v.string), v.fingerprint);
+  },
+  account(zk, v) {
+    const pass = Buffer.from(v.passphrase, 'hex').toString('utf8');
+    const policy = { minOpslimit: v.policy.min_opslimit, minMemlimitKib: v.policy.min_memlimit_kib };
+    const u = outcome(v.expected, () => zk.format.unlockAccount(v.record, pass, policy));
+    if (!v.expected.ok) return;
+    assert.equal(u.publicKeys, v.public_keys);
+    assert.equal(u.loginPublicKey, v.login_public_key);
+  },
+  page(zk, v) {
+    const page = { path: v.path, title: v.title, tags: v.tags, createdMs: v.created_ms, modifiedMs: v.modified_ms,
+                   links: v.links, deleted: v.deleted, body: v.body };
+    assert.equal(zk.hex(zk.format.encodePage(page)), v.bytes);
+    const back = outcome(v.expected, () => zk.format.decodePage(v.bytes));
+    if (back) assert.deepEqual(back, page);
+  },
+  wrapped_key(zk, v) {
+    const u = outcome(v.expected, () => zk.format.unwrapGenerationForTests(v.wrapped,
+      { kind: v.scope_kind, workspace: v.workspace, collection: v.collection },
+      { x25519Secret: v.recipient_x25519_secret, ed25519Seed: v.recipient_ed25519_seed }));
+    if (!v.expected.ok) return;
+    assert.equal(u.generation, v.generation);
+    assert.equal(u.primary, v.primary);
+    assert.equal(u.key, v.key);
+    assert.equal(u.granter, v.granter);
+  },
+};
+
+test('tests/vectors holds cases of every kind', () => {
+  const kinds = new Set(files.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).kind));
+  for (const k of Object.keys(checks)) assert.ok(kinds.has(k), `no vectors of kind ${k}`);
+});
+
+for (const f of files) {
+  const v = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+  test(`${f}: ${v.description || ''}`, async () => {
+    const zk = await load();
+    const check = checks[v.kind];
+    assert.ok(check, `unknown vector kind ${v.kind}`);
+    check(zk, v);
+  });
+}

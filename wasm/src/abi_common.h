@@ -1,0 +1,45 @@
+// Shared by the ABI's translation units: the output and error buffers, input views, JSON out.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zkwiki/result.h"
+
+namespace zkwiki::wasm {
+
+using json = nlohmann::json;
+using Bytes = std::vector<std::uint8_t>;
+
+inline std::span<const std::uint8_t> in_bytes(const std::uint8_t* p, std::size_t n) {
+  return n == 0 ? std::span<const std::uint8_t>{} : std::span<const std::uint8_t>(p, n);
+}
+inline std::string_view in_text(const std::uint8_t* p, std::size_t n) {
+  return n == 0 ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(p), n);
+}
+
+// Replaces the output buffer (wiping what it held).
+void set_out(std::span<const std::uint8_t> bytes);
+void set_out(std::string_view text);
+void set_out_json(const json& j);
+// Records `e` as the last error and returns its code (the ABI's return value).
+std::int32_t fail(const Error& e);
+std::int32_t fail(Errc code, std::string message);
+
+// The ABI's return value for a Result: 0 (after `on_value` wrote the output) or the error code.
+template <class T, class F>
+std::int32_t finish(Result<T>&& r, F&& on_value) {
+  if (!r) return fail(r.error());
+  on_value(r.value());
+  return 0;
+}
+inline std::int32_t finish(Result<void>&& r) { return r ? 0 : fail(r.error()); }
+
+// JSON text for the output, with invalid UTF-8 replaced rather than aborting (exceptions are off).
+std::string dump(const json& j);
+
+}  // namespace zkwiki::wasm
