@@ -43,7 +43,7 @@ machine() {
   echo "| kernel | $kernel |"
   echo "| compiler | $cxx |"
   echo "| libsodium | $sodium (Debian) |"
-  echo "| references | $(nginx -v 2>&1 | sed 's|nginx version: ||'), $(varnishd -V 2>&1 | head -1 | sed 's/ (.*//; s/varnishd //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), node $(node -v 2>/dev/null), $(cd "$ROOT" && node -p 'const l=require("./package-lock.json").packages; ["minisearch","flexsearch","libsodium-wrappers-sumo"].map(n=>n+" "+l["node_modules/"+n].version).join(", ")' 2>/dev/null) |"
+  echo "| references | $(nginx -v 2>&1 | sed 's|nginx version: ||'), $(varnishd -V 2>&1 | head -1 | sed 's/^varnishd (\([^ ]*\).*/\1/'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), node $(node -v 2>/dev/null), $(cd "$ROOT" && node -p 'const l=require("./package-lock.json").packages; ["minisearch","flexsearch","libsodium-wrappers-sumo"].map(n=>n+" "+l["node_modules/"+n].version).join(", ")' 2>/dev/null) |"
 }
 
 start=$(date +%s)
@@ -53,7 +53,9 @@ for a in "${selected[@]}"; do
   name=$(area_name "$a")
   printf '\033[1m==> bench %s\033[0m\n' "$name" >&2
   t0=$(date +%s)
-  if "$a" > "$BENCH_OUT/$name.md" 2> "$BENCH_OUT/$name.log"; then
+  # A Markdown table needs a blank line before it: some areas print one right under a caption.
+  if "$a" 2> "$BENCH_OUT/$name.log" | awk '/^\|/ && prev != "" && prev !~ /^\|/ { print "" } { print; prev = $0 }' \
+       > "$BENCH_OUT/$name.md"; then  # pipefail: the area's status
     printf '    %s: %ss\n' "$name" "$(( $(date +%s) - t0 ))" >&2
   else
     rc=$?
@@ -89,7 +91,7 @@ doc="$ROOT/docs/PERFORMANCE.md"
   echo "load generator, the servers and other work compete for the same cores: **read the ratios**,"
   echo "which compare things measured side by side in the same run; absolute numbers move from run to"
   echo "run. Timings never gate tests. One area alone: \`./zkwiki.sh bench AREA\` (prints, leaves this"
-  echo "file as it is); areas: $(for a in "${ALL[@]}"; do printf '`%s` ' "$(area_name "$a")"; done)."
+  echo "file as it is); areas: $(for a in "${ALL[@]}"; do printf '`%s`, ' "$(area_name "$a")"; done | sed 's/, $//')."
   echo
   echo "| area | seconds |"
   echo "|---|---|"

@@ -13,6 +13,6 @@ cat <<'TXT'
 Reference: the same store unsealed (memory, SQLite). `SealedLocalStore` adds per entry a keyed
 BLAKE2b of the key, a random nonce and XChaCha20-Poly1305 over the padded key and value; a sealed
 scan opens every entry of the table. A put outside a transaction is an fsync
-(`synchronous=FULL`): a few hundred per second whatever the sealing, so bulk work (an import, a
-sync batch) runs in one transaction.
+(`synchronous=FULL`): thousands per second at best whatever the sealing, against hundreds of
+thousands inside one, so bulk work (an import, a sync batch) belongs in one transaction.
 TXT
