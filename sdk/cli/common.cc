@@ -135,10 +135,8 @@ Result<Session> open_session(const Args& a) {
   ZKWIKI_ASSIGN(auto device, open_device_store(home));
   ClientOptions options;
   options.workspace = cfg.workspace;
-  options.connect = [server = cfg.server]() -> Result<std::unique_ptr<Transport>> {
-    ZKWIKI_ASSIGN(auto t, HttpTransport::connect_to(server));
-    return std::unique_ptr<Transport>(std::move(t));
-  };
+  options.connect = [server = cfg.server] { return connect_http(server); };
+  options.connect_url = connect_http;
   ZKWIKI_ASSIGN(s.client, Client::login(*s.transport, std::move(device), cfg.account, pass, std::move(options)));
   return s;
 }
