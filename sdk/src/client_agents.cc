@@ -2,6 +2,7 @@
 // session, and the rules every reader applies to what an agent signed (docs/AGENTS.md).
 #include <algorithm>
 
+#include "zkwiki/encoding.h"
 #include "client_impl.h"
 #include "internal.h"
 
@@ -158,7 +159,7 @@ Result<std::vector<CollectionInfo>> Client::collections() {
 
 Result<CollectionId> Client::create_collection(std::string_view name) {
   Impl& im = *impl_;
-  if (name.empty() || !internal::valid_text(name)) return make_error(Errc::invalid_argument, "a collection needs a name");
+  if (name.empty() || !valid_text(name)) return make_error(Errc::invalid_argument, "a collection needs a name");
   ZKWIKI_ASSIGN(auto existing, collections());
   for (const auto& c : existing)
     if (c.name == name) return make_error(Errc::conflict, "a collection named " + std::string(name) + " exists");

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <utf8proc.h>
 
+#include "zkwiki/encoding.h"
 #include "abi.h"
 #include "abi_common.h"
 #include "envelope_internal.h"
@@ -22,19 +23,6 @@ using namespace zkwiki::wasm;
 namespace {
 
 constexpr std::size_t kContextBytes = 1 + 16 + 16 + 16 + 8 + 32;
-
-bool valid_utf8(std::string_view s) {
-  auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
-  while (left > 0) {
-    utf8proc_int32_t c = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &c);
-    if (n <= 0) return false;
-    p += n;
-    left -= n;
-  }
-  return true;
-}
 
 template <std::size_t N>
 void copy_to(std::array<std::uint8_t, N>& a, const std::uint8_t* p) {
