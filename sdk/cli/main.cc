@@ -68,7 +68,7 @@ int cmd_init(const Args& a) {
   if (server.empty()) throw UsageError{"usage: zkwiki init --server URL"};
   fs::path home = home_dir();
   if (fs::exists(home / "config.json"))
-    return (std::fprintf(stderr, "zkwiki: %s already holds an account; use another ZKWIKI_HOME\n", home.c_str()), kError);
+    return (std::fprintf(stderr, "zkwiki: %s already holds an account; use another ZKWIKI_HOME\n", home.c_str()), kConflict);
   auto run = [&]() -> Result<void> {
     ZKWIKI_TRY(ensure_home(home));
     ZKWIKI_ASSIGN(auto transport, HttpTransport::connect_to(server));

@@ -387,6 +387,11 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
 
     auto uploaded = api.put_blob(workspace, *envelope);
     if (!uploaded) {
+      // A page over the server's request limit (its --max-body; by default every page fits).
+      if (uploaded.error().code == Errc::too_large && uploaded.error().message.find("413") != std::string::npos)
+        return make_error(Errc::too_large, path + ": sealed, this page is " + std::to_string(envelope->size()) +
+                                               " bytes, more than the server accepts in one request (" +
+                                               uploaded.error().message + "; see zkwiki-server --max-body); nothing written");
       return queue_or_fail(std::move(uploaded).error());
     }
     auto put = api.put_head(workspace, collection, id, record_bytes,
