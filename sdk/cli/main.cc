@@ -128,6 +128,10 @@ int cmd_login(const Args& a) {
                           : Client::login(*transport, std::move(device), *id, pass, std::move(options));
     if (!opened) return std::move(opened).error();
     auto& client = *opened;
+    // Opened from this device's copy: nothing was checked with the server, and the config stays.
+    if (client->offline())
+      return make_error(Errc::io, "the server at " + transport->base_url() + " is unreachable: " + a.command +
+                                      " needs it (other commands work offline on this device)");
     ZKWIKI_TRY(save_config(home, Config{transport->base_url(), *id, workspace}));
     ZKWIKI_ASSIGN(SyncReport s, client->sync());
     if (recover) std::cout << "new passphrase set; every other session of this account has ended\n";

@@ -313,7 +313,8 @@ Result<std::uint64_t> Client::Impl::replay_queue(std::uint64_t& pending) {
       return std::move(r).error();
     }
     ZKWIKI_TRY(store().erase(kQueueTable, key));
-    if (queue_refs) std::erase_if(*queue_refs, [&](const QueueRef& q) { return q.key == key; });
+    const std::string& sent = key;  // (clang 14 cannot capture a structured binding)
+    if (queue_refs) std::erase_if(*queue_refs, [&](const QueueRef& q) { return q.key == sent; });
     ++done;
     --pending;
   }

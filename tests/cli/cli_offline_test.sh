@@ -50,6 +50,8 @@ expect "and that it is offline" "server: unreachable" "$OUT"
 check "sync offline fails and keeps the queue" 6 za sync
 expect "sync says so" "unreachable.*2 queued edits stay on this device" "$ERR"
 check "a wrong passphrase offline" 4 env ZKWIKI_PASSPHRASE=wrong ZKWIKI_HOME="$HOME_A" "$BIN/zkwiki" ls
+check "login with the server down" 6 za login --server "$URL" --account "$ACCOUNT"
+expect "says login needs the server" "unreachable: login needs it" "$ERR"
 check "init with the server down" 6 env ZKWIKI_HOME="$WORK/home-new" "$BIN/zkwiki" init --server "$URL"
 mkdir -p "$WORK/home-c" && chmod 700 "$WORK/home-c" && cp "$HOME_A/config.json" "$WORK/home-c/"
 check "a device that never logged in cannot start offline" 6 env ZKWIKI_HOME="$WORK/home-c" "$BIN/zkwiki" ls
