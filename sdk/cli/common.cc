@@ -149,7 +149,7 @@ Result<Session> open_session(const Args& a) {
 
 Result<Session> open_synced(const Args& a) {
   ZKWIKI_ASSIGN(Session s, open_session(a));
-  if (!a.flag("offline")) {
+  if (!a.flag("offline") && !s.client->offline()) {
     auto r = s.client->sync();
     if (!r) return std::move(r).error();
     for (const auto& q : r->quarantined) std::fprintf(stderr, "zkwiki: warning: quarantined %s\n", q.c_str());
@@ -174,7 +174,7 @@ void print_outcome(const Args& a, const std::string& path, const SaveOutcome& o)
               << "\n";
     return;
   }
-  if (o.queued) std::cout << path << ": server unreachable; edit queued (run `zkwiki sync` later)\n";
+  if (o.queued) std::cout << path << ": queued on this device (the server has not got it yet; `zkwiki sync` sends it)\n";
   else if (o.unchanged) std::cout << path << ": unchanged (revision " << o.revision << ")\n";
   else if (o.conflict) std::cout << path << ": revision " << o.revision << " — CONFLICT with another device's edit; both versions kept between <<<<<<< and >>>>>>> markers\n";
   else if (o.merged) std::cout << path << ": revision " << o.revision << " (merged with another device's edit)\n";

@@ -75,9 +75,16 @@ Result<std::unique_ptr<Client>> Client::open_agent(Transport& transport, std::un
 // ---- what every reader checks ----
 
 Result<void> Client::Impl::load_grants() {
-  ZKWIKI_ASSIGN(auto entries, api.list_grants(workspace));
+  // Offline, the grants this device verified when it last could, verified again.
+  std::vector<GrantEntry> entries;
+  if (offline) {
+    ZKWIKI_ASSIGN(entries, cached_grants());
+  } else {
+    ZKWIKI_ASSIGN(entries, api.list_grants(workspace));
+  }
   known_grants.clear();
   unknown_authors.clear();
+  std::vector<GrantEntry> verified;
   for (const auto& e : entries) {
     auto cert = open_certificate(e.record, workspace, e.id, keysets);
     if (!cert) {
@@ -98,7 +105,9 @@ Result<void> Client::Impl::load_grants() {
         ZKWIKI_TRY(quarantine("grant:" + e.id.hex() + ":revocation", "a revocation that does not verify"));
     }
     known_grants.insert_or_assign(e.id, std::move(known));
+    verified.push_back(e);
   }
+  if (!offline) ZKWIKI_TRY(cache_grants(verified));
   return {};
 }
 

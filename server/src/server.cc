@@ -31,6 +31,7 @@
 
 #include "api.h"
 #include "crypto.h"
+#include "zkwiki/envelope.h"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -44,7 +45,9 @@ struct Options {
   std::string data_dir = "./zkwiki-data";
   std::string listen = "127.0.0.1:8787";
   std::string app_dir;
-  std::uint64_t max_body = 16ULL * 1024 * 1024;
+  // The largest envelope a client seals (a 64 MiB page: padding and chunk tags included), in
+  // whole MiB: every page a client may write fits in one request.
+  std::uint64_t max_body = (zkwiki::sealed_size(zkwiki::kMaxPlaintextBytes) + (1u << 20) - 1) & ~((1ULL << 20) - 1);
   int threads = 0;  // 0: hardware concurrency
   int max_connections = 1024;
   int read_timeout = 30;  // seconds
