@@ -4,6 +4,7 @@
 #   ./zkwiki.sh test [--asan]             build and run every test (ctest summary at the end)
 #   ./zkwiki.sh build [--asan|--debug]    configure and build only
 #   ./zkwiki.sh build-wasm                the WebAssembly module (build/wasm/dist)
+#   ./zkwiki.sh build-spa                 the web app with the module (build/spa)
 #   ./zkwiki.sh bench [crypto|wasm]       run the benchmarks
 #   ./zkwiki.sh deps                      install the Debian packages the project needs
 set -euo pipefail
@@ -102,12 +103,19 @@ build_wasm() {
   echo "module: build/wasm/dist (web/zkwiki.mjs + zkwiki.wasm: $((size / 1024)) KiB gzip; node/zkwiki.cjs)"
 }
 
+# The web app (examples/spa): bundled by esbuild with DOMPurify, next to the module's web build.
+build_spa() {
+  install_npm
+  log "build the web app (examples/spa -> build/spa)"
+  node "$ROOT/examples/spa/build.mjs" --wasm "$ROOT/build/wasm/dist/web" --out "$ROOT/build/spa"
+}
+
 cmd_test() {
   local preset
   preset=$(preset_from_args "$@")
   build_wasm
   build "$preset"
-  install_npm
+  build_spa
   log "test ($preset)"
   ctest --preset "$preset" -j "$(nproc)" --timeout 900
 }
@@ -137,6 +145,12 @@ cmd_demo() {
     esac
   done
   build release zkwiki zkwiki-server
+  local app_args=()
+  if [ "$serve" = 1 ]; then
+    build_wasm
+    build_spa
+    app_args=(--app "$ROOT/build/spa")
+  fi
   local bin="$ROOT/build/bin" work="$ROOT/build/demo"
   [ -n "$dir" ] || dir=/usr/share/doc
   [ -d "$dir" ] || die "not a directory: $dir"
@@ -152,7 +166,7 @@ cmd_demo() {
   echo "$pages text pages, $((bytes / 1000)) kB"
 
   log "starting zkwiki-server on a fresh SQLite store ($work/server-data)"
-  "$bin/zkwiki-server" --data "$work/server-data" --listen 127.0.0.1:0 > "$work/server.out" 2> "$work/server.log" &
+  "$bin/zkwiki-server" --data "$work/server-data" --listen 127.0.0.1:0 "${app_args[@]}" > "$work/server.out" 2> "$work/server.log" &
   echo $! > "$work/server.pid"
   local url=""
   for _ in $(seq 100); do url=$(grep -o 'http://[0-9.:]*' "$work/server.out" 2>/dev/null) && [ -n "$url" ] && break; sleep 0.1; done
@@ -217,7 +231,11 @@ cmd_demo() {
   if [ "$serve" = 1 ]; then
     log "the server keeps running at $url (pid $(cat "$work/server.pid")); try:"
     echo "  ZKWIKI_HOME=$ZKWIKI_HOME ZKWIKI_PASSPHRASE='$ZKWIKI_PASSPHRASE' $bin/zkwiki ls"
-    echo "  stop it with: kill $(cat "$work/server.pid")"
+    log "the web app: $url/app/"
+    echo "  log in with account id $account"
+    echo "           and passphrase $ZKWIKI_PASSPHRASE"
+    echo "  (the tab derives the key, syncs and decrypts the $pages pages itself; the server sends ciphertext)"
+    echo "  stop the server with: kill $(cat "$work/server.pid")"
   else
     kill "$(cat "$work/server.pid")" && rm -f "$work/server.pid"
   fi
@@ -239,6 +257,7 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   build) shift; build "$(preset_from_args "$@")" ;;
   build-wasm) shift; build_wasm ;;
+  build-spa) shift; build_spa ;;
   bench) shift; cmd_bench "$@" ;;
   deps) install_deps; install_npm ;;
   *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;

@@ -85,6 +85,7 @@ function diffTable(d) {
     }
   }
   return h('table', { class: 'diff-table' },
+    h('colgroup', {}, h('col', { class: 'ln' }), h('col', { class: 'ln' }), h('col', { class: 'sign' }), h('col', {})),
     h('caption', { class: 'visually-hidden', text: 'Changed lines: removed lines marked −, added lines +' }),
     h('thead', { class: 'visually-hidden' }, h('tr', {}, h('th', { text: 'Old line' }), h('th', { text: 'New line' }), h('th', { text: 'Change' }), h('th', { text: 'Text' }))),
     h('tbody', {}, rows));

@@ -23,8 +23,10 @@ export const app = {
 
 // A message in the status region (aria-live): 'info', 'ok', 'warn' or 'error'.
 function notify(text, kind = 'info') {
-  clear(status, h('p', { class: 'notice ' + kind, role: kind === 'error' ? 'alert' : null, text }));
-  if (kind !== 'error' && kind !== 'warn') {
+  const sticky = kind === 'error' || kind === 'warn';
+  clear(status, h('p', { class: 'notice ' + kind, role: kind === 'error' ? 'alert' : null }, text,
+    sticky ? h('button', { type: 'button', class: 'small dismiss', text: 'Dismiss', onclick: () => clear(status) }) : null));
+  if (!sticky) {
     const shown = status.firstChild;
     setTimeout(() => { if (status.firstChild === shown) clear(status); }, 6000);
   }
@@ -76,6 +78,7 @@ function show(route) {
 
 // After sign-up or log-in: the app's shell, a first sync, the page tree.
 async function start(session, me) {
+  clear(status);
   app.session = session;
   app.wiki = new Wiki(root, app, me);
   await app.wiki.open();

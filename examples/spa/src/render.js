@@ -10,12 +10,21 @@
 import DOMPurify from 'dompurify';
 
 const purifier = DOMPurify(window);
+// Runs inside DOMPurify's inert document, before the fragment is imported into this one: an
+// <img> imported with its src would start loading at once.
+purifier.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'IMG') {
+    node.setAttribute('data-alt', node.getAttribute('alt') || '');
+    node.removeAttribute('src');
+  }
+});
 const CONFIG = {
   RETURN_DOM_FRAGMENT: true,
   ADD_TAGS: ['x-wikilink'],
   ALLOW_DATA_ATTR: false,
-  ADD_ATTR: ['data-target'],
-  FORBID_TAGS: ['style', 'form', 'button', 'textarea', 'select', 'iframe', 'object', 'embed', 'svg', 'math'],
+  ADD_ATTR: ['data-target', 'data-alt'],
+  FORBID_TAGS: ['style', 'form', 'button', 'textarea', 'select', 'iframe', 'object', 'embed', 'svg', 'math',
+                'video', 'audio', 'source', 'track', 'picture'],
   FORBID_ATTR: ['style', 'id', 'name', 'srcset', 'formaction'],
 };
 
@@ -79,7 +88,7 @@ function neutralize(a, href, why) {
 function replaceImage(img) {
   const span = document.createElement('span');
   span.className = 'image-placeholder';
-  const alt = img.getAttribute('alt') || '';
+  const alt = img.getAttribute('data-alt') || img.getAttribute('alt') || '';
   span.textContent = alt ? 'Image: ' + alt : 'Image';
   span.setAttribute('title', 'Images are not loaded: fetching one would tell a server what you are reading');
   img.replaceWith(span);
