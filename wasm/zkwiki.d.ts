@@ -227,7 +227,47 @@ export interface GenerationKey {
   generation: number;
   key: Bytes;
 }
-export type KeyStringType = 'recovery_key' | 'public_keys' | 'agent_public' | 'grant';
+export type KeyStringType = 'recovery_key' | 'public_keys' | 'agent_public' | 'grant' | 'agent_secret';
+
+/** An agent certificate's fields (docs/AGENTS.md); times in unix seconds. */
+export interface AgentCertificate {
+  workspace: string;
+  grant: string;
+  issuer: string;
+  /** The issuer's Ed25519 key (hex), which signs the certificate. */
+  issuerKey: string;
+  /** "zkwagent_..." */
+  agent: string;
+  notBefore: number;
+  notAfter: number;
+  readOnly: boolean;
+  collections: string[];
+  pathPrefix: string;
+  label: string;
+}
+export interface AgentRevocation {
+  workspace: string;
+  grant: string;
+  revokedAt: number;
+  /** The signer's Ed25519 key (hex). */
+  signer: string;
+}
+/** A document of the search index, as SearchIndex.put takes it. */
+export interface SearchDocument {
+  page: string;
+  revision: number;
+  path: string;
+  title: string;
+  tags?: string[];
+  /** Markdown. */
+  body: string;
+}
+export interface SearchManifest {
+  collection: string;
+  feedSeq: number;
+  pages: number;
+  segments: { blob: string; size: number; seq: number; documents: number; tombstones: number }[];
+}
 
 export interface Format {
   /** Plaintext: a string (UTF-8) or bytes. */
@@ -257,6 +297,25 @@ export interface Format {
   /** Returns the unwrapped key itself: for test vectors only. */
   unwrapGenerationForTests(wrapped: Bytes, scope: { kind: 1 | 2; workspace: Bytes; collection: Bytes },
     me: { x25519Secret: Bytes; ed25519Seed: Bytes }): { generation: number; primary: boolean; key: string; granter: string };
+  /** Verifies the signature under issuerKey. Errors: truncated, trailing_data, malformed, too_large, unsupported_version, auth_failed. */
+  decodeAgentCertificate(bytes: Bytes): AgentCertificate;
+  /** Signs the fields (issuerKey is ignored: it follows from the seed). */
+  signAgentCertificate(fields: Omit<AgentCertificate, 'issuerKey'> & { issuerKey?: string }, issuerSeed: Bytes): Uint8Array;
+  decodeAgentRevocation(bytes: Bytes): AgentRevocation;
+  signAgentRevocation(revocation: { workspace: Bytes; grant: Bytes; revokedAt: number }, signerSeed: Bytes): Uint8Array;
+  /** Opens a "zkwgrant_..." string (agentSecret "zkwagentkey_...", none for a bearer grant); reveals its token and keys: for test vectors only. */
+  openGrantForTests(grant: string, agentSecret?: string): {
+    bearer: boolean; server: string; certificate: string; token: string; agent: string;
+    keys: { collection: string; generation: number; primary: boolean; key: string }[]; bearerSecret?: string };
+  /** Validates a segment ("ZKWI") field by field. */
+  inspectSearchSegment(bytes: Bytes): { seq: number; documents: number; tombstones: number; live: number; bytes: number };
+  /** The one segment these pages and deletions make, byte for byte as the native index builds it. */
+  buildSearchSegment(documents: SearchDocument[], deleted?: { page: string; revision: number }[]): Uint8Array;
+  decodeSearchManifest(bytes: Bytes): SearchManifest;
+  encodeSearchManifest(manifest: SearchManifest): Uint8Array;
+  /** A collection key generation's search key and the collection's manifest page: for test vectors only. */
+  searchKeysForTests(scope: { workspace: Bytes; collection: Bytes }, key: GenerationKey):
+    { generation: number; searchKey: string; manifestPage: string };
 }
 
 export interface Zkwiki {

@@ -116,6 +116,11 @@ test('bad inputs to every parser give typed errors, and the module keeps working
     (b) => zk.format.decodeKeyString(Buffer.from(b).toString('latin1'), 'recovery_key'),
     (b) => zk.format.unlockAccount(b, 'passphrase'),
     (b) => zk.markdownMeta('a.md', Buffer.from(b).toString('latin1')),
+    (b) => zk.format.decodeAgentCertificate(b),
+    (b) => zk.format.decodeAgentRevocation(b),
+    (b) => zk.format.openGrantForTests('zkwgrant_' + Buffer.from(b).toString('hex')),
+    (b) => zk.format.inspectSearchSegment(b),
+    (b) => zk.format.decodeSearchManifest(b),
   ];
   for (let round = 0; round < 200; round++) {
     const b = crypto.randomBytes(round % 5 === 0 ? 4 : Math.floor(Math.random() * 600));
@@ -132,5 +137,17 @@ test('bad inputs to every parser give typed errors, and the module keeps working
   throwsCode(() => zk.format.encodePage({ path: 5, body: 'x' }), 'invalid_argument');
   throwsCode(() => zk.format.encodePage({ path: 'a.md', body: 'x', tags: [1] }), 'invalid_argument');
   throwsCode(() => zk.format.decodeKeyString('zkwpub_aaaa', 'recovery_key'), 'wrong_type');
+  // The JSON-taking encoders refuse missing fields and wrong types.
+  throwsCode(() => zk.format.signAgentCertificate({ workspace: '10'.repeat(16) }, '91'.repeat(32)), 'invalid_argument');
+  throwsCode(() => zk.format.encodeSearchManifest({ collection: 'zz', feedSeq: 1, pages: 1, segments: [] }),
+             'invalid_argument');
+  throwsCode(() => zk.format.encodeSearchManifest({ collection: '50'.repeat(16), feedSeq: -1, pages: 1, segments: [] }),
+             'invalid_argument');
+  throwsCode(() => zk.format.buildSearchSegment([{ page: '10'.repeat(16), revision: 0, path: 'a.md', title: '',
+                                                   body: 'x' }]), 'invalid_argument');
+  throwsCode(() => zk.format.buildSearchSegment([{ page: '10'.repeat(16), revision: 1, path: 'a.md', body: 5 }]),
+             'invalid_argument');
+  throwsCode(() => zk.format.signAgentRevocation({ workspace: '10'.repeat(16), grant: '40'.repeat(16), revokedAt: -5 },
+                                                 '91'.repeat(32)), 'invalid_argument');
   assert.equal(zk.markdownToHtml('still fine'), '<p>still fine</p>\n');
 });

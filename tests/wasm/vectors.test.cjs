@@ -71,6 +71,58 @@ const checks = {
     assert.equal(u.key, v.key);
     assert.equal(u.granter, v.granter);
   },
+  agent_certificate(zk, v) {
+    const c = outcome(v.expected, () => zk.format.decodeAgentCertificate(v.certificate));
+    if (!v.expected.ok) return;
+    assert.deepEqual(c, {
+      workspace: v.workspace, grant: v.grant, issuer: v.issuer, issuerKey: v.issuer_key, agent: v.agent,
+      notBefore: v.not_before, notAfter: v.not_after, readOnly: v.read_only, collections: v.collections,
+      pathPrefix: v.path_prefix, label: v.label,
+    });
+    // Signing the same fields with the issuer's seed gives the same bytes (Ed25519 is deterministic).
+    assert.equal(zk.hex(zk.format.signAgentCertificate(c, v.issuer_ed25519_seed)), v.certificate);
+  },
+  agent_revocation(zk, v) {
+    const r = outcome(v.expected, () => zk.format.decodeAgentRevocation(v.revocation));
+    if (!v.expected.ok) return;
+    assert.deepEqual(r, { workspace: v.workspace, grant: v.grant, revokedAt: v.revoked_at, signer: v.signer });
+    assert.equal(zk.hex(zk.format.signAgentRevocation(r, v.signer_ed25519_seed)), v.revocation);
+  },
+  agent_grant(zk, v) {
+    const g = outcome(v.expected, () => zk.format.openGrantForTests(v.grant, v.agent_secret));
+    if (!v.expected.ok) return;
+    assert.equal(g.server, v.server);
+    assert.equal(g.certificate, v.certificate);
+    assert.equal(g.token, v.token);
+    assert.equal(g.bearer, v.bearer_secret !== undefined);
+    if (g.bearer) {
+      assert.equal(g.bearerSecret, v.bearer_secret);
+      assert.equal(g.agent, v.agent);
+    }
+    const keys = g.keys.map((k) => ({ collection: k.collection, generation: k.generation, key: k.key }));
+    const want = v.keys.map((k) => ({ collection: k.collection, generation: k.generation, key: k.key }));
+    const order = (a, b) => (a.collection + a.generation).localeCompare(b.collection + b.generation);
+    assert.deepEqual(keys.sort(order), want.sort(order));
+  },
+  search_segment(zk, v) {
+    const info = outcome(v.expected, () => zk.format.inspectSearchSegment(v.bytes));
+    if (!v.documents) return;
+    assert.equal(info.documents, v.documents.length);
+    assert.equal(info.tombstones, v.deleted.length);
+    // Building the same pages gives the same bytes.
+    assert.equal(zk.hex(zk.format.buildSearchSegment(v.documents, v.deleted)), v.bytes);
+  },
+  search_manifest(zk, v) {
+    const m = outcome(v.expected, () => zk.format.decodeSearchManifest(v.bytes));
+    if (!v.expected.ok) return;
+    assert.deepEqual(m, { collection: v.collection, feedSeq: v.feed_seq, pages: v.pages, segments: v.segments });
+    assert.equal(zk.hex(zk.format.encodeSearchManifest(m)), v.bytes);
+  },
+  search_keys(zk, v) {
+    const k = zk.format.searchKeysForTests({ workspace: v.workspace, collection: v.collection },
+                                           { generation: v.generation, key: v.generation_key });
+    assert.deepEqual(k, { generation: v.generation, searchKey: v.search_key, manifestPage: v.manifest_page });
+  },
 };
 
 test('tests/vectors holds cases of every kind', () => {

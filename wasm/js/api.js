@@ -333,7 +333,7 @@ async function zkwikiInstantiate(factory, options) {
     return b;
   };
   const keyArgs = (k) => [k.generation >>> 0, zkwikiBytes(k.key, 'key')];
-  const KEY_TYPES = { recovery_key: 0, public_keys: 1, agent_public: 2, grant: 3 };
+  const KEY_TYPES = { recovery_key: 0, public_keys: 1, agent_public: 2, grant: 3, agent_secret: 4 };
   const keyType = (t) => {
     if (!(t in KEY_TYPES)) throw new ZkwikiError('invalid_argument', 'unknown key string type ' + t);
     return KEY_TYPES[t];
@@ -390,6 +390,32 @@ async function zkwikiInstantiate(factory, options) {
                                          zkwikiBytes(scope.collection, 'collection', 16),
                                          zkwikiBytes(me.x25519Secret, 'x25519Secret', 32),
                                          zkwikiBytes(me.ed25519Seed, 'ed25519Seed', 32)], outJson),
+    // Agent grants (docs/AGENTS.md): certificates and revocations, decoded (signature checked)
+    // and signed from their fields.
+    decodeAgentCertificate: (bytes) =>
+      callSync('zkw_agent_certificate_decode', [zkwikiBytes(bytes, 'certificate')], outJson),
+    signAgentCertificate: (fields, issuerSeed) =>
+      callSync('zkw_agent_certificate_sign', [JSON.stringify(fields), zkwikiBytes(issuerSeed, 'issuerSeed', 32)],
+               outBytes),
+    decodeAgentRevocation: (bytes) =>
+      callSync('zkw_agent_revocation_decode', [zkwikiBytes(bytes, 'revocation')], outJson),
+    signAgentRevocation: (r, signerSeed) =>
+      callSync('zkw_agent_revocation_sign', [zkwikiBytes(r.workspace, 'workspace', 16), zkwikiBytes(r.grant, 'grant', 16),
+                                             Number(r.revokedAt), zkwikiBytes(signerSeed, 'signerSeed', 32)], outBytes),
+    // Opens a grant string with the agent's secret (omitted for a bearer grant); returns its
+    // token and keys: for test vectors only.
+    openGrantForTests: (grant, agentSecret) =>
+      callSync('zkw_grant_open', [String(grant), agentSecret ? String(agentSecret) : ''], outJson),
+    // The search index's byte strings (docs/FORMAT.md).
+    inspectSearchSegment: (bytes) => callSync('zkw_search_segment_inspect', [zkwikiBytes(bytes, 'segment')], outJson),
+    buildSearchSegment: (documents, deleted) =>
+      callSync('zkw_search_segment_build', [JSON.stringify({ documents, deleted: deleted || [] })], outBytes),
+    decodeSearchManifest: (bytes) => callSync('zkw_search_manifest_decode', [zkwikiBytes(bytes, 'manifest')], outJson),
+    encodeSearchManifest: (m) => callSync('zkw_search_manifest_encode', [JSON.stringify(m)], outBytes),
+    // A collection key generation's search key, and the collection's manifest page: test vectors only.
+    searchKeysForTests: (scope, key) =>
+      callSync('zkw_search_keys', [zkwikiBytes(scope.workspace, 'workspace', 16),
+                                   zkwikiBytes(scope.collection, 'collection', 16), ...keyArgs(key)], outJson),
   };
   api.hex = zkwikiHex;
   api.unhex = zkwikiUnhex;

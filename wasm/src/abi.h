@@ -72,7 +72,7 @@ int32_t zkw_revision_verify_envelope(const uint8_t* rec, size_t rec_len, const u
 int32_t zkw_blob_id(const uint8_t* bytes, size_t len);              // hex
 int32_t zkw_page_encode(const uint8_t* json, size_t json_len);      // PageContent JSON -> bytes
 int32_t zkw_page_decode(const uint8_t* bytes, size_t len);          // bytes -> PageContent JSON
-// type: 0 recovery_key, 1 public_keys, 2 agent_public, 3 grant (KeyStringType order).
+// type: 0 recovery_key, 1 public_keys, 2 agent_public, 3 grant, 4 agent_secret (KeyStringType order).
 int32_t zkw_keystring_decode(const uint8_t* text, size_t text_len, int32_t type);  // payload bytes
 int32_t zkw_keystring_encode(int32_t type, const uint8_t* payload, size_t payload_len, int32_t group);
 int32_t zkw_public_keys_fingerprint(const uint8_t* text, size_t text_len);
@@ -87,6 +87,32 @@ int32_t zkw_kdf_benchmark(uint32_t opslimit, uint32_t memlimit_kib);
 int32_t zkw_unwrap_generation(const uint8_t* wrapped, size_t wrapped_len, int32_t scope_kind, const uint8_t* ws,
                               size_t ws_len, const uint8_t* coll, size_t coll_len, const uint8_t* x25519_secret,
                               size_t xs_len, const uint8_t* ed25519_seed, size_t es_len);
+
+// Agent grants (agent.h). Certificates as JSON {workspace, grant, issuer, issuerKey, agent
+// ("zkwagent_..."), notBefore, notAfter (unix seconds), readOnly, collections, pathPrefix, label}.
+int32_t zkw_agent_certificate_decode(const uint8_t* bytes, size_t len);  // verifies the signature
+// Signs those fields (issuerKey ignored: it comes from the seed). Output: the certificate bytes.
+int32_t zkw_agent_certificate_sign(const uint8_t* json, size_t json_len, const uint8_t* issuer_seed, size_t seed_len);
+int32_t zkw_agent_revocation_decode(const uint8_t* bytes, size_t len);  // JSON {workspace, grant, revokedAt, signer}
+int32_t zkw_agent_revocation_sign(const uint8_t* ws, size_t ws_len, const uint8_t* grant, size_t grant_len,
+                                  double revoked_at, const uint8_t* signer_seed, size_t seed_len);
+// Opens a "zkwgrant_..." string with an agent secret ("zkwagentkey_...", empty for a bearer
+// grant): JSON {bearer, server, certificate, token, agent, keys: [{collection, generation,
+// primary, key}], bearerSecret?}. Reveals the token and keys: test vectors only.
+int32_t zkw_grant_open(const uint8_t* text, size_t text_len, const uint8_t* agent_secret, size_t agent_secret_len);
+
+// The search index's byte strings (search.h, search_manifest.h).
+int32_t zkw_search_segment_inspect(const uint8_t* bytes, size_t len);  // JSON {seq, documents, tombstones, live, bytes}
+// One segment of {documents: [{page, revision, path, title, tags, body}], deleted: [{page,
+// revision}]}, built as SearchIndex builds it: its bytes.
+int32_t zkw_search_segment_build(const uint8_t* json, size_t json_len);
+// JSON {collection, feedSeq, pages, segments: [{blob, size, seq, documents, tombstones}]}.
+int32_t zkw_search_manifest_decode(const uint8_t* bytes, size_t len);
+int32_t zkw_search_manifest_encode(const uint8_t* json, size_t json_len);
+// The search key of a collection key generation and the collection's manifest page id: JSON
+// {generation, searchKey, manifestPage}. Reveals a key: test vectors only.
+int32_t zkw_search_keys(const uint8_t* ws, size_t ws_len, const uint8_t* coll, size_t coll_len, uint32_t generation,
+                        const uint8_t* key, size_t key_len);
 
 // The client (all async). Revisions are doubles (exact below 2^53); a negative one means "none".
 // Output of create/login/recover: JSON {handle, account, workspace, fingerprint[, recoveryKey]}.

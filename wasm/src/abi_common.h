@@ -39,6 +39,16 @@ std::int32_t finish(Result<T>&& r, F&& on_value) {
 }
 inline std::int32_t finish(Result<void>&& r) { return r ? 0 : fail(r.error()); }
 
+// Reads a field of the expected JSON type without throwing (exceptions are off): false when
+// it is missing or of another type.
+bool get_string(const json& j, const char* k, std::string& out);
+bool get_strings(const json& j, const char* k, std::vector<std::string>& out);
+bool get_int(const json& j, const char* k, std::int64_t& out);
+bool get_uint(const json& j, const char* k, std::uint64_t& out);
+bool get_bool(const json& j, const char* k, bool& out);
+// A JSON document from the caller (discarded on a parse error: is_discarded()).
+json parse_json(std::string_view text);
+
 // JSON text for the output, with invalid UTF-8 replaced rather than aborting (exceptions are off).
 std::string dump(const json& j);
 

@@ -83,29 +83,6 @@ json page_json(const PageContent& p) {
           {"deleted", p.meta.deleted}, {"body", p.body}};
 }
 
-// Reads a field of the expected JSON type without throwing (exceptions are off).
-bool get_string(const json& j, const char* k, std::string& out) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_string()) return false;
-  out = it->get_ref<const std::string&>();
-  return true;
-}
-bool get_strings(const json& j, const char* k, std::vector<std::string>& out) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_array()) return false;
-  for (const auto& e : *it) {
-    if (!e.is_string()) return false;
-    out.push_back(e.get_ref<const std::string&>());
-  }
-  return true;
-}
-bool get_int(const json& j, const char* k, std::int64_t& out) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_number_integer()) return false;
-  out = it->get<std::int64_t>();
-  return true;
-}
-
 void on_html(const MD_CHAR* text, MD_SIZE size, void* user) { static_cast<std::string*>(user)->append(text, size); }
 
 }  // namespace
@@ -254,7 +231,7 @@ int32_t zkw_blob_id(const uint8_t* bytes, size_t len) {
 }
 
 int32_t zkw_page_encode(const uint8_t* text, size_t text_len) {
-  json j = json::parse(in_text(text, text_len), nullptr, false);
+  json j = parse_json(in_text(text, text_len));
   PageContent p;
   if (!j.is_object() || !get_string(j, "path", p.meta.path) || !get_string(j, "body", p.body))
     return fail(Errc::invalid_argument, "a page is an object with at least a path and a body (strings)");
@@ -280,7 +257,7 @@ int32_t zkw_page_decode(const uint8_t* bytes, size_t len) {
 }
 
 int32_t zkw_keystring_decode(const uint8_t* text, size_t text_len, int32_t type) {
-  if (type < 0 || type > static_cast<int32_t>(KeyStringType::grant))
+  if (type < 0 || type > static_cast<int32_t>(KeyStringType::agent_secret))
     return fail(Errc::invalid_argument, "unknown key string type");
   return finish(decode_key_string(in_text(text, text_len), static_cast<KeyStringType>(type)),
                 [](Bytes& b) {
@@ -290,7 +267,7 @@ int32_t zkw_keystring_decode(const uint8_t* text, size_t text_len, int32_t type)
 }
 
 int32_t zkw_keystring_encode(int32_t type, const uint8_t* payload, size_t payload_len, int32_t group) {
-  if (type < 0 || type > static_cast<int32_t>(KeyStringType::grant))
+  if (type < 0 || type > static_cast<int32_t>(KeyStringType::agent_secret))
     return fail(Errc::invalid_argument, "unknown key string type");
   if (group < 0 || group > 64) return fail(Errc::invalid_argument, "group size out of range");
   set_out(encode_key_string(static_cast<KeyStringType>(type), in_bytes(payload, payload_len), group));
