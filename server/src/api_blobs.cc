@@ -13,9 +13,12 @@ namespace {
 
 constexpr std::uint64_t kMaxStaticFile = 64ULL * 1024 * 1024;
 
+// The web app's policy: scripts and workers from the app's own files only, WebAssembly allowed
+// to compile ('wasm-unsafe-eval', not 'unsafe-eval'), no inline script or style, no image or
+// connection to another origin (a page's images are never loaded: examples/spa/src/render.js).
 constexpr const char* kAppCsp =
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
-    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; worker-src 'self' blob:; "
+    "img-src 'self'; font-src 'self'; connect-src 'self'; worker-src 'self'; "
     "manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 std::string_view mime_type(std::string_view name) {
