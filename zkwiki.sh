@@ -234,7 +234,8 @@ cmd_demo() {
     log "the web app: $url/app/"
     echo "  log in with account id $account"
     echo "           and passphrase $ZKWIKI_PASSPHRASE"
-    echo "  (the tab derives the key, syncs and decrypts the $pages pages itself; the server sends ciphertext)"
+    echo "  (the tab derives the key, then fetches, verifies and decrypts the $pages pages itself; the"
+    echo "   server sends ciphertext. A browser's first log-in fetches every page's head: allow a while)"
     echo "  stop the server with: kill $(cat "$work/server.pid")"
   else
     kill "$(cat "$work/server.pid")" && rm -f "$work/server.pid"

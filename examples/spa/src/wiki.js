@@ -28,9 +28,20 @@ export class Wiki {
       this.searchInput.placeholder = 'Search is not in this build of the module';
       this.searchInput.disabled = true;
     }
+    // What this device already holds shows at once; the sync runs after (a new device fetches
+    // and verifies every page's head first, which takes a while for a large wiki).
+    await this.refresh();
+    const firstPage = () => [...this.pages.keys()].sort()[0];
+    const known = firstPage();
+    if (known) this.app.go({ view: 'page', path: known }, { replace: true });
+    else clear(this.main, h('h1', { text: 'Syncing' }),
+      h('p', { role: 'status', text: 'Fetching and verifying this account’s pages from the server…' }),
+      h('progress', { 'aria-label': 'Syncing' }));
     await this.sync({ quiet: true });
-    const first = [...this.pages.keys()].sort()[0];
-    this.app.go(first ? { view: 'page', path: first } : { view: 'welcome' }, { replace: true });
+    if (!known) {
+      const first = firstPage();
+      this.app.go(first ? { view: 'page', path: first } : { view: 'welcome' }, { replace: true });
+    }
     this.timer = setInterval(() => { if (!this.editing && !document.hidden) this.sync({ quiet: true }); }, SYNC_EVERY_MS);
   }
 
