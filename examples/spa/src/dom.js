@@ -41,22 +41,20 @@ export function formatBytes(n) {
   return (n / 1024 / 1024).toFixed(1) + ' MiB';
 }
 
-// UTF-8 byte ranges (the SDK's highlights) over a JS string, as [text, highlighted] runs.
+// The search highlights ([start, end) string indices, UTF-16 code units, as the module gives
+// them) over `text`, as [text, highlighted] runs; overlapping or out-of-range ranges are skipped.
 export function highlightRuns(text, ranges) {
-  const bytes = new TextEncoder().encode(text);
-  const dec = new TextDecoder();
   const runs = [];
   let at = 0;
   const sorted = (ranges || [])
-    .map((r) => (Array.isArray(r) ? r : [r.start, r.end]))
-    .filter(([s, e]) => Number.isInteger(s) && Number.isInteger(e) && s < e)
+    .filter((r) => Array.isArray(r) && Number.isInteger(r[0]) && Number.isInteger(r[1]) && r[0] < r[1] && r[1] <= text.length)
     .sort((x, y) => x[0] - y[0]);
   for (const [s, e] of sorted) {
-    if (s < at || e > bytes.length) continue;
-    if (s > at) runs.push([dec.decode(bytes.subarray(at, s)), false]);
-    runs.push([dec.decode(bytes.subarray(s, e)), true]);
+    if (s < at) continue;
+    if (s > at) runs.push([text.slice(at, s), false]);
+    runs.push([text.slice(s, e), true]);
     at = e;
   }
-  if (at < bytes.length) runs.push([dec.decode(bytes.subarray(at)), false]);
+  if (at < text.length) runs.push([text.slice(at), false]);
   return runs;
 }

@@ -30,7 +30,8 @@ export class Session {
     });
   }
 
-  receive({ id, value, error, progress }) {
+  receive({ id, value, error, progress, fatal }) {
+    if (fatal) { this.fail(new WorkerError('internal', fatal)); return; }
     const p = this.pending.get(id);
     if (!p) return;
     if (progress) {

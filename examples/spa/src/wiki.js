@@ -251,7 +251,9 @@ export class Wiki {
       h('ol', { class: 'results' }, out.results.map((r) => h('li', {},
         h('a', { href: '#', dataset: { page: r.path } }, h('span', { class: 'title', text: r.title || r.path })),
         h('span', { class: 'path', text: r.path }),
-        r.snippet ? h('p', { class: 'snippet' }, snippetNodes(r.snippet, r.highlights)) : null))));
+        r.snippet ? h('p', { class: 'snippet' }, snippetNodes(r.snippet, r.highlights))
+          : h('p', { class: 'hint', text: 'No snippet: this device does not hold the page’s text yet.' }),
+        r.phraseUnverified ? h('p', { class: 'hint', text: 'The words match; their order could not be checked here.' }) : null))));
   }
 }
 

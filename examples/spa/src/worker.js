@@ -14,8 +14,15 @@ let modulePromise = null;
 let zk = null;
 let client = null;
 
+// A module that cannot start (a failed fetch or compile of zkwiki.wasm) aborts through
+// printErr; the page is told at once instead of waiting for an answer that never comes.
+function printErr(text) {
+  console.warn(text);
+  if (/^Aborted/.test(text)) self.postMessage({ fatal: 'the WebAssembly module failed to start: ' + text });
+}
+
 async function zkwiki() {
-  if (!modulePromise) modulePromise = load();
+  if (!modulePromise) modulePromise = load({ printErr });
   zk = await modulePromise;
   return zk;
 }
