@@ -276,13 +276,16 @@ test('the web app in Chromium: zero knowledge on the wire, inert hostile pages, 
     const cat = zk(['cat', ALPHA]);
     assert.equal(cat.code, 0, cat.stderr);
     assert.equal(cat.stdout, resolved);
-    // A clean merge: the CLI edits another line while the browser edits this one.
+    // A clean merge: the CLI edits another line while the browser edits this one, and the
+    // browser syncs before saving (so this time the app merges against the head it synced).
     await page.getByRole('button', { name: 'Edit' }).click();
     await editorText.waitFor();
-    assert.equal(zk(['put', ZEBRA, '-'], ZEBRA_BODY + '\nA line from the command line.\n').code, 0);
     const put2 = zk(['put', ALPHA, '-'], resolved + '\nA footer from the command line.\n');
     assert.equal(put2.code, 0, put2.stderr);
     await editorText.fill(resolved.replace('# ' + ALPHA_TITLE, '# ' + ALPHA_TITLE + ' (edited)'));
+    await page.getByRole('button', { name: 'Sync' }).click();
+    await notice.filter({ hasText: 'Synced: 1 page(s) updated' }).waitFor();
+    assert.match(await editorText.inputValue(), /\(edited\)/, 'the sync left the edit alone');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await notice.filter({ hasText: 'merged with a change another device made' }).waitFor();
     const merged = zk(['cat', ALPHA]).stdout;
