@@ -5,7 +5,9 @@
 #   ./zkwiki.sh build [--asan|--debug]    configure and build only
 #   ./zkwiki.sh build-wasm                the WebAssembly module (build/wasm/dist)
 #   ./zkwiki.sh build-spa                 the web app with the module (build/spa)
-#   ./zkwiki.sh bench [crypto|wasm]       run the benchmarks
+#   ./zkwiki.sh bench [AREA...]           every benchmark, rewriting docs/PERFORMANCE.md (or the
+#                                         areas named: crypto store http import search wasm agent
+#                                         cold-start; printed only)
 #   ./zkwiki.sh deps                      install the Debian packages the project needs
 set -euo pipefail
 
@@ -242,15 +244,15 @@ cmd_demo() {
   fi
 }
 
+# Every benchmark area (bench/areas/, run by bench/run.sh); the reference servers come with the
+# Debian packages (install_deps), the npm references with install_npm.
 cmd_bench() {
   build release
-  if [ "${1:-}" = wasm ]; then
-    build_wasm
-    install_npm
-    node "$ROOT/bench/wasm_bench.cjs" "$ROOT/build/bin/zkwiki-bench"
-    return
-  fi
-  "$ROOT/build/bin/zkwiki-bench" "${@:-crypto}"
+  local a need_wasm=$(( $# == 0 ))
+  for a in "$@"; do [ "$a" = wasm ] && need_wasm=1; done
+  [ "$need_wasm" = 1 ] && build_wasm
+  install_npm
+  "$ROOT/bench/run.sh" "$@"
 }
 
 case "${1:-}" in
@@ -261,5 +263,5 @@ case "${1:-}" in
   build-spa) shift; build_spa ;;
   bench) shift; cmd_bench "$@" ;;
   deps) install_deps; install_npm ;;
-  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -36,12 +36,10 @@ int exit_code(Errc e) {
   }
 }
 
-Args parse_args(int argc, char** argv) {
-  static const std::vector<std::string> kWithValue = {"--server", "--account", "--into", "--rev", "--passphrase-file",
-                                                      "--new-passphrase-file", "--workspace",
-                                                      "--recovery-key-file", "--limit"};
-  static const std::vector<std::string> kFlags = {"--json", "--force", "--offline", "--read-only", "--help",
-                                                  "--prefix", "--typos"};
+Args parse_args(int argc, char** argv, const OptionSpec& spec) {
+  auto in = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];
@@ -51,10 +49,10 @@ Args parse_args(int argc, char** argv) {
       throw UsageError{"the recovery key is never an argument: use --recovery-key-file FILE or ZKWIKI_RECOVERY_KEY"};
     if (s == "-h") s = "--help";
     if (s.size() > 2 && s.rfind("--", 0) == 0) {
-      if (std::find(kWithValue.begin(), kWithValue.end(), s) != kWithValue.end()) {
+      if (in(spec.with_value, s)) {
         if (i + 1 >= argc) throw UsageError{s + " needs a value"};
         a.options[s.substr(2)] = argv[++i];
-      } else if (std::find(kFlags.begin(), kFlags.end(), s) != kFlags.end()) {
+      } else if (in(spec.flags, s)) {
         a.flags[s.substr(2)] = true;
       } else {
         throw UsageError{"unknown option " + s};
@@ -68,6 +66,14 @@ Args parse_args(int argc, char** argv) {
   a.json = a.flag("json");
   a.passphrase_file = a.option("passphrase-file");
   return a;
+}
+
+Args parse_args(int argc, char** argv) {
+  static const OptionSpec kZkwiki = {
+      {"--server", "--account", "--into", "--rev", "--passphrase-file", "--new-passphrase-file", "--workspace",
+       "--recovery-key-file", "--limit"},
+      {"--json", "--force", "--offline", "--read-only", "--help", "--prefix", "--typos"}};
+  return parse_args(argc, argv, kZkwiki);
 }
 
 void need(const Args& a, std::size_t min, std::size_t max, const char* synopsis) {
@@ -135,10 +141,8 @@ Result<Session> open_session(const Args& a) {
   ZKWIKI_ASSIGN(auto device, open_device_store(home));
   ClientOptions options;
   options.workspace = cfg.workspace;
-  options.connect = [server = cfg.server]() -> Result<std::unique_ptr<Transport>> {
-    ZKWIKI_ASSIGN(auto t, HttpTransport::connect_to(server));
-    return std::unique_ptr<Transport>(std::move(t));
-  };
+  options.connect = [server = cfg.server] { return connect_http(server); };
+  options.connect_url = connect_http;
   ZKWIKI_ASSIGN(s.client, Client::login(*s.transport, std::move(device), cfg.account, pass, std::move(options)));
   return s;
 }

@@ -76,7 +76,10 @@ int cmd_init(const Args& a) {
     if (pass.size() < 8) return make_error(Errc::invalid_argument, "choose a passphrase of at least 8 characters");
     ZKWIKI_ASSIGN(auto device, open_device_store(home));
     std::string recovery;
-    ZKWIKI_ASSIGN(auto client, Client::create_account(*transport, std::move(device), pass, recovery));
+    ClientOptions options;
+    options.connect_url = connect_http;
+    ZKWIKI_ASSIGN(auto client, Client::create_account(*transport, std::move(device), pass, recovery,
+                                                      KdfParams::generate(), std::move(options)));
     ZKWIKI_TRY(save_config(home, Config{transport->base_url(), client->account_id(), std::nullopt}));
     if (a.json) {
       std::cout << json{{"account", client->account_id().hex()}, {"workspace", client->workspace_id().hex()},
@@ -123,6 +126,7 @@ int cmd_login(const Args& a) {
     ZKWIKI_ASSIGN(auto device, open_device_store(home));
     ClientOptions options;
     options.workspace = workspace;
+    options.connect_url = connect_http;
     auto opened = recover ? Client::recover(*transport, std::move(device), *id, recovery_key, pass, KdfParams::generate(),
                                             std::move(options))
                           : Client::login(*transport, std::move(device), *id, pass, std::move(options));

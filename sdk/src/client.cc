@@ -47,6 +47,16 @@ Secret local_store_key(const AccountKeys& keys) {
 }  // namespace
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+void Client::Impl::follow_blob_url(const std::string& url) {
+  api.set_blob_transport(nullptr);
+  blob_transport.reset();
+  if (url.empty() || !options.connect_url) return;
+  auto t = options.connect_url(url);
+  if (!t || !*t) return;  // e.g. an https:// cache this transport cannot speak: use the server
+  blob_transport = std::move(*t);
+  api.set_blob_transport(blob_transport.get());
+}
 Client::~Client() = default;
 
 std::int64_t Client::Impl::now_ms() const {
@@ -67,7 +77,8 @@ Result<std::unique_ptr<Client>> Client::create_account(Transport& transport, std
   ZKWIKI_ASSIGN(NewAccount account, zkwiki::create_account(passphrase, kdf, options.kdf_policy));
   auto impl = std::make_unique<Impl>(transport, std::move(options));
   ZKWIKI_TRY(impl->api.create_account(account.record));
-  ZKWIKI_TRY(impl->api.login(account.record.id, account.login));
+  ZKWIKI_ASSIGN(ServerSession session, impl->api.login(account.record.id, account.login));
+  impl->follow_blob_url(session.blob_url);
 
   // A default workspace with one collection, "notes", whose first key generation is wrapped to
   // the owner and signed by the owner.
@@ -101,7 +112,8 @@ Result<std::unique_ptr<Client>> Client::login(Transport& transport, std::unique_
   ZKWIKI_ASSIGN(AccountRecord record, impl->api.get_account(account));
   // Refuses KDF parameters below the floor before any work (a downgrading server).
   ZKWIKI_ASSIGN(UnlockedAccount unlocked, unlock_account(record, passphrase, impl->options.kdf_policy));
-  ZKWIKI_TRY(impl->api.login(record.id, unlocked.login));
+  ZKWIKI_ASSIGN(ServerSession session, impl->api.login(record.id, unlocked.login));
+  impl->follow_blob_url(session.blob_url);
   impl->record = std::move(record);
   impl->keys = std::move(unlocked.keys);
   impl->login = std::move(unlocked.login);

@@ -49,6 +49,8 @@ Result<std::unique_ptr<Client>> Client::open_agent(Transport& transport, std::un
   impl->agent = cert;
   ZKWIKI_TRY(impl->agent_alive());
   impl->api.set_token(opened.token);
+  ZKWIKI_ASSIGN(ServerSession session, impl->api.session());  // a revoked grant fails here
+  impl->follow_blob_url(session.blob_url);
   impl->record.id = AccountId{cert.grant.bytes};
   impl->record.public_keys = cert.agent;
   impl->keys = std::move(opened.agent);

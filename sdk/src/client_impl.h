@@ -84,6 +84,14 @@ struct Client::Impl {
   std::optional<AgentCertificate> agent;
   std::vector<Bytes> grant_wraps;
 
+  // The connection to the server's blob_url, when it names one and options.connect_url opens it
+  // (declared after `api`, which points at it, so it is destroyed first: api never uses it then).
+  std::unique_ptr<Transport> blob_transport;
+
+  // Reads blobs through `url` (a cache in front of the server) from now on, if the options can
+  // connect there; otherwise, or for an empty url, keeps reading them from the server.
+  void follow_blob_url(const std::string& url);
+
   LocalStore& store() { return *sealed_device; }
   std::int64_t now_ms() const;
 

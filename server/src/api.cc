@@ -168,7 +168,8 @@ Api::Api(Store& store, Config config, Metrics* metrics)
     : store_(store),
       config_(std::move(config)),
       metrics_(metrics),
-      blob_cache_(config_.blob_cache_bytes) {}
+      blob_cache_(config_.blob_cache_bytes),
+      app_csp_(app_content_security_policy(config_.public_url)) {}
 
 std::uint64_t ChangeNotifier::subscribe(const std::string& ws, std::int64_t seen, Callback cb) {
   {

@@ -51,12 +51,13 @@ struct Options {
   std::int64_t quota = 1LL << 30;
   bool memory = false;
   std::uint64_t blob_cache = 256ULL << 20;
+  std::string public_url;
 };
 
 constexpr const char* kUsage =
     "usage: zkwiki-server [--data DIR] [--listen HOST:PORT] [--app DIR] [--max-body BYTES]\n"
     "                     [--threads N] [--max-connections N] [--read-timeout SECONDS]\n"
-    "                     [--quota BYTES] [--blob-cache BYTES] [--memory]\n";
+    "                     [--quota BYTES] [--blob-cache BYTES] [--public-url URL] [--memory]\n";
 
 void log_line(const std::string& s) {
   std::fprintf(stderr, "zkwiki-server: %s\n", s.c_str());
@@ -465,6 +466,16 @@ int parse_options(int argc, char** argv, Options& o) {
       o.read_timeout = static_cast<int>(n);
     else if (a == "--quota" && parse_u64(v, n)) o.quota = static_cast<std::int64_t>(n);
     else if (a == "--blob-cache" && parse_u64(v, n)) o.blob_cache = n;
+    else if (a == "--public-url") {
+      std::string url = v;
+      if (!url.empty() && url.back() == '/') url.pop_back();
+      if (!valid_public_url(url)) {
+        std::fprintf(stderr, "zkwiki-server: --public-url must be an origin, http(s)://HOST[:PORT] "
+                             "with no path: %s\n", v);
+        return 2;
+      }
+      o.public_url = url;
+    }
     else {
       std::fprintf(stderr, "zkwiki-server: bad option or value: %s %s\n%s", a.c_str(), v, kUsage);
       return 2;
@@ -523,6 +534,7 @@ int run(int argc, char** argv) {
   cfg.quota_bytes = opt.quota;
   cfg.blob_cache_bytes = static_cast<std::size_t>(opt.blob_cache);
   cfg.app_dir = opt.app_dir;
+  cfg.public_url = opt.public_url;
   Api api(*store, cfg, &metrics);
 
   const int threads =

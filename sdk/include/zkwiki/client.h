@@ -35,6 +35,10 @@ struct ClientOptions {
   // `upload_connections` connections at once (the server commits concurrent writes together);
   // without it, everything goes over the one transport, one request at a time.
   std::function<Result<std::unique_ptr<Transport>>()> connect;
+  // Opens a connection to another origin: the cache the server names for blob reads (its
+  // `blob_url`, zkwiki-server --public-url, docs/API.md). When set, blobs are read through that
+  // cache (and from the server when the cache fails); unset or failing: from the server.
+  std::function<Result<std::unique_ptr<Transport>>(std::string_view base_url)> connect_url;
   // The workspace to open; by default the one this account owns (else the first it belongs to).
   std::optional<WorkspaceId> workspace;
   unsigned upload_connections = 16;
