@@ -6,8 +6,8 @@
 #   ./zkwiki.sh build-wasm                the WebAssembly module (build/wasm/dist)
 #   ./zkwiki.sh build-spa                 the web app with the module (build/spa)
 #   ./zkwiki.sh bench [AREA...]           every benchmark, rewriting docs/PERFORMANCE.md (or the
-#                                         areas named: crypto store http import search wasm agent
-#                                         cold-start; printed only)
+#                                         areas named: crypto store http import search wasm webapp
+#                                         agent cold-start; printed only)
 #   ./zkwiki.sh deps                      install the Debian packages the project needs
 set -euo pipefail
 
@@ -248,10 +248,14 @@ cmd_demo() {
 # Debian packages (install_deps), the npm references with install_npm.
 cmd_bench() {
   build release
-  local a need_wasm=$(( $# == 0 ))
-  for a in "$@"; do [ "$a" = wasm ] && need_wasm=1; done
+  local a need_wasm=$(( $# == 0 )) need_spa=$(( $# == 0 ))
+  for a in "$@"; do
+    [ "$a" = wasm ] && need_wasm=1
+    [ "$a" = webapp ] && need_wasm=1 && need_spa=1
+  done
   [ "$need_wasm" = 1 ] && build_wasm
   install_npm
+  [ "$need_spa" = 1 ] && build_spa
   "$ROOT/bench/run.sh" "$@"
 }
 
