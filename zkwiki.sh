@@ -201,7 +201,7 @@ cmd_demo() {
 
   log "search: client-side, over the sealed index the import uploaded"
   local word
-  word=$(awk 'length($0) >= 8 && $0 ~ /^[A-Za-z]+$/' <(tr -cs 'A-Za-z' '\n' < "$work/page") | head -1)
+  word=$(tr -cs 'A-Za-z' '\n' < "$work/page" | awk 'length($0) >= 8 && w == "" { w = $0 } END { print w }')
   [ -n "$word" ] || word=copyright
   echo "zkwiki search $word --limit 5"
   "$bin/zkwiki" search "$word" --limit 5
