@@ -4,9 +4,10 @@
 #   ./zkwiki.sh test [--asan]             build and run every test (ctest summary at the end)
 #   ./zkwiki.sh build [--asan|--debug]    configure and build only
 #   ./zkwiki.sh build-wasm                the WebAssembly module (build/wasm/dist)
+#   ./zkwiki.sh build-spa                 the web app with the module (build/spa)
 #   ./zkwiki.sh bench [AREA...]           every benchmark, rewriting docs/PERFORMANCE.md (or the
-#                                         areas named: crypto store http import search wasm agent
-#                                         cold-start; printed only)
+#                                         areas named: crypto store http import search wasm webapp
+#                                         agent cold-start; printed only)
 #   ./zkwiki.sh deps                      install the Debian packages the project needs
 set -euo pipefail
 
@@ -104,12 +105,19 @@ build_wasm() {
   echo "module: build/wasm/dist (web/zkwiki.mjs + zkwiki.wasm: $((size / 1024)) KiB gzip; node/zkwiki.cjs)"
 }
 
+# The web app (examples/spa): bundled by esbuild with DOMPurify, next to the module's web build.
+build_spa() {
+  install_npm
+  log "build the web app (examples/spa -> build/spa)"
+  node "$ROOT/examples/spa/build.mjs" --wasm "$ROOT/build/wasm/dist/web" --out "$ROOT/build/spa"
+}
+
 cmd_test() {
   local preset
   preset=$(preset_from_args "$@")
   build_wasm
   build "$preset"
-  install_npm
+  build_spa
   log "test ($preset)"
   ctest --preset "$preset" -j "$(nproc)" --timeout 900
 }
@@ -139,6 +147,12 @@ cmd_demo() {
     esac
   done
   build release zkwiki zkwiki-server
+  local app_args=()
+  if [ "$serve" = 1 ]; then
+    build_wasm
+    build_spa
+    app_args=(--app "$ROOT/build/spa")
+  fi
   local bin="$ROOT/build/bin" work="$ROOT/build/demo"
   [ -n "$dir" ] || dir=/usr/share/doc
   [ -d "$dir" ] || die "not a directory: $dir"
@@ -154,7 +168,7 @@ cmd_demo() {
   echo "$pages text pages, $((bytes / 1000)) kB"
 
   log "starting zkwiki-server on a fresh SQLite store ($work/server-data)"
-  "$bin/zkwiki-server" --data "$work/server-data" --listen 127.0.0.1:0 > "$work/server.out" 2> "$work/server.log" &
+  "$bin/zkwiki-server" --data "$work/server-data" --listen 127.0.0.1:0 "${app_args[@]}" > "$work/server.out" 2> "$work/server.log" &
   echo $! > "$work/server.pid"
   local url=""
   for _ in $(seq 100); do url=$(grep -o 'http://[0-9.:]*' "$work/server.out" 2>/dev/null) && [ -n "$url" ] && break; sleep 0.1; done
@@ -187,7 +201,7 @@ cmd_demo() {
 
   log "search: client-side, over the sealed index the import uploaded"
   local word
-  word=$(awk 'length($0) >= 8 && $0 ~ /^[A-Za-z]+$/' <(tr -cs 'A-Za-z' '\n' < "$work/page") | head -1)
+  word=$(tr -cs 'A-Za-z' '\n' < "$work/page" | awk 'length($0) >= 8 && w == "" { w = $0 } END { print w }')
   [ -n "$word" ] || word=copyright
   echo "zkwiki search $word --limit 5"
   "$bin/zkwiki" search "$word" --limit 5
@@ -219,7 +233,12 @@ cmd_demo() {
   if [ "$serve" = 1 ]; then
     log "the server keeps running at $url (pid $(cat "$work/server.pid")); try:"
     echo "  ZKWIKI_HOME=$ZKWIKI_HOME ZKWIKI_PASSPHRASE='$ZKWIKI_PASSPHRASE' $bin/zkwiki ls"
-    echo "  stop it with: kill $(cat "$work/server.pid")"
+    log "the web app: $url/app/"
+    echo "  log in with account id $account"
+    echo "           and passphrase $ZKWIKI_PASSPHRASE"
+    echo "  (the tab derives the key, then fetches, verifies and decrypts the $pages pages itself; the"
+    echo "   server sends ciphertext. A browser's first log-in fetches every page's head: allow a while)"
+    echo "  stop the server with: kill $(cat "$work/server.pid")"
   else
     kill "$(cat "$work/server.pid")" && rm -f "$work/server.pid"
   fi
@@ -229,10 +248,14 @@ cmd_demo() {
 # Debian packages (install_deps), the npm references with install_npm.
 cmd_bench() {
   build release
-  local a need_wasm=$(( $# == 0 ))
-  for a in "$@"; do [ "$a" = wasm ] && need_wasm=1; done
+  local a need_wasm=$(( $# == 0 )) need_spa=$(( $# == 0 ))
+  for a in "$@"; do
+    [ "$a" = wasm ] && need_wasm=1
+    [ "$a" = webapp ] && need_wasm=1 && need_spa=1
+  done
   [ "$need_wasm" = 1 ] && build_wasm
   install_npm
+  [ "$need_spa" = 1 ] && build_spa
   "$ROOT/bench/run.sh" "$@"
 }
 
@@ -241,7 +264,8 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   build) shift; build "$(preset_from_args "$@")" ;;
   build-wasm) shift; build_wasm ;;
+  build-spa) shift; build_spa ;;
   bench) shift; cmd_bench "$@" ;;
   deps) install_deps; install_npm ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

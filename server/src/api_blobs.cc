@@ -144,12 +144,16 @@ Response Api::batch_blobs(Ctx& c) {
 // Static web app
 
 // The app may connect to its own origin and, for blob reads, to the cache at --public-url.
+// The web app's policy: scripts and workers from the app's own files only, WebAssembly allowed
+// to compile ('wasm-unsafe-eval', not 'unsafe-eval'), no inline script or style, no image from
+// another origin (a page's images are never loaded: examples/spa/src/render.js), connections to
+// this origin and the public URL only.
 std::string app_content_security_policy(const std::string& public_url) {
   std::string connect = "'self'";
   if (!public_url.empty()) connect += " " + public_url;
   return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
-         "img-src 'self' data: blob:; font-src 'self'; connect-src " + connect +
-         "; worker-src 'self' blob:; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
+         "img-src 'self'; font-src 'self'; connect-src " + connect +
+         "; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
          "frame-ancestors 'none'";
 }
 
