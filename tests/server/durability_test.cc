@@ -164,7 +164,7 @@ std::string integrity(const std::string& db_path) {
 
 TEST(Durability, KillDashNineKeepsEveryAcknowledgedWrite) {
   Fixture f;
-  constexpr int kKills = 10, kPageWriters = 4;
+  constexpr int kKills = 20, kPageWriters = 4;
   std::vector<std::string> pages;
   for (int i = 0; i < kPageWriters; ++i) pages.push_back(random_id());
   // Per page: every acknowledged revision, the last acknowledged one, the one in flight.
