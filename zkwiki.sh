@@ -2,6 +2,7 @@
 # zkwiki.sh — the one entry point: installs what is missing, builds, tests, runs the demo.
 #   ./zkwiki.sh demo [DIR] [--no-serve]   the main job on real input
 #   ./zkwiki.sh test [--asan]             build and run every test (ctest summary at the end)
+#   ./zkwiki.sh fuzz [SECONDS]            every libFuzzer target for SECONDS (default 60) each
 #   ./zkwiki.sh build [--asan|--debug]    configure and build only
 #   ./zkwiki.sh build-wasm                the WebAssembly module (build/wasm/dist)
 #   ./zkwiki.sh build-spa                 the web app with the module (build/spa)
@@ -112,10 +113,52 @@ build_spa() {
   node "$ROOT/examples/spa/build.mjs" --wasm "$ROOT/build/wasm/dist/web" --out "$ROOT/build/spa"
 }
 
+# The libFuzzer targets (tests/fuzz, tests/server/fuzz), built by clang in the "fuzz" preset.
+FUZZ_TARGETS=(envelope revision wrapped_key keystring agent search_segment search_manifest page markdown
+              tokenizer api_json server_api server_http)
+
+build_fuzz() {
+  local targets=() t
+  for t in "${FUZZ_TARGETS[@]}"; do targets+=("zkwiki-fuzz-$t"); done
+  build fuzz "${targets[@]}"
+}
+
+fuzz_seeds() {
+  case "$1" in
+    server_api) echo "$ROOT/tests/server/fuzz/seeds" ;;
+    server_http) echo "$ROOT/tests/server/fuzz/http_seeds" ;;
+    *) echo "$ROOT/tests/fuzz/seeds/$1" ;;
+  esac
+}
+
+# Each target for SECONDS; the corpora grow under build/fuzz/corpus/NAME between runs.
+cmd_fuzz() {
+  local secs="${1:-60}" t failed=()
+  [[ "$secs" =~ ^[0-9]+$ ]] || die "fuzz: SECONDS must be a number, got: $secs"
+  build_fuzz
+  for t in "${FUZZ_TARGETS[@]}"; do
+    log "fuzz $t (${secs} s)"
+    "$ROOT/tests/fuzz/run_fuzzer.sh" "$ROOT/build/fuzz/bin/zkwiki-fuzz-$t" "$secs" "$ROOT/build/fuzz/corpus/$t" \
+      "$(fuzz_seeds "$t")" || failed+=("$t")
+  done
+  [ ${#failed[@]} -eq 0 ] || die "crashes in: ${failed[*]} (inputs and logs under build/fuzz/corpus/NAME/)"
+}
+
 cmd_test() {
   local preset
   preset=$(preset_from_args "$@")
+  if [ "$preset" = asan ]; then
+    # Under ASan + UBSan: everything except the wasm module's node tests (the module is not an
+    # ASan build, and its tests already ran in the normal suite) and the short fuzzer runs (the
+    # fuzzers are ASan builds already; their seeds still replay here, under the asan build).
+    build "$preset"
+    install_npm
+    log "test ($preset)"
+    ctest --preset "$preset" -j "$(nproc)" --timeout 1800 -E '^(wasm_|FuzzRun\.)'
+    return
+  fi
   build_wasm
+  build_fuzz
   build "$preset"
   build_spa
   log "test ($preset)"
@@ -266,6 +309,7 @@ case "${1:-}" in
   build-wasm) shift; build_wasm ;;
   build-spa) shift; build_spa ;;
   bench) shift; cmd_bench "$@" ;;
+  fuzz) shift; cmd_fuzz "$@" ;;
   deps) install_deps; install_npm ;;
   *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

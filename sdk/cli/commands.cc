@@ -13,6 +13,7 @@
 #include <charconv>
 
 #include "cli.h"
+#include "zkwiki/encoding.h"
 #include "terminal.h"
 
 namespace fs = std::filesystem;
@@ -59,22 +60,9 @@ bool safe_relative_path(const std::string& path) {
   return true;
 }
 
-bool valid_utf8_text(const std::string& s) {
-  if (s.find('\0') != std::string::npos) return false;
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    i += n;
-  }
-  return true;
-}
-
 // Pages are text: what `import` skips, `put` and `edit` refuse (docs/CLI.md, "Page text").
 Result<void> check_text(const std::string& what, const std::string& body) {
-  if (valid_utf8_text(body)) return {};
+  if (valid_text(body)) return {};
   return make_error(Errc::invalid_argument, what + " is not UTF-8 text (or holds a NUL byte): pages are text; nothing written");
 }
 
@@ -270,7 +258,7 @@ Result<void> cmd_import(const Args& a, Client& c) {
     std::string rel = fs::relative(f, root).generic_string();
     std::string path = into.empty() ? rel : into + "/" + rel;
     ZKWIKI_ASSIGN(std::string body, read_file(f));
-    if (!valid_utf8_text(body)) {
+    if (!valid_text(body)) {
       std::fprintf(stderr, "\nzkwiki: skipped %s (not UTF-8 text)\n", rel.c_str());
       ++skipped;
       continue;

@@ -1,4 +1,5 @@
-// zkwiki-server: the only translation unit that includes Beast. Shaped like Beast's advanced
+// zkwiki-server: the only translation unit that includes Beast (with http_request.h, which the
+// HTTP fuzz target shares). Shaped like Beast's advanced
 // server: a listener, one session per connection (each connection lives on one of N single-
 // threaded io_contexts, so its handlers never run concurrently), a fresh parser per request
 // with a body limit, a timeout on every read, requests answered one at a time per connection
@@ -32,6 +33,7 @@
 #include "api.h"
 #include "crypto.h"
 #include "zkwiki/envelope.h"
+#include "http_request.h"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -234,8 +236,7 @@ void Session::do_read() {
   if (stopping_ || server_.stopping()) return do_close();
   busy_ = false;
   parser_.emplace();
-  parser_->body_limit(server_.options().max_body);
-  parser_->header_limit(16 * 1024);
+  limit_parser(*parser_, server_.options().max_body);
   stream_.expires_after(std::chrono::seconds(server_.options().read_timeout));
   // The header first: a body that is announced too large is refused before it is sent, and a
   // client waiting on "Expect: 100-continue" is told to go on.
@@ -289,17 +290,7 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   busy_ = true;
   stream_.expires_never();
   auto msg = parser_->release();
-  Request req;
-  req.method = std::string(msg.method_string());
-  req.target = std::string(msg.target());
-  req.remote = remote_;
-  for (auto& f : msg) {
-    std::string name(f.name_string());
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    req.headers.emplace_back(std::move(name), std::string(f.value()));
-  }
-  req.body = std::move(msg.body());
+  Request req = to_api_request(msg, remote_);
   const bool head = msg.method() == http::verb::head;
   const unsigned version = msg.version();
   const bool keep_alive = msg.keep_alive();
