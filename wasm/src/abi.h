@@ -144,6 +144,18 @@ int32_t zkw_client_share(int32_t handle, const uint8_t* account, size_t account_
 int32_t zkw_client_trust(int32_t handle, const uint8_t* account, size_t account_len, const uint8_t* fingerprint,
                          size_t fingerprint_len);
 
+// Search (search.h for the query syntax): flags 1 = prefix (type-ahead on the last word),
+// 2 = typos. JSON {results: [{page, path, title, revision, score, snippet, highlights:
+// [[start, end]...] (UTF-16 code units of snippet, as JS strings index), phraseUnverified}],
+// coverage}. Coverage (also the output of the next three): {indexed, known, segments, bytes,
+// indexFeedSeq, deviceSeq, uploaded, rebuilt, notices}. Errors: invalid_argument (the query, a
+// limit outside 1..1000), io (a device without a local index that cannot fetch one).
+int32_t zkw_client_search(int32_t handle, const uint8_t* query, size_t query_len, uint32_t limit, int32_t flags);
+// Adopts another device's newer index, indexes what changed here, uploads (Client::maintain_index).
+int32_t zkw_client_maintain_index(int32_t handle);
+int32_t zkw_client_reindex(int32_t handle);
+int32_t zkw_client_index_coverage(int32_t handle);
+
 #ifdef __cplusplus
 }
 #endif
