@@ -329,6 +329,22 @@ export interface SearchDocument {
   /** Markdown. */
   body: string;
 }
+export interface LocalSearchIndex {
+  /** False: an older revision than the one indexed (or deleted) was ignored. */
+  put(document: SearchDocument): boolean;
+  /** The page no longer matches (deleted in `revision`). */
+  remove(page: string, revision: number): void;
+  /** Pending changes become a segment; the segments, oldest first. */
+  flush(): { seq: number; documents: number; tombstones: number; live: number; bytes: number }[];
+  /** Segment i's bytes (after flush). Errors: not_found. */
+  segment(i: number): Uint8Array;
+  /** Adds a segment after those held. Errors: those of inspectSearchSegment. */
+  addSegment(bytes: Bytes): void;
+  /** Best first; no snippets (the index holds no text). */
+  search(query: string, options?: SearchOptions):
+    { page: string; revision: number; score: number; path: string; title: string; phraseUnverified: boolean }[];
+  free(): void;
+}
 export interface SearchManifest {
   collection: string;
   feedSeq: number;
@@ -414,6 +430,13 @@ export interface Zkwiki {
   login(options: ConnectOptions & { account: string; passphrase: string; workspace?: string }): Promise<Client>;
   recover(options: ConnectOptions & { account: string; recoveryKey: string; newPassphrase: string; kdf?: KdfParams }):
     Promise<Client>;
+
+  /**
+   * A local search index with no keys and no I/O (the SDK's SearchIndex): pages put here, or
+   * segments ("ZKWI") built elsewhere, natively or by another device, searched as the client
+   * searches them. Synchronous. free() releases it.
+   */
+  searchIndex(): LocalSearchIndex;
 
   format: Format;
   hex(bytes: Uint8Array): string;

@@ -80,6 +80,10 @@ async function main(): Promise<void> {
   const notices: string[] | undefined = (await c.write('a.md', 'x')).indexNotices;
   const m = zk.format.decodeSearchManifest(new Uint8Array(0));
   const cert = zk.format.decodeAgentCertificate('00');
+  const local = zk.searchIndex();
+  const hits: { path: string; score: number }[] = local.search('q', { limit: 3 });
+  local.free();
+  console.log(hits.length);
   console.log(spans, cov.indexed + coverage.known, notices, m.segments.length, cert.collections, await c.indexCoverage());
 }
 main();

@@ -149,7 +149,8 @@ async function zkwikiInstantiate(factory, options) {
   const lastError = (rc) => new ZkwikiError(errcName(rc),
     zkwikiDecoder.decode(M.HEAPU8.slice(M._zkw_error_ptr(), M._zkw_error_ptr() + M._zkw_error_len())));
   const outBytes = () => M.HEAPU8.slice(M._zkw_out_ptr(), M._zkw_out_ptr() + M._zkw_out_len());
-  const outText = () => zkwikiDecoder.decode(outBytes());
+  // Decoded in place (no copy): the output buffer stays put until the next call.
+  const outText = () => zkwikiDecoder.decode(M.HEAPU8.subarray(M._zkw_out_ptr(), M._zkw_out_ptr() + M._zkw_out_len()));
   const outJson = () => JSON.parse(outText());
 
   // Arguments: numbers pass as they are; strings and bytes become (pointer, length) in wasm
@@ -440,6 +441,25 @@ async function zkwikiInstantiate(factory, options) {
     searchKeysForTests: (scope, key) =>
       callSync('zkw_search_keys', [zkwikiBytes(scope.workspace, 'workspace', 16),
                                    zkwikiBytes(scope.collection, 'collection', 16), ...keyArgs(key)], outJson),
+  };
+  // A local search index (no keys, no I/O): pages put here, or segments from another device.
+  api.searchIndex = () => {
+    let h = Number(callSync('zkw_index_new', [], outText));
+    const live = () => { if (h === 0) throw new ZkwikiError('invalid_argument', 'this index is freed'); return h; };
+    return {
+      put: (doc) => callSync('zkw_index_put', [live(), JSON.stringify(doc)], outText) === 'true',
+      remove: (page, revision) => callSync('zkw_index_remove', [live(), String(page), Number(revision)]),
+      flush: () => callSync('zkw_index_flush', [live()], outJson),
+      segment: (i) => callSync('zkw_index_segment', [live(), i >>> 0], outBytes),
+      addSegment: (bytes) => callSync('zkw_index_add_segment', [live(), zkwikiBytes(bytes, 'segment')]),
+      search: (query, opts) => {
+        const o = opts || {};
+        const limit = o.limit === undefined ? 10 : Number(o.limit);
+        return callSync('zkw_index_search', [live(), String(query), limit >>> 0 === limit ? limit : 0,
+                                             (o.prefix ? 1 : 0) | (o.typos ? 2 : 0)], outJson);
+      },
+      free: () => { if (h !== 0) { callSync('zkw_index_free', [h]); h = 0; } },
+    };
   };
   api.hex = zkwikiHex;
   api.unhex = zkwikiUnhex;
