@@ -2,9 +2,13 @@
 # zkwiki.sh — the one entry point: installs what is missing, builds, tests, runs the demo.
 #   ./zkwiki.sh demo [DIR] [--no-serve]   the main job on real input
 #   ./zkwiki.sh test [--asan]             build and run every test (ctest summary at the end)
+#   ./zkwiki.sh fuzz [SECONDS]            every libFuzzer target for SECONDS (default 60) each
 #   ./zkwiki.sh build [--asan|--debug]    configure and build only
 #   ./zkwiki.sh build-wasm                the WebAssembly module (build/wasm/dist)
-#   ./zkwiki.sh bench [crypto|wasm]       run the benchmarks
+#   ./zkwiki.sh build-spa                 the web app with the module (build/spa)
+#   ./zkwiki.sh bench [AREA...]           every benchmark, rewriting docs/PERFORMANCE.md (or the
+#                                         areas named: crypto store http import search wasm webapp
+#                                         agent cold-start; printed only)
 #   ./zkwiki.sh deps                      install the Debian packages the project needs
 set -euo pipefail
 
@@ -102,12 +106,61 @@ build_wasm() {
   echo "module: build/wasm/dist (web/zkwiki.mjs + zkwiki.wasm: $((size / 1024)) KiB gzip; node/zkwiki.cjs)"
 }
 
+# The web app (examples/spa): bundled by esbuild with DOMPurify, next to the module's web build.
+build_spa() {
+  install_npm
+  log "build the web app (examples/spa -> build/spa)"
+  node "$ROOT/examples/spa/build.mjs" --wasm "$ROOT/build/wasm/dist/web" --out "$ROOT/build/spa"
+}
+
+# The libFuzzer targets (tests/fuzz, tests/server/fuzz), built by clang in the "fuzz" preset.
+FUZZ_TARGETS=(envelope revision wrapped_key keystring agent search_segment search_manifest page markdown
+              tokenizer api_json server_api server_http)
+
+build_fuzz() {
+  local targets=() t
+  for t in "${FUZZ_TARGETS[@]}"; do targets+=("zkwiki-fuzz-$t"); done
+  build fuzz "${targets[@]}"
+}
+
+fuzz_seeds() {
+  case "$1" in
+    server_api) echo "$ROOT/tests/server/fuzz/seeds" ;;
+    server_http) echo "$ROOT/tests/server/fuzz/http_seeds" ;;
+    *) echo "$ROOT/tests/fuzz/seeds/$1" ;;
+  esac
+}
+
+# Each target for SECONDS; the corpora grow under build/fuzz/corpus/NAME between runs.
+cmd_fuzz() {
+  local secs="${1:-60}" t failed=()
+  [[ "$secs" =~ ^[0-9]+$ ]] || die "fuzz: SECONDS must be a number, got: $secs"
+  build_fuzz
+  for t in "${FUZZ_TARGETS[@]}"; do
+    log "fuzz $t (${secs} s)"
+    "$ROOT/tests/fuzz/run_fuzzer.sh" "$ROOT/build/fuzz/bin/zkwiki-fuzz-$t" "$secs" "$ROOT/build/fuzz/corpus/$t" \
+      "$(fuzz_seeds "$t")" || failed+=("$t")
+  done
+  [ ${#failed[@]} -eq 0 ] || die "crashes in: ${failed[*]} (inputs and logs under build/fuzz/corpus/NAME/)"
+}
+
 cmd_test() {
   local preset
   preset=$(preset_from_args "$@")
+  if [ "$preset" = asan ]; then
+    # Under ASan + UBSan: everything except the wasm module's node tests (the module is not an
+    # ASan build, and its tests already ran in the normal suite) and the short fuzzer runs (the
+    # fuzzers are ASan builds already; their seeds still replay here, under the asan build).
+    build "$preset"
+    install_npm
+    log "test ($preset)"
+    ctest --preset "$preset" -j "$(nproc)" --timeout 1800 -E '^(wasm_|FuzzRun\.)'
+    return
+  fi
   build_wasm
+  build_fuzz
   build "$preset"
-  install_npm
+  build_spa
   log "test ($preset)"
   ctest --preset "$preset" -j "$(nproc)" --timeout 900
 }
@@ -137,6 +190,12 @@ cmd_demo() {
     esac
   done
   build release zkwiki zkwiki-server
+  local app_args=()
+  if [ "$serve" = 1 ]; then
+    build_wasm
+    build_spa
+    app_args=(--app "$ROOT/build/spa")
+  fi
   local bin="$ROOT/build/bin" work="$ROOT/build/demo"
   [ -n "$dir" ] || dir=/usr/share/doc
   [ -d "$dir" ] || die "not a directory: $dir"
@@ -152,7 +211,7 @@ cmd_demo() {
   echo "$pages text pages, $((bytes / 1000)) kB"
 
   log "starting zkwiki-server on a fresh SQLite store ($work/server-data)"
-  "$bin/zkwiki-server" --data "$work/server-data" --listen 127.0.0.1:0 > "$work/server.out" 2> "$work/server.log" &
+  "$bin/zkwiki-server" --data "$work/server-data" --listen 127.0.0.1:0 "${app_args[@]}" > "$work/server.out" 2> "$work/server.log" &
   echo $! > "$work/server.pid"
   local url=""
   for _ in $(seq 100); do url=$(grep -o 'http://[0-9.:]*' "$work/server.out" 2>/dev/null) && [ -n "$url" ] && break; sleep 0.1; done
@@ -185,7 +244,7 @@ cmd_demo() {
 
   log "search: client-side, over the sealed index the import uploaded"
   local word
-  word=$(awk 'length($0) >= 8 && $0 ~ /^[A-Za-z]+$/' <(tr -cs 'A-Za-z' '\n' < "$work/page") | head -1)
+  word=$(tr -cs 'A-Za-z' '\n' < "$work/page" | awk 'length($0) >= 8 && w == "" { w = $0 } END { print w }')
   [ -n "$word" ] || word=copyright
   echo "zkwiki search $word --limit 5"
   "$bin/zkwiki" search "$word" --limit 5
@@ -217,21 +276,30 @@ cmd_demo() {
   if [ "$serve" = 1 ]; then
     log "the server keeps running at $url (pid $(cat "$work/server.pid")); try:"
     echo "  ZKWIKI_HOME=$ZKWIKI_HOME ZKWIKI_PASSPHRASE='$ZKWIKI_PASSPHRASE' $bin/zkwiki ls"
-    echo "  stop it with: kill $(cat "$work/server.pid")"
+    log "the web app: $url/app/"
+    echo "  log in with account id $account"
+    echo "           and passphrase $ZKWIKI_PASSPHRASE"
+    echo "  (the tab derives the key, then fetches, verifies and decrypts the $pages pages itself; the"
+    echo "   server sends ciphertext. A browser's first log-in fetches every page's head: allow a while)"
+    echo "  stop the server with: kill $(cat "$work/server.pid")"
   else
     kill "$(cat "$work/server.pid")" && rm -f "$work/server.pid"
   fi
 }
 
+# Every benchmark area (bench/areas/, run by bench/run.sh); the reference servers come with the
+# Debian packages (install_deps), the npm references with install_npm.
 cmd_bench() {
   build release
-  if [ "${1:-}" = wasm ]; then
-    build_wasm
-    install_npm
-    node "$ROOT/bench/wasm_bench.cjs" "$ROOT/build/bin/zkwiki-bench"
-    return
-  fi
-  "$ROOT/build/bin/zkwiki-bench" "${@:-crypto}"
+  local a need_wasm=$(( $# == 0 )) need_spa=$(( $# == 0 ))
+  for a in "$@"; do
+    [ "$a" = wasm ] && need_wasm=1
+    [ "$a" = webapp ] && need_wasm=1 && need_spa=1
+  done
+  [ "$need_wasm" = 1 ] && build_wasm
+  install_npm
+  [ "$need_spa" = 1 ] && build_spa
+  "$ROOT/bench/run.sh" "$@"
 }
 
 case "${1:-}" in
@@ -239,7 +307,9 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   build) shift; build "$(preset_from_args "$@")" ;;
   build-wasm) shift; build_wasm ;;
+  build-spa) shift; build_spa ;;
   bench) shift; cmd_bench "$@" ;;
+  fuzz) shift; cmd_fuzz "$@" ;;
   deps) install_deps; install_npm ;;
-  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

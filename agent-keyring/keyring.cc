@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
@@ -42,43 +41,13 @@ The user's commands read the zkwiki CLI's account ($ZKWIKI_HOME) and passphrase
 (--passphrase-file, $ZKWIKI_PASSPHRASE, or a prompt). Exit codes as zkwiki's (docs/CLI.md).
 )";
 
-struct Args {
-  std::string command;
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> options;
-  std::map<std::string, bool> flags;
-  bool has(const std::string& f) const { return flags.contains(f); }
-  std::string option(const std::string& n, const std::string& def = {}) const {
-    auto it = options.find(n);
-    return it == options.end() ? def : it->second;
-  }
-};
+using cli::Args;
 
 Args parse(int argc, char** argv) {
-  static const std::set<std::string> kValue = {"--out", "--to", "--collections", "--paths", "--ttl", "--label",
-                                               "--passphrase-file"};
-  static const std::set<std::string> kFlag = {"--read-only", "--rotate", "--force", "--json"};
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string s = argv[i];
-    if (s == "--passphrase" || s.rfind("--passphrase=", 0) == 0)
-      throw UsageError{"the passphrase is never an argument: use --passphrase-file FILE or ZKWIKI_PASSPHRASE"};
-    if (s.rfind("--", 0) == 0) {
-      if (kValue.contains(s)) {
-        if (i + 1 >= argc) throw UsageError{s + " needs a value"};
-        a.options[s.substr(2)] = argv[++i];
-      } else if (kFlag.contains(s)) {
-        a.flags[s.substr(2)] = true;
-      } else {
-        throw UsageError{"unknown option " + s};
-      }
-    } else if (a.command.empty()) {
-      a.command = s;
-    } else {
-      a.positional.push_back(s);
-    }
-  }
-  return a;
+  static const cli::OptionSpec kKeyring = {
+      {"--out", "--to", "--collections", "--paths", "--ttl", "--label", "--passphrase-file"},
+      {"--read-only", "--rotate", "--force", "--json", "--help"}};
+  return cli::parse_args(argc, argv, kKeyring);
 }
 
 // "8h", "30m", "45s", "2d" or plain seconds.
@@ -140,9 +109,10 @@ fs::path default_key_path() {
 
 std::string when(std::int64_t t) { return cli::format_time(t * 1000); }
 
+// The session takes the passphrase options only (not the keyring's --json, for instance).
 cli::Args session_args(const Args& a) {
   cli::Args c;
-  c.passphrase_file = a.option("passphrase-file");
+  c.passphrase_file = a.passphrase_file;
   return c;
 }
 
@@ -155,8 +125,8 @@ int agent_keygen(const Args& a) {
   if (!a.positional.empty()) throw UsageError{"usage: zkwiki-keyring agent-keygen [--out FILE] [--force]"};
   fs::path out = a.option("out", default_key_path().string());
   AccountKeys keys = generate_agent_keys();
-  if (auto w = write_secret_file(out, agent_secret_string(keys), a.has("force")); !w) return fail(w.error());
-  if (a.has("json")) {
+  if (auto w = write_secret_file(out, agent_secret_string(keys), a.flag("force")); !w) return fail(w.error());
+  if (a.flag("json")) {
     std::cout << json{{"public_key", keys.public_keys.to_string(true)}, {"fingerprint", keys.public_keys.fingerprint()},
                       {"key_file", out.string()}}
                      .dump()
@@ -180,7 +150,7 @@ int grant(const Args& a) {
     o.agent = *pk;
   }
   o.collections = split_commas(a.option("collections"));
-  o.read_only = a.has("read-only");
+  o.read_only = a.flag("read-only");
   o.path_prefix = a.option("paths");
   o.ttl_seconds = parse_ttl(a.option("ttl", "8h"));
   o.label = a.option("label");
@@ -196,9 +166,9 @@ int grant(const Args& a) {
                  "until it expires or is revoked. Keep it as secret as a password.\n";
   std::string out = a.option("out");
   if (!out.empty()) {
-    if (auto w = write_secret_file(out, g->grant, a.has("force")); !w) return fail(w.error());
+    if (auto w = write_secret_file(out, g->grant, a.flag("force")); !w) return fail(w.error());
   }
-  if (a.has("json")) {
+  if (a.flag("json")) {
     json j{{"id", g->id.hex()}, {"not_after", g->not_after}, {"bearer", g->bearer}};
     if (out.empty()) j["grant"] = g->grant;
     else j["file"] = out;
@@ -221,7 +191,7 @@ int list(const Args& a) {
   for (const auto& g : *grants) {
     std::string scope;
     for (const auto& c : g.collections) scope += (scope.empty() ? "" : ",") + c;
-    if (a.has("json")) {
+    if (a.flag("json")) {
       arr.push_back(json{{"id", g.id.hex()}, {"label", g.label}, {"collections", g.collections},
                          {"read_only", g.read_only}, {"paths", g.path_prefix}, {"not_before", g.not_before},
                          {"not_after", g.not_after}, {"revoked", g.revoked},
@@ -235,7 +205,7 @@ int list(const Args& a) {
               << (g.revoked ? "REVOKED" : "last used " + (g.last_used ? when(*g.last_used) : std::string("never")))
               << "\n";
   }
-  if (a.has("json")) std::cout << arr.dump() << "\n";
+  if (a.flag("json")) std::cout << arr.dump() << "\n";
   return cli::kOk;
 }
 
@@ -245,8 +215,8 @@ int revoke(const Args& a) {
   if (!id) throw UsageError{"not a grant id: " + a.positional[0]};
   auto s = cli::open_session(session_args(a));
   if (!s) return fail(s.error());
-  if (auto r = s->client->revoke(*id, a.has("rotate")); !r) return fail(r.error());
-  std::cerr << "grant " << id->hex() << " revoked" << (a.has("rotate") ? "; its collections moved to new keys" : "")
+  if (auto r = s->client->revoke(*id, a.flag("rotate")); !r) return fail(r.error());
+  std::cerr << "grant " << id->hex() << " revoked" << (a.flag("rotate") ? "; its collections moved to new keys" : "")
             << "\n";
   return cli::kOk;
 }
@@ -274,9 +244,10 @@ int main(int argc, char** argv) {
   using namespace zkwiki::keyring;
   try {
     Args a = parse(argc, argv);
-    if (a.command.empty() || a.command == "help") {
-      std::fputs(kUsage, a.command.empty() ? stderr : stdout);
-      return a.command.empty() ? zkwiki::cli::kUsage : zkwiki::cli::kOk;
+    if (a.command.empty() || a.command == "help" || a.flag("help")) {
+      bool asked = !a.command.empty() || a.flag("help");
+      std::fputs(kUsage, asked ? stdout : stderr);
+      return asked ? zkwiki::cli::kOk : zkwiki::cli::kUsage;
     }
     if (a.command == "agent-keygen") return agent_keygen(a);
     if (a.command == "grant") return grant(a);

@@ -184,7 +184,7 @@ async function searchRows(zk) {
     rows.push({ n, wasm: w, sodium: s, native: native.seal[n] });
   }
   const kib = (n) => (n >= 1 << 20 ? `${n >> 20} MiB` : `${n >> 10} KiB`);
-  console.log('\npage seal+open (MB/s)');
+  console.log('\npage seal+open (MB/s)\n');
   console.log('| page | wasm | libsodium-wrappers-sumo | native SDK | wasm / sumo | wasm / native |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows)
@@ -203,7 +203,7 @@ async function searchRows(zk) {
   }
   sumoTimes.sort((a, b) => a - b);
   const wasmMs = times[2];
-  console.log('\nArgon2id t=3, m=64 MiB (median ms)');
+  console.log('\nArgon2id t=3, m=64 MiB (median ms)\n');
   console.log('| wasm | libsodium-wrappers-sumo | native SDK | wasm / native |');
   console.log('|---|---|---|---|');
   console.log(`| ${wasmMs} | ${sumoTimes[1]} | ${native.argon.toFixed(0)} | ${(wasmMs / native.argon).toFixed(2)} |`);
@@ -211,7 +211,7 @@ async function searchRows(zk) {
   const search = await searchRows(zk);
   let searchMet = 'not run (../shared/bench/queries-tldr.json absent)';
   if (search) {
-    console.log(`\nsearch query p50 (µs, top 10) on ${search.corpus}, ${search.pages} pages`);
+    console.log(`\nsearch query p50 (µs, top 10) on ${search.corpus}, ${search.pages} pages\n`);
     console.log('| queries | wasm | native SDK | MiniSearch 7.2 | wasm / native | wasm / MiniSearch |');
     console.log('|---|---|---|---|---|---|');
     for (const r of search.rows)

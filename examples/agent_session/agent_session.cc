@@ -67,8 +67,10 @@ Result<Session> open_session(const std::string& grant_file, const std::string& k
   }
   Session s;
   ZKWIKI_ASSIGN(s.transport, HttpTransport::connect_to(grant.server));
+  ClientOptions options;
+  options.connect_url = connect_http;  // blobs through the cache the server names, if any
   ZKWIKI_ASSIGN(s.client, Client::open_agent(*s.transport, std::make_unique<MemoryLocalStore>(), grant,
-                                             key ? &*key : nullptr));
+                                             key ? &*key : nullptr, std::move(options)));
   ZKWIKI_TRY(s.client->sync());
   return s;
 }

@@ -37,7 +37,15 @@ struct Args {
   }
 };
 
-// Throws UsageError on unknown options, a missing value, or a passphrase given as an argument.
+// The options a program takes: those followed by a value, and flags.
+struct OptionSpec {
+  std::vector<std::string> with_value;  // "--server", ...
+  std::vector<std::string> flags;       // "--json", ...
+};
+// Throws UsageError on unknown options, a missing value, or a passphrase or recovery key given
+// as an argument. "-h" is "--help" (when the spec has it).
+Args parse_args(int argc, char** argv, const OptionSpec& spec);
+// zkwiki's own options.
 Args parse_args(int argc, char** argv);
 void need(const Args& a, std::size_t min, std::size_t max, const char* synopsis);
 

@@ -13,6 +13,7 @@
 #include <charconv>
 
 #include "cli.h"
+#include "zkwiki/encoding.h"
 #include "terminal.h"
 
 namespace fs = std::filesystem;
@@ -59,17 +60,10 @@ bool safe_relative_path(const std::string& path) {
   return true;
 }
 
-bool valid_utf8_text(const std::string& s) {
-  if (s.find('\0') != std::string::npos) return false;
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    i += n;
-  }
-  return true;
+// Pages are text: what `import` skips, `put` and `edit` refuse (docs/CLI.md, "Page text").
+Result<void> check_text(const std::string& what, const std::string& body) {
+  if (valid_text(body)) return {};
+  return make_error(Errc::invalid_argument, what + " is not UTF-8 text (or holds a NUL byte): pages are text; nothing written");
 }
 
 Result<void> cmd_ls(const Args& a, Client& c) {
@@ -79,10 +73,10 @@ Result<void> cmd_ls(const Args& a, Client& c) {
     json out = json::array();
     for (const auto& p : pages)
       out.push_back({{"path", p.path}, {"title", p.title}, {"tags", p.tags}, {"revision", p.revision},
-                     {"size", p.size}, {"modified", format_time(p.modified_ms)}});
+                     {"size", p.size}, {"modified", format_time(p.modified_ms)}, {"queued", p.queued}});
     std::cout << out.dump() << "\n";
   } else {
-    for (const auto& p : pages) std::cout << p.path << "\t" << p.title << "\n";
+    for (const auto& p : pages) std::cout << p.path << "\t" << p.title << (p.queued ? "\t(queued)" : "") << "\n";
   }
   return {};
 }
@@ -106,11 +100,13 @@ Result<void> cmd_cat(const Args& a, Client& c) {
 Result<void> cmd_put(const Args& a, Client& c) {
   need(a, 1, 2, "put PATH [FILE|-]");
   std::string body;
-  if (a.positional.size() == 1 || a.positional[1] == "-") {
+  const bool from_stdin = a.positional.size() == 1 || a.positional[1] == "-";
+  if (from_stdin) {
     body = read_stream(std::cin);
   } else {
     ZKWIKI_ASSIGN(body, read_file(a.positional[1]));
   }
+  ZKWIKI_TRY(check_text(from_stdin ? "standard input" : a.positional[1], body));
   ZKWIKI_ASSIGN(SaveOutcome o, c.write(a.positional[0], body));
   print_outcome(a, a.positional[0], o);
   return {};
@@ -150,6 +146,7 @@ Result<void> cmd_edit(const Args& a, Client& c) {
     std::cout << path << ": no change\n";
     return {};
   }
+  ZKWIKI_TRY(check_text("the edited text", *after));
   ZKWIKI_ASSIGN(SaveOutcome o, c.write(path, *after));
   print_outcome(a, path, o);
   return {};
@@ -202,11 +199,13 @@ Result<void> cmd_sync_or_status(const Args& a, Client& c, bool sync) {
   ZKWIKI_ASSIGN(SyncReport r, sync ? c.sync() : c.status());
   if (a.json) {
     std::cout << json{{"changes", r.changes},     {"pages_updated", r.pages_updated}, {"replayed", r.replayed},
-                      {"pending", r.pending},     {"quarantined", r.quarantined},     {"last_seq", r.last_seq}}
+                      {"pending", r.pending},     {"quarantined", r.quarantined},     {"last_seq", r.last_seq},
+                      {"offline", c.offline()}}
                      .dump()
               << "\n";
     return {};
   }
+  if (!sync && c.offline()) std::cout << "server: unreachable (working offline)\n";
   if (sync)
     std::cout << r.changes << " changes, " << r.pages_updated << " pages updated, " << r.replayed
               << " queued edits sent\n";
@@ -259,7 +258,7 @@ Result<void> cmd_import(const Args& a, Client& c) {
     std::string rel = fs::relative(f, root).generic_string();
     std::string path = into.empty() ? rel : into + "/" + rel;
     ZKWIKI_ASSIGN(std::string body, read_file(f));
-    if (!valid_utf8_text(body)) {
+    if (!valid_text(body)) {
       std::fprintf(stderr, "\nzkwiki: skipped %s (not UTF-8 text)\n", rel.c_str());
       ++skipped;
       continue;
@@ -461,6 +460,16 @@ int run_command(const Args& a) {
   static const std::set<std::string> kNoSyncFirst = {"sync", "status", "passwd", "whoami", "share", "trust"};
   auto session = kNoSyncFirst.contains(a.command) ? open_session(a) : open_synced(a);
   Result<void> r = session ? it->second(a, *session->client) : Result<void>(std::move(session).error());
+  // Opened without the server: one line says so, with what waits in the queue (sync's own
+  // error says it already).
+  const bool offline = session && session->client->offline();
+  if (offline && !(a.command == "sync" && !r)) {
+    auto st = session->client->status();
+    std::uint64_t pending = st ? st->pending : 0;
+    std::fprintf(stderr, "zkwiki: offline: %s is unreachable; using this device's copy, %llu edit%s queued%s\n",
+                 session->transport->base_url().c_str(), static_cast<unsigned long long>(pending),
+                 pending == 1 ? "" : "s", pending ? " (sent by the next command that reaches the server)" : "");
+  }
   if (!r) {
     std::fprintf(stderr, "zkwiki: %s\n", r.error().message.c_str());
     return exit_code(r.error().code);
@@ -468,7 +477,7 @@ int run_command(const Args& a) {
   // Writes keep the search index current (indexed here, sealed, uploaded); a failure there
   // never fails the write itself.
   static const std::set<std::string> kIndexAfter = {"put", "edit", "import", "restore", "mv", "rm", "sync"};
-  if (kIndexAfter.contains(a.command) && !a.flag("offline")) {
+  if (kIndexAfter.contains(a.command) && !a.flag("offline") && !offline) {
     auto cov = session->client->maintain_index();
     if (!cov) std::fprintf(stderr, "zkwiki: search index not updated: %s\n", cov.error().message.c_str());
     else for (const auto& n : cov->notices) std::fprintf(stderr, "zkwiki: search index: %s\n", n.c_str());

@@ -36,12 +36,10 @@ int exit_code(Errc e) {
   }
 }
 
-Args parse_args(int argc, char** argv) {
-  static const std::vector<std::string> kWithValue = {"--server", "--account", "--into", "--rev", "--passphrase-file",
-                                                      "--new-passphrase-file", "--workspace",
-                                                      "--recovery-key-file", "--limit"};
-  static const std::vector<std::string> kFlags = {"--json", "--force", "--offline", "--read-only", "--help",
-                                                  "--prefix", "--typos"};
+Args parse_args(int argc, char** argv, const OptionSpec& spec) {
+  auto in = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];
@@ -51,10 +49,10 @@ Args parse_args(int argc, char** argv) {
       throw UsageError{"the recovery key is never an argument: use --recovery-key-file FILE or ZKWIKI_RECOVERY_KEY"};
     if (s == "-h") s = "--help";
     if (s.size() > 2 && s.rfind("--", 0) == 0) {
-      if (std::find(kWithValue.begin(), kWithValue.end(), s) != kWithValue.end()) {
+      if (in(spec.with_value, s)) {
         if (i + 1 >= argc) throw UsageError{s + " needs a value"};
         a.options[s.substr(2)] = argv[++i];
-      } else if (std::find(kFlags.begin(), kFlags.end(), s) != kFlags.end()) {
+      } else if (in(spec.flags, s)) {
         a.flags[s.substr(2)] = true;
       } else {
         throw UsageError{"unknown option " + s};
@@ -68,6 +66,14 @@ Args parse_args(int argc, char** argv) {
   a.json = a.flag("json");
   a.passphrase_file = a.option("passphrase-file");
   return a;
+}
+
+Args parse_args(int argc, char** argv) {
+  static const OptionSpec kZkwiki = {
+      {"--server", "--account", "--into", "--rev", "--passphrase-file", "--new-passphrase-file", "--workspace",
+       "--recovery-key-file", "--limit"},
+      {"--json", "--force", "--offline", "--read-only", "--help", "--prefix", "--typos"}};
+  return parse_args(argc, argv, kZkwiki);
 }
 
 void need(const Args& a, std::size_t min, std::size_t max, const char* synopsis) {
@@ -135,17 +141,15 @@ Result<Session> open_session(const Args& a) {
   ZKWIKI_ASSIGN(auto device, open_device_store(home));
   ClientOptions options;
   options.workspace = cfg.workspace;
-  options.connect = [server = cfg.server]() -> Result<std::unique_ptr<Transport>> {
-    ZKWIKI_ASSIGN(auto t, HttpTransport::connect_to(server));
-    return std::unique_ptr<Transport>(std::move(t));
-  };
+  options.connect = [server = cfg.server] { return connect_http(server); };
+  options.connect_url = connect_http;
   ZKWIKI_ASSIGN(s.client, Client::login(*s.transport, std::move(device), cfg.account, pass, std::move(options)));
   return s;
 }
 
 Result<Session> open_synced(const Args& a) {
   ZKWIKI_ASSIGN(Session s, open_session(a));
-  if (!a.flag("offline")) {
+  if (!a.flag("offline") && !s.client->offline()) {
     auto r = s.client->sync();
     if (!r) return std::move(r).error();
     for (const auto& q : r->quarantined) std::fprintf(stderr, "zkwiki: warning: quarantined %s\n", q.c_str());
@@ -170,7 +174,7 @@ void print_outcome(const Args& a, const std::string& path, const SaveOutcome& o)
               << "\n";
     return;
   }
-  if (o.queued) std::cout << path << ": server unreachable; edit queued (run `zkwiki sync` later)\n";
+  if (o.queued) std::cout << path << ": queued on this device (the server has not got it yet; `zkwiki sync` sends it)\n";
   else if (o.unchanged) std::cout << path << ": unchanged (revision " << o.revision << ")\n";
   else if (o.conflict) std::cout << path << ": revision " << o.revision << " — CONFLICT with another device's edit; both versions kept between <<<<<<< and >>>>>>> markers\n";
   else if (o.merged) std::cout << path << ": revision " << o.revision << " (merged with another device's edit)\n";

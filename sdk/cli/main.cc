@@ -68,7 +68,7 @@ int cmd_init(const Args& a) {
   if (server.empty()) throw UsageError{"usage: zkwiki init --server URL"};
   fs::path home = home_dir();
   if (fs::exists(home / "config.json"))
-    return (std::fprintf(stderr, "zkwiki: %s already holds an account; use another ZKWIKI_HOME\n", home.c_str()), kError);
+    return (std::fprintf(stderr, "zkwiki: %s already holds an account; use another ZKWIKI_HOME\n", home.c_str()), kConflict);
   auto run = [&]() -> Result<void> {
     ZKWIKI_TRY(ensure_home(home));
     ZKWIKI_ASSIGN(auto transport, HttpTransport::connect_to(server));
@@ -76,7 +76,10 @@ int cmd_init(const Args& a) {
     if (pass.size() < 8) return make_error(Errc::invalid_argument, "choose a passphrase of at least 8 characters");
     ZKWIKI_ASSIGN(auto device, open_device_store(home));
     std::string recovery;
-    ZKWIKI_ASSIGN(auto client, Client::create_account(*transport, std::move(device), pass, recovery));
+    ClientOptions options;
+    options.connect_url = connect_http;
+    ZKWIKI_ASSIGN(auto client, Client::create_account(*transport, std::move(device), pass, recovery,
+                                                      KdfParams::generate(), std::move(options)));
     ZKWIKI_TRY(save_config(home, Config{transport->base_url(), client->account_id(), std::nullopt}));
     if (a.json) {
       std::cout << json{{"account", client->account_id().hex()}, {"workspace", client->workspace_id().hex()},
@@ -123,11 +126,16 @@ int cmd_login(const Args& a) {
     ZKWIKI_ASSIGN(auto device, open_device_store(home));
     ClientOptions options;
     options.workspace = workspace;
+    options.connect_url = connect_http;
     auto opened = recover ? Client::recover(*transport, std::move(device), *id, recovery_key, pass, KdfParams::generate(),
                                             std::move(options))
                           : Client::login(*transport, std::move(device), *id, pass, std::move(options));
     if (!opened) return std::move(opened).error();
     auto& client = *opened;
+    // Opened from this device's copy: nothing was checked with the server, and the config stays.
+    if (client->offline())
+      return make_error(Errc::io, "the server at " + transport->base_url() + " is unreachable: " + a.command +
+                                      " needs it (other commands work offline on this device)");
     ZKWIKI_TRY(save_config(home, Config{transport->base_url(), *id, workspace}));
     ZKWIKI_ASSIGN(SyncReport s, client->sync());
     if (recover) std::cout << "new passphrase set; every other session of this account has ended\n";

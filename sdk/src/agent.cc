@@ -56,7 +56,7 @@ Result<void> check_cert_fields(const AgentCertificate& c, Errc code) {
   if (c.not_before < 0) return make_error(code, "agent certificate: negative not_before");
   if (c.path_prefix.size() > kMaxPathPrefixBytes || c.label.size() > kMaxGrantLabelBytes)
     return make_error(code == Errc::malformed ? Errc::too_large : code, "agent certificate: prefix or label too long");
-  if (!internal::valid_text(c.path_prefix) || !internal::valid_text(c.label))
+  if (!valid_text(c.path_prefix) || !valid_text(c.label))
     return make_error(code, "agent certificate: prefix or label is not valid UTF-8 text");
   return {};
 }

@@ -13,6 +13,15 @@ using namespace api_internal;
 
 std::string quoted(const Hash256& h) { return "\"" + h.hex() + "\""; }
 
+// "blob_url" of a login or session answer: a string, or absent / null for none (older servers).
+std::string blob_url_of(const json& j) {
+  auto it = j.find("blob_url");
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// A blob read sends no token (none is needed, and a shared cache must never see one).
+HttpRequest blob_request(const Hash256& id) { return HttpRequest{"GET", "/v1/blobs/" + id.hex(), {}, {}}; }
+
 std::string page_path(const WorkspaceId& ws, const CollectionId& c, const PageId& p) {
   return "/v1/workspaces/" + ws.hex() + "/collections/" + c.hex() + "/pages/" + p.hex();
 }
@@ -105,9 +114,20 @@ Result<ServerSession> ApiClient::login(const AccountId& id, const primitives::Ed
   if (l.status != 200) return http_error(l, "login");
   ZKWIKI_ASSIGN(json lj, parse(l, "login"));
   Fields lf(lj);
-  ServerSession s{lf.str("token"), lf.str("token_id"), static_cast<std::int64_t>(lf.u64("expires_at"))};
+  ServerSession s{lf.str("token"), lf.str("token_id"), static_cast<std::int64_t>(lf.u64("expires_at")),
+                  blob_url_of(lj)};
   ZKWIKI_TRY(lf.done("login"));
   token_ = s.token;
+  return s;
+}
+
+Result<ServerSession> ApiClient::session() {
+  ZKWIKI_ASSIGN(auto r, call("GET", "/v1/auth/session"));
+  if (r.status != 200) return http_error(r, "session");
+  ZKWIKI_ASSIGN(json j, parse(r, "session"));
+  Fields f(j);
+  ServerSession s{{}, f.str("token_id"), static_cast<std::int64_t>(f.u64("expires_at")), blob_url_of(j)};
+  ZKWIKI_TRY(f.done("session"));
   return s;
 }
 
@@ -405,8 +425,22 @@ Result<Hash256> ApiClient::put_blob(const WorkspaceId& ws, std::span<const std::
   return id;
 }
 
+std::optional<Bytes> ApiClient::blob_from_cache(const Hash256& id) {
+  if (blob_transport_ == nullptr) return std::nullopt;
+  auto r = blob_transport_->send(blob_request(id));
+  if (!r) {
+    blob_transport_ = nullptr;  // the cache does not answer: read from the server from now on
+    return std::nullopt;
+  }
+  if (r->status != 200) return std::nullopt;
+  Bytes b(r->body.begin(), r->body.end());
+  if (blob_id(b) != id) return std::nullopt;  // a poisoned or broken cache: the server decides
+  return b;
+}
+
 Result<Bytes> ApiClient::get_blob(const Hash256& id) {
-  ZKWIKI_ASSIGN(auto r, call("GET", "/v1/blobs/" + id.hex()));
+  if (auto cached = blob_from_cache(id)) return std::move(*cached);
+  ZKWIKI_ASSIGN(auto r, transport_.send(blob_request(id)));
   if (r.status != 200) return http_error(r, "get blob");
   Bytes b(r.body.begin(), r.body.end());
   if (blob_id(b) != id) return make_error(Errc::auth_failed, "blob " + id.hex() + " does not hash to its id");
@@ -414,6 +448,24 @@ Result<Bytes> ApiClient::get_blob(const Hash256& id) {
 }
 
 Result<std::vector<std::optional<Bytes>>> ApiClient::get_blobs(std::span<const Hash256> ids) {
+  std::vector<std::optional<Bytes>> out(ids.size());
+  std::vector<Hash256> rest;
+  std::vector<std::size_t> rest_at;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (auto cached = blob_from_cache(ids[i])) {
+      out[i] = std::move(*cached);
+    } else {
+      rest.push_back(ids[i]);
+      rest_at.push_back(i);
+    }
+  }
+  if (rest.empty()) return out;
+  ZKWIKI_ASSIGN(auto from_server, batch_from_server(rest));
+  for (std::size_t k = 0; k < rest.size(); ++k) out[rest_at[k]] = std::move(from_server[k]);
+  return out;
+}
+
+Result<std::vector<std::optional<Bytes>>> ApiClient::batch_from_server(std::span<const Hash256> ids) {
   std::vector<std::optional<Bytes>> out(ids.size());
   std::vector<std::size_t> pending;
   for (std::size_t i = 0; i < ids.size(); ++i) pending.push_back(i);

@@ -47,6 +47,16 @@ Secret local_store_key(const AccountKeys& keys) {
 }  // namespace
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+void Client::Impl::follow_blob_url(const std::string& url) {
+  api.set_blob_transport(nullptr);
+  blob_transport.reset();
+  if (url.empty() || !options.connect_url) return;
+  auto t = options.connect_url(url);
+  if (!t || !*t) return;  // e.g. an https:// cache this transport cannot speak: use the server
+  blob_transport = std::move(*t);
+  api.set_blob_transport(blob_transport.get());
+}
 Client::~Client() = default;
 
 std::int64_t Client::Impl::now_ms() const {
@@ -58,6 +68,7 @@ std::int64_t Client::Impl::now_ms() const {
 LocalStore& Client::device_store_for_testing() { return impl_->sealed_device->inner(); }
 
 const AccountId& Client::account_id() const { return impl_->record.id; }
+bool Client::offline() const { return impl_->offline; }
 const WorkspaceId& Client::workspace_id() const { return impl_->workspace; }
 std::string Client::fingerprint() const { return impl_->keys.public_keys.fingerprint(); }
 
@@ -67,7 +78,8 @@ Result<std::unique_ptr<Client>> Client::create_account(Transport& transport, std
   ZKWIKI_ASSIGN(NewAccount account, zkwiki::create_account(passphrase, kdf, options.kdf_policy));
   auto impl = std::make_unique<Impl>(transport, std::move(options));
   ZKWIKI_TRY(impl->api.create_account(account.record));
-  ZKWIKI_TRY(impl->api.login(account.record.id, account.login));
+  ZKWIKI_ASSIGN(ServerSession session, impl->api.login(account.record.id, account.login));
+  impl->follow_blob_url(session.blob_url);
 
   // A default workspace with one collection, "notes", whose first key generation is wrapped to
   // the owner and signed by the owner.
@@ -89,7 +101,9 @@ Result<std::unique_ptr<Client>> Client::create_account(Transport& transport, std
   impl->workspace = ws;
   impl->default_collection = notes;
   impl->trusted_authors.insert(impl->keys.public_keys.ed25519);
+  ZKWIKI_TRY(impl->cache_wraps(notes, {wrapped}));
   impl->keysets.emplace(notes, std::move(keyset));
+  ZKWIKI_TRY(impl->cache_for_offline(impl->record.id));
   ZKWIKI_TRY(impl->load_pages());
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
@@ -97,41 +111,84 @@ Result<std::unique_ptr<Client>> Client::create_account(Transport& transport, std
 Result<std::unique_ptr<Client>> Client::login(Transport& transport, std::unique_ptr<LocalStore> device,
                                               const AccountId& account,
                                               std::string_view passphrase, ClientOptions options) {
+  if (!device) return make_error(Errc::invalid_argument, "login needs a device store");
   auto impl = std::make_unique<Impl>(transport, std::move(options));
-  ZKWIKI_ASSIGN(AccountRecord record, impl->api.get_account(account));
-  // Refuses KDF parameters below the floor before any work (a downgrading server).
+  // The record as this device last verified it: what opens the account without the server.
+  ZKWIKI_ASSIGN(auto kept, device_account_record(*device, account));
+  auto unreachable = [&](const Error& e) -> Result<void> {
+    if (kept) return {};
+    return make_error(Errc::io, "the server is unreachable (" + e.message +
+                                    ") and this device has not logged in to this account before, so it cannot "
+                                    "start offline: log in once with the server reachable");
+  };
+  AccountRecord record;
+  if (auto fetched = impl->api.get_account(account); fetched) {
+    record = std::move(fetched).value();
+  } else if (fetched.error().code == Errc::io) {
+    ZKWIKI_TRY(unreachable(fetched.error()));
+    ZKWIKI_ASSIGN(record, AccountRecord::decode(*kept));
+    if (record.id != account) return make_error(Errc::auth_failed, "the account record kept on this device is another account's");
+    impl->offline = true;
+    impl->offline_reason = fetched.error().message;
+  } else {
+    return std::move(fetched).error();
+  }
+  // Refuses KDF parameters below the floor before any work (a downgrading server, or a record
+  // changed on this device's disk).
   ZKWIKI_ASSIGN(UnlockedAccount unlocked, unlock_account(record, passphrase, impl->options.kdf_policy));
-  ZKWIKI_TRY(impl->api.login(record.id, unlocked.login));
   impl->record = std::move(record);
   impl->keys = std::move(unlocked.keys);
   impl->login = std::move(unlocked.login);
   impl->trusted_authors.insert(impl->keys.public_keys.ed25519);
   ZKWIKI_ASSIGN(impl->sealed_device, SealedLocalStore::open(std::move(device), local_store_key(impl->keys)));
-
   ZKWIKI_TRY(impl->load_trusted());
-  ZKWIKI_ASSIGN(auto workspaces, impl->api.list_workspaces());
-  if (workspaces.empty()) return make_error(Errc::not_found, "this account has no workspace on the server");
-  // The workspace asked for, else the one this account owns, else the first it belongs to.
-  std::optional<std::pair<WorkspaceId, std::pair<AccountId, CollectionId>>> chosen;
-  for (const auto& ws : workspaces) {
-    if (impl->options.workspace && ws != *impl->options.workspace) continue;
-    ZKWIKI_ASSIGN(Bytes ws_record, impl->api.get_workspace_record(ws));
-    ZKWIKI_ASSIGN(auto owner_and_default, decode_workspace_record(ws_record));
-    if (!chosen || owner_and_default.first == impl->record.id) chosen.emplace(ws, owner_and_default);
-    if (owner_and_default.first == impl->record.id || impl->options.workspace) break;
+
+  if (!impl->offline) {
+    // The server can still go away in the middle of this: the device then opens offline.
+    auto online = [&]() -> Result<AccountId> {
+      ZKWIKI_ASSIGN(ServerSession session, impl->api.login(impl->record.id, impl->login));
+      impl->follow_blob_url(session.blob_url);
+      return impl->open_workspace();
+    }();
+    if (online) {
+      ZKWIKI_TRY(impl->cache_for_offline(*online));
+    } else if (online.error().code == Errc::io) {
+      ZKWIKI_TRY(unreachable(online.error()));
+      impl->offline = true;
+      impl->offline_reason = online.error().message;
+    } else {
+      return std::move(online).error();
+    }
   }
-  if (!chosen) return make_error(Errc::not_found, "this account is not a member of workspace " + impl->options.workspace->hex());
-  impl->workspace = chosen->first;
-  impl->default_collection = chosen->second.second;
-  bool own = chosen->second.first == impl->record.id;
-  ZKWIKI_TRY(impl->load_keysets());
-  // In a workspace shared with this account, keys wrapped by the owner are used once the owner
-  // is trusted (Client::trust); in its own workspace, its own key must be there.
-  if (own && impl->keyset_for(impl->default_collection) == nullptr)
-    return make_error(Errc::forbidden, "no key for the workspace's default collection was found for this account");
-  ZKWIKI_TRY(impl->load_grants());
+  if (impl->offline) ZKWIKI_TRY(impl->open_cached_workspace());
   ZKWIKI_TRY(impl->load_pages());
   return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+// The workspace asked for, else the one this account owns, else the first it belongs to; its
+// keys and grants.
+Result<AccountId> Client::Impl::open_workspace() {
+  ZKWIKI_ASSIGN(auto workspaces, api.list_workspaces());
+  if (workspaces.empty()) return make_error(Errc::not_found, "this account has no workspace on the server");
+  std::optional<std::pair<WorkspaceId, std::pair<AccountId, CollectionId>>> chosen;
+  for (const auto& ws : workspaces) {
+    if (options.workspace && ws != *options.workspace) continue;
+    ZKWIKI_ASSIGN(Bytes ws_record, api.get_workspace_record(ws));
+    ZKWIKI_ASSIGN(auto owner_and_default, decode_workspace_record(ws_record));
+    if (!chosen || owner_and_default.first == record.id) chosen.emplace(ws, owner_and_default);
+    if (owner_and_default.first == record.id || options.workspace) break;
+  }
+  if (!chosen) return make_error(Errc::not_found, "this account is not a member of workspace " + options.workspace->hex());
+  workspace = chosen->first;
+  default_collection = chosen->second.second;
+  bool own = chosen->second.first == record.id;
+  ZKWIKI_TRY(load_keysets());
+  // In a workspace shared with this account, keys wrapped by the owner are used once the owner
+  // is trusted (Client::trust); in its own workspace, its own key must be there.
+  if (own && keyset_for(default_collection) == nullptr)
+    return make_error(Errc::forbidden, "no key for the workspace's default collection was found for this account");
+  ZKWIKI_TRY(load_grants());
+  return chosen->second.first;
 }
 
 Result<std::unique_ptr<Client>> Client::recover(Transport& transport, std::unique_ptr<LocalStore> device,
@@ -221,32 +278,53 @@ Result<void> Client::share(const AccountId& member, std::string_view expected_fi
 }
 
 Result<void> Client::Impl::load_keysets() {
+  if (offline) {
+    ZKWIKI_ASSIGN(auto kept, cached_wraps());
+    for (const auto& [c, wraps] : kept) {
+      std::vector<WrappedKeyEntry> entries;
+      for (const Bytes& w : wraps) entries.push_back(WrappedKeyEntry{record.id, 0, w});
+      ZKWIKI_TRY(install_keyset(c, entries, nullptr));
+    }
+    return {};
+  }
   ZKWIKI_ASSIGN(auto collections, api.list_collections(workspace));
   for (const auto& [c, _] : collections) {
-    ZKWIKI_ASSIGN(auto wrapped, api.list_wrapped_keys(workspace, c));
+    ZKWIKI_ASSIGN(auto wraps, api.list_wrapped_keys(workspace, c));
     // An agent starts from the generations its grant carried; the server adds any re-wrapped
     // to its grant since (a rotation).
     for (const auto& w : grant_wraps)
-      if (std::equal(c.bytes.begin(), c.bytes.end(), w.begin() + 22)) wrapped.push_back(WrappedKeyEntry{{}, 0, w});
-    Keyset keyset(KeyScope::for_collection(workspace, c));
-    for (const auto& w : wrapped) {
-      auto u = unwrap_generation(w.wrapped, keyset.scope(), keys);
-      if (!u) {
-        ZKWIKI_TRY(quarantine("key:" + c.hex() + "/" + std::to_string(w.generation), u.error().message));
-        continue;
-      }
-      // Only keys wrapped by a trusted account (this one, or one trusted with Client::trust) are
-      // used: a server could wrap a key of its own to us and sign it with a key of its own.
-      if (!trusted_authors.contains(u->granter)) {
-        ZKWIKI_TRY(quarantine("key:" + c.hex() + "/" + std::to_string(w.generation),
-                              "wrapped by an account this device does not trust"));
-        continue;
-      }
-      ZKWIKI_TRY(keyset.insert(u->generation, std::move(u->key), u->primary));
-      ZKWIKI_TRY(store().erase(kStateTable, "quarantine:key:" + c.hex() + "/" + std::to_string(w.generation)));
-    }
-    if (!keyset.empty()) keysets.insert_or_assign(c, std::move(keyset));
+      if (std::equal(c.bytes.begin(), c.bytes.end(), w.begin() + 22)) wraps.push_back(WrappedKeyEntry{{}, 0, w});
+    std::vector<Bytes> verified;
+    ZKWIKI_TRY(install_keyset(c, wraps, &verified));
+    ZKWIKI_TRY(cache_wraps(c, verified));
   }
+  return {};
+}
+
+Result<void> Client::Impl::install_keyset(const CollectionId& c, const std::vector<WrappedKeyEntry>& wraps,
+                                          std::vector<Bytes>* verified) {
+  Keyset keyset(KeyScope::for_collection(workspace, c));
+  for (const auto& entry : wraps) {
+    const Bytes& w = entry.wrapped;
+    auto u = unwrap_generation(w, keyset.scope(), keys);
+    const std::string id = "key:" + c.hex() + "/" + std::to_string(u ? u->generation : entry.generation);
+    if (!u) {
+      ZKWIKI_TRY(quarantine(id, u.error().message));
+      continue;
+    }
+    // Only keys wrapped by a trusted account (this one, or one trusted with Client::trust) are
+    // used: a server could wrap a key of its own to us and sign it with a key of its own.
+    if (!trusted_authors.contains(u->granter)) {
+      ZKWIKI_TRY(quarantine(id, "wrapped by an account this device does not trust"));
+      continue;
+    }
+    std::uint32_t generation = u->generation;
+    bool primary = u->primary;
+    ZKWIKI_TRY(keyset.insert(generation, std::move(u->key), primary));
+    ZKWIKI_TRY(store().erase(kStateTable, "quarantine:" + id));
+    if (verified) verified->push_back(w);
+  }
+  if (!keyset.empty()) keysets.insert_or_assign(c, std::move(keyset));
   return {};
 }
 

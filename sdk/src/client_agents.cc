@@ -2,6 +2,7 @@
 // session, and the rules every reader applies to what an agent signed (docs/AGENTS.md).
 #include <algorithm>
 
+#include "zkwiki/encoding.h"
 #include "client_impl.h"
 #include "internal.h"
 
@@ -49,6 +50,8 @@ Result<std::unique_ptr<Client>> Client::open_agent(Transport& transport, std::un
   impl->agent = cert;
   ZKWIKI_TRY(impl->agent_alive());
   impl->api.set_token(opened.token);
+  ZKWIKI_ASSIGN(ServerSession session, impl->api.session());  // a revoked grant fails here
+  impl->follow_blob_url(session.blob_url);
   impl->record.id = AccountId{cert.grant.bytes};
   impl->record.public_keys = cert.agent;
   impl->keys = std::move(opened.agent);
@@ -72,9 +75,16 @@ Result<std::unique_ptr<Client>> Client::open_agent(Transport& transport, std::un
 // ---- what every reader checks ----
 
 Result<void> Client::Impl::load_grants() {
-  ZKWIKI_ASSIGN(auto entries, api.list_grants(workspace));
+  // Offline, the grants this device verified when it last could, verified again.
+  std::vector<GrantEntry> entries;
+  if (offline) {
+    ZKWIKI_ASSIGN(entries, cached_grants());
+  } else {
+    ZKWIKI_ASSIGN(entries, api.list_grants(workspace));
+  }
   known_grants.clear();
   unknown_authors.clear();
+  std::vector<GrantEntry> verified;
   for (const auto& e : entries) {
     auto cert = open_certificate(e.record, workspace, e.id, keysets);
     if (!cert) {
@@ -95,7 +105,9 @@ Result<void> Client::Impl::load_grants() {
         ZKWIKI_TRY(quarantine("grant:" + e.id.hex() + ":revocation", "a revocation that does not verify"));
     }
     known_grants.insert_or_assign(e.id, std::move(known));
+    verified.push_back(e);
   }
+  if (!offline) ZKWIKI_TRY(cache_grants(verified));
   return {};
 }
 
@@ -156,7 +168,7 @@ Result<std::vector<CollectionInfo>> Client::collections() {
 
 Result<CollectionId> Client::create_collection(std::string_view name) {
   Impl& im = *impl_;
-  if (name.empty() || !internal::valid_text(name)) return make_error(Errc::invalid_argument, "a collection needs a name");
+  if (name.empty() || !valid_text(name)) return make_error(Errc::invalid_argument, "a collection needs a name");
   ZKWIKI_ASSIGN(auto existing, collections());
   for (const auto& c : existing)
     if (c.name == name) return make_error(Errc::conflict, "a collection named " + std::string(name) + " exists");

@@ -38,6 +38,7 @@ struct QueuedEdit {
   std::string body;
   bool remove = false;
   std::optional<std::uint64_t> base_revision;  // the revision the user edited, if the page existed
+  std::int64_t queued_ms = 0;                  // this device's clock (informative, for listings)
 };
 
 // Local tables (all values sealed at rest by the store the client is given).
@@ -46,6 +47,22 @@ inline constexpr std::string_view kRecordsTable = "records";  // revision hash h
 inline constexpr std::string_view kObjectsTable = "objects";  // blob id hex -> envelope bytes
 inline constexpr std::string_view kQueueTable = "queue";      // 20-digit id -> QueuedEdit JSON
 inline constexpr std::string_view kStateTable = "state";      // "seq", "quarantine", ...
+// What a member's device keeps to open offline (client_offline.cc): the account record as this
+// device last verified it, the workspace it opened, and the key wraps and grants that verified.
+inline constexpr std::string_view kOfflineTable = "offline";
+// The one table of the inner (unsealed) store the client writes: the account record (the bytes
+// the server also holds: public keys, KDF parameters, passphrase-wrapped secrets), needed before
+// the passphrase can unlock the keys that open everything else.
+inline constexpr std::string_view kDeviceAccountTable = "account";
+
+// Where a queued edit is in the offline queue, without its body (client_offline.cc).
+struct QueueRef {
+  std::string key;     // in kQueueTable
+  std::string path;    // where the page is on this device once the edit applies
+  std::string origin;  // where it was on the server (a queued move), else == path
+  bool remove = false;
+  bool existed = false;  // the edit changes a page the server has (it has a base revision)
+};
 
 struct SearchState;
 
@@ -70,6 +87,12 @@ struct Client::Impl {
   std::map<PageId, std::string> shown_at;               // the key of each page in by_path
   std::set<std::array<std::uint8_t, 32>> trusted_authors;  // Ed25519 keys allowed to write
   std::unique_ptr<SearchState> search;  // the search indexes, loaded on first use (client_search.cc)
+  // Opened from the device's store because the server was unreachable (a member only): reads
+  // come from synced state, writes go to the queue; sync() logs in and replays.
+  bool offline = false;
+  std::string offline_reason;
+  bool replaying = false;  // replay_queue is running: commit() reports a failure instead of queueing
+  std::optional<std::vector<QueueRef>> queue_refs;  // the queue in order, loaded on first use
 
   Impl(Transport& t, ClientOptions o);
   ~Impl();
@@ -83,6 +106,14 @@ struct Client::Impl {
   // Set when this client is an agent: its certificate and the wraps its grant carried.
   std::optional<AgentCertificate> agent;
   std::vector<Bytes> grant_wraps;
+
+  // The connection to the server's blob_url, when it names one and options.connect_url opens it
+  // (declared after `api`, which points at it, so it is destroyed first: api never uses it then).
+  std::unique_ptr<Transport> blob_transport;
+
+  // Reads blobs through `url` (a cache in front of the server) from now on, if the options can
+  // connect there; otherwise, or for an empty url, keeps reading them from the server.
+  void follow_blob_url(const std::string& url);
 
   LocalStore& store() { return *sealed_device; }
   std::int64_t now_ms() const;
@@ -128,6 +159,46 @@ struct Client::Impl {
   // Verifies a head this device is told about and moves the local page to it.
   Result<bool> accept_head(const CollectionId& c, const PageId& p, const Hash256& rev);
 
+  // Offline (client_offline.cc).
+  // Keeps what a later offline login needs: the verified record (unsealed and sealed copies, in
+  // one transaction) and the open workspace. Members only.
+  Result<void> cache_for_offline(const AccountId& owner);
+  // Opens the workspace from the device's store. Errors: not_found (never opened here),
+  // auth_failed (the cached record differs from the copy this device sealed).
+  Result<void> open_cached_workspace();
+  // The workspace, its keys and its grants from the server (login).
+  Result<AccountId> open_workspace();  // returns the workspace's owner
+  // An offline client reaches the server: logs in with the login key it unlocked, reloads keys
+  // and grants. Errors: io (still unreachable), expired (the server refused this login key:
+  // the passphrase changed or the account was recovered elsewhere).
+  Result<void> go_online();
+  // A member whose session the server ended (401) logs in again with its login key.
+  Result<void> reauthenticate();
+  // Key wraps and grants this device verified, kept for offline use (members only).
+  Result<void> cache_wraps(const CollectionId& c, const std::vector<Bytes>& verified);
+  Result<std::vector<std::pair<CollectionId, std::vector<Bytes>>>> cached_wraps();
+  Result<void> cache_grants(const std::vector<GrantEntry>& verified);
+  Result<std::vector<GrantEntry>> cached_grants();
+  // Installs the keyset of collection `c` from its wraps, each checked (opened with this
+  // account's key, wrapped by a trusted author); `verified` receives those that passed.
+  Result<void> install_keyset(const CollectionId& c, const std::vector<WrappedKeyEntry>& wraps,
+                              std::vector<Bytes>* verified);
+
+  // The offline queue as this device shows it: an edit waiting there wins over the synced page.
+  Result<std::vector<QueueRef>*> queue_index();
+  // The last queued edit that leaves a page at `path`, and one that moved a page away from it.
+  Result<const QueueRef*> queued_at(const std::string& path);
+  Result<bool> queue_touches(const std::string& path);
+  Result<QueuedEdit> queued_edit(const QueueRef& ref);
+  Result<std::uint64_t> pending_count();
+  // The base revision an edit at `path` has as this device shows it: none for a page only
+  // queued, or moved away by a queued move.
+  Result<std::optional<std::uint64_t>> overlay_base(const std::string& path);
+  // A live page is at `path` as this device shows it (the queue applied).
+  Result<bool> live_at(const std::string& path);
+  // not_found for `path`, saying when the page exists only in the queue.
+  Error missing(std::string_view path);
+
   // Writing.
   Result<SaveOutcome> commit(const std::string& path, const std::string& body, bool remove,
                              const std::string& from_path, std::optional<std::uint64_t> base_revision);
@@ -138,5 +209,11 @@ struct Client::Impl {
 // JSON forms of the local records.
 nlohmann::json local_page_json(const LocalPage& p);
 Result<LocalPage> local_page_from_json(const nlohmann::json& j);
+nlohmann::json queued_json(const QueuedEdit& e);
+Result<QueuedEdit> queued_from_json(const nlohmann::json& j);
+Result<PageContent> queued_content(const QueuedEdit& e);
+
+// The account record a member's device kept unsealed when it last logged in (none: never).
+Result<std::optional<Bytes>> device_account_record(LocalStore& raw, const AccountId& id);
 
 }  // namespace zkwiki

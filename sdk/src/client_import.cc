@@ -45,7 +45,9 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
   std::set<std::string> seen;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const ImportItem& it = items[i];
-    if (im.by_path.contains(it.path) || !seen.insert(it.path).second) {
+    // (So do pages with an edit waiting in the queue: this one joins it there.)
+    ZKWIKI_ASSIGN(bool queued, im.queue_touches(it.path));
+    if (im.by_path.contains(it.path) || queued || !seen.insert(it.path).second) {
       ZKWIKI_ASSIGN(SaveOutcome o, write(it.path, it.body));
       report.written += (!o.unchanged && !o.queued) ? 1 : 0;
       report.unchanged += o.unchanged ? 1 : 0;
@@ -156,6 +158,8 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
       }
     }
   };
+  // Opened offline: every new page goes to the queue (below) without trying the server.
+  if (im.offline) batches.clear();
   std::atomic<std::size_t> next{0}, done{0};
   std::atomic<std::uint64_t> done_bytes{0};
   auto worker = [&](ApiClient& api, const std::function<void()>& after_each) {
@@ -203,13 +207,24 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
     if (p.outcome == Prepared::Outcome::accepted) {
       ++report.written;
       report.bytes += p.page.size;
-    } else if (p.outcome == Prepared::Outcome::queued) {
-      ZKWIKI_TRY(im.enqueue({0, items[p.item].path, {}, items[p.item].body, false, std::nullopt}));
-      ++report.queued;
-    } else {
+    } else if (p.outcome == Prepared::Outcome::failed) {
       return Error{p.error.code, items[p.item].path + ": " + p.error.message};
     }
   }
+  // What could not be sent (or was never tried, offline) waits in the queue: one transaction.
+  auto queued = im.store().transaction([&]() -> Result<void> {
+    for (Prepared& p : fresh) {
+      if (p.outcome == Prepared::Outcome::accepted) continue;
+      ZKWIKI_TRY(im.enqueue({0, items[p.item].path, {}, items[p.item].body, false, std::nullopt, 0}));
+      ++report.queued;
+    }
+    return {};
+  });
+  if (!queued) {
+    im.queue_refs.reset();  // reloaded from the store, which kept none of them
+    return std::move(queued).error();
+  }
+  if (progress && im.offline && !fresh.empty()) progress(report.written + report.unchanged + report.queued, report.bytes);
   return report;
 }
 

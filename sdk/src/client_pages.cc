@@ -26,8 +26,26 @@ std::string lower(std::string s) {
   return s;
 }
 
+}  // namespace
+
+// A queued edit as a page (its metadata read from the body, as commit() will).
+Result<PageContent> queued_content(const QueuedEdit& e) {
+  PageContent c;
+  c.meta.path = e.path;
+  c.meta.modified_ms = c.meta.created_ms = e.queued_ms;
+  auto meta = parse_markdown_meta(e.path, e.body);
+  c.meta.title = meta && meta->title ? *meta->title : file_stem(e.path);
+  if (meta) {
+    c.meta.tags = meta->tags;
+    c.meta.links = meta->link_targets();
+  }
+  c.body = e.body;
+  return c;
+}
+
 json queued_json(const QueuedEdit& e) {
-  json j{{"id", e.id}, {"path", e.path}, {"from_path", e.from_path}, {"body", e.body}, {"remove", e.remove}};
+  json j{{"id", e.id}, {"path", e.path}, {"from_path", e.from_path}, {"body", e.body}, {"remove", e.remove},
+         {"queued_ms", e.queued_ms}};
   if (e.base_revision) j["base_revision"] = *e.base_revision;
   return j;
 }
@@ -41,29 +59,69 @@ Result<QueuedEdit> queued_from_json(const json& j) {
   e.from_path = j.value("from_path", "");
   e.body = j["body"];
   e.remove = j.value("remove", false);
+  e.queued_ms = j.value("queued_ms", std::int64_t{0});
   if (j.contains("base_revision") && j["base_revision"].is_number_unsigned()) e.base_revision = j["base_revision"];
   return e;
 }
 
-}  // namespace
-
 Result<std::vector<PageSummary>> Client::list(std::string_view prefix) {
-  ZKWIKI_TRY(impl_->agent_alive());
-  std::vector<PageSummary> out;
-  for (const auto& [path, id] : impl_->by_path) {
-    const LocalPage& p = impl_->pages.at(id);
-    if (p.deleted || !std::string_view(path).starts_with(prefix)) continue;
+  Impl& im = *impl_;
+  ZKWIKI_TRY(im.agent_alive());
+  std::map<std::string, PageSummary> shown;
+  for (const auto& [path, id] : im.by_path) {
+    const LocalPage& p = im.pages.at(id);
+    if (p.deleted) continue;
     // `path` is where the page is shown: its own path, or PATH~ID when another page holds it.
-    out.push_back(PageSummary{p.id, p.collection, path, p.title, p.tags, p.revision, p.modified_ms, p.size, false});
+    shown[path] = PageSummary{p.id, p.collection, path, p.title, p.tags, p.revision, p.modified_ms, p.size, false, false};
   }
+  // Edits waiting in the offline queue, as they will be once sent.
+  ZKWIKI_ASSIGN(auto* refs, im.queue_index());
+  for (const QueueRef& ref : *refs) {
+    if (ref.origin != ref.path) shown.erase(ref.origin);
+    if (ref.remove) {
+      shown.erase(ref.path);
+      continue;
+    }
+    ZKWIKI_ASSIGN(QueuedEdit e, im.queued_edit(ref));
+    ZKWIKI_ASSIGN(PageContent c, queued_content(e));
+    PageSummary s;
+    if (auto it = im.by_path.find(ref.origin); it != im.by_path.end() && ref.existed) {
+      s.id = it->second;
+      s.revision = im.pages.at(it->second).revision;
+    }
+    s.collection = im.default_collection;
+    if (auto it = im.pages.find(s.id); it != im.pages.end()) s.collection = it->second.collection;
+    s.path = ref.path;
+    s.title = c.meta.title;
+    s.tags = c.meta.tags;
+    s.modified_ms = e.queued_ms;
+    s.size = c.body.size();
+    s.queued = true;
+    shown[ref.path] = std::move(s);
+  }
+  std::vector<PageSummary> out;
+  for (auto& [path, s] : shown)
+    if (std::string_view(path).starts_with(prefix)) out.push_back(std::move(s));
   return out;
 }
 
 Result<PageContent> Client::read(std::string_view path, std::optional<std::uint64_t> revision) {
   Impl& im = *impl_;
   ZKWIKI_TRY(impl_->agent_alive());
+  if (!revision) {
+    // An edit waiting in the offline queue is what this device shows.
+    ZKWIKI_ASSIGN(const QueueRef* q, im.queued_at(std::string(path)));
+    if (q) {
+      if (q->remove) return make_error(Errc::not_found, std::string(path) + " was deleted on this device (queued, not yet sent)");
+      ZKWIKI_ASSIGN(QueuedEdit e, im.queued_edit(*q));
+      return queued_content(e);
+    }
+    ZKWIKI_ASSIGN(auto base, im.overlay_base(std::string(path)));
+    if (!base && im.by_path.contains(std::string(path)))
+      return make_error(Errc::not_found, std::string(path) + " was moved on this device (queued, not yet sent)");
+  }
   auto it = im.by_path.find(std::string(path));
-  if (it == im.by_path.end()) return make_error(Errc::not_found, "no page at " + std::string(path));
+  if (it == im.by_path.end()) return im.missing(path);
   const LocalPage& page = im.pages.at(it->second);
   if (!revision || *revision == page.revision) {
     if (page.deleted) return make_error(Errc::not_found, std::string(path) + " was deleted (its history stays readable)");
@@ -80,7 +138,7 @@ Result<std::vector<RevisionInfo>> Client::log(std::string_view path) {
   Impl& im = *impl_;
   ZKWIKI_TRY(impl_->agent_alive());
   auto it = im.by_path.find(std::string(path));
-  if (it == im.by_path.end()) return make_error(Errc::not_found, "no page at " + std::string(path));
+  if (it == im.by_path.end()) return im.missing(path);
   ZKWIKI_ASSIGN(auto chain, im.history(im.pages.at(it->second)));
   std::vector<RevisionInfo> out;
   for (const auto& rec : chain) {
@@ -103,7 +161,7 @@ Result<std::string> Client::diff(std::string_view path, std::optional<std::uint6
   Impl& im = *impl_;
   ZKWIKI_TRY(impl_->agent_alive());
   auto it = im.by_path.find(std::string(path));
-  if (it == im.by_path.end()) return make_error(Errc::not_found, "no page at " + std::string(path));
+  if (it == im.by_path.end()) return im.missing(path);
   const LocalPage& page = im.pages.at(it->second);
   std::uint64_t to = b.value_or(page.revision);
   std::uint64_t from = a.value_or(to > 1 ? to - 1 : 0);
@@ -121,12 +179,20 @@ Result<std::string> Client::diff(std::string_view path, std::optional<std::uint6
 }
 
 Result<SaveOutcome> Client::write(std::string_view path, std::string_view body) {
-  ZKWIKI_TRY(impl_->agent_alive());
+  Impl& im = *impl_;
+  ZKWIKI_TRY(im.agent_alive());
   ZKWIKI_TRY(validate_page_path(path));
+  const std::string p(path);
+  // A page with an edit waiting in the queue: this one joins it there (sent by sync()).
+  ZKWIKI_ASSIGN(bool queued, im.queue_touches(p));
+  if (queued && !im.agent) {
+    ZKWIKI_ASSIGN(auto base, im.overlay_base(p));
+    return im.enqueue({0, p, {}, std::string(body), false, base, 0});
+  }
   std::optional<std::uint64_t> base;
-  auto it = impl_->by_path.find(std::string(path));
-  if (it != impl_->by_path.end()) base = impl_->pages.at(it->second).revision;
-  return impl_->commit(std::string(path), std::string(body), false, {}, base);
+  auto it = im.by_path.find(p);
+  if (it != im.by_path.end()) base = im.pages.at(it->second).revision;
+  return im.commit(p, std::string(body), false, {}, base);
 }
 
 Result<SaveOutcome> Client::restore(std::string_view path, std::uint64_t revision) {
@@ -136,25 +202,54 @@ Result<SaveOutcome> Client::restore(std::string_view path, std::uint64_t revisio
 
 Result<SaveOutcome> Client::move(std::string_view from, std::string_view to) {
   Impl& im = *impl_;
-  ZKWIKI_TRY(impl_->agent_alive());
-  auto it = im.by_path.find(std::string(from));
-  if (it == im.by_path.end() || im.pages.at(it->second).deleted)
-    return make_error(Errc::not_found, "no page at " + std::string(from));
+  ZKWIKI_TRY(im.agent_alive());
+  const std::string f(from), t(to);
+  ZKWIKI_ASSIGN(bool from_live, im.live_at(f));
+  if (!from_live) return im.missing(from);
   ZKWIKI_TRY(validate_page_path(to));
-  auto taken = im.by_path.find(std::string(to));
-  if (taken != im.by_path.end() && !im.pages.at(taken->second).deleted)
-    return make_error(Errc::conflict, "a page already exists at " + std::string(to));
+  ZKWIKI_ASSIGN(bool to_live, im.live_at(t));
+  if (to_live) return make_error(Errc::conflict, "a page already exists at " + t);
   ZKWIKI_ASSIGN(PageContent content, read(from));
-  return im.commit(std::string(to), content.body, false, std::string(from), im.pages.at(it->second).revision);
+  ZKWIKI_ASSIGN(bool queued_from, im.queue_touches(f));
+  ZKWIKI_ASSIGN(bool queued_to, im.queue_touches(t));
+  if ((queued_from || queued_to) && !im.agent) {
+    ZKWIKI_ASSIGN(auto base, im.overlay_base(f));
+    return im.enqueue({0, t, f, content.body, false, base, 0});
+  }
+  return im.commit(t, content.body, false, f, im.pages.at(im.by_path.at(f)).revision);
 }
 
 Result<SaveOutcome> Client::remove(std::string_view path) {
   Impl& im = *impl_;
-  ZKWIKI_TRY(impl_->agent_alive());
-  auto it = im.by_path.find(std::string(path));
-  if (it == im.by_path.end() || im.pages.at(it->second).deleted)
-    return make_error(Errc::not_found, "no page at " + std::string(path));
-  return im.commit(std::string(path), {}, true, {}, im.pages.at(it->second).revision);
+  ZKWIKI_TRY(im.agent_alive());
+  const std::string p(path);
+  ZKWIKI_ASSIGN(bool live, im.live_at(p));
+  if (!live) return im.missing(path);
+  ZKWIKI_ASSIGN(bool queued, im.queue_touches(p));
+  if (queued && !im.agent) {
+    ZKWIKI_ASSIGN(auto base, im.overlay_base(p));
+    return im.enqueue({0, p, {}, {}, true, base, 0});
+  }
+  return im.commit(p, {}, true, {}, im.pages.at(im.by_path.at(p)).revision);
+}
+
+Result<bool> Client::Impl::live_at(const std::string& path) {
+  if (!agent) {
+    ZKWIKI_ASSIGN(const QueueRef* q, queued_at(path));
+    if (q) return !q->remove;
+    ZKWIKI_ASSIGN(auto base, overlay_base(path));
+    if (!base) return false;  // not on this device, or moved away by a queued move
+  }
+  auto it = by_path.find(path);
+  return it != by_path.end() && !pages.at(it->second).deleted;
+}
+
+Error Client::Impl::missing(std::string_view path) {
+  auto q = queued_at(std::string(path));
+  if (q && *q && !(*q)->remove)
+    return make_error(Errc::not_found, std::string(path) + " exists only in this device's offline queue so far: "
+                                                             "its history starts when the server accepts it");
+  return make_error(Errc::not_found, "no page at " + std::string(path));
 }
 
 Result<std::vector<std::string>> Client::backlinks(std::string_view path) {
@@ -194,6 +289,13 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
   // Written as a new page, but the page exists now (created on another device, or by this
   // device's earlier try): merge against an empty base, as when both create it at once.
   if (current && !base_revision) base_revision = 0;
+  // What is queued if the server cannot be reached: the edit as given, against the revision it
+  // was based on (not a merge made here against a head the queue may never see again).
+  const QueuedEdit as_queued{0, path, from_path, body_in, remove, base_revision, 0};
+  auto queue_or_fail = [&](Error e) -> Result<SaveOutcome> {
+    if (!replaying && queueable(e)) return enqueue(as_queued);
+    return e;
+  };
   CollectionId collection = current ? current->collection : default_collection;
   const Keyset* keyset = keyset_for(collection);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + collection.hex());
@@ -270,6 +372,9 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
       }
     }
 
+    // Opened offline: nothing to send to; the queue keeps it for sync().
+    if (offline && !replaying) return enqueue(as_queued);
+
     std::uint64_t revision = current ? current->revision + 1 : 1;
     Hash256 parent = current ? current->head : Hash256{};
     EnvelopeContext ctx{ContentKind::page_revision, workspace, collection, id, revision, parent};
@@ -282,14 +387,17 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
 
     auto uploaded = api.put_blob(workspace, *envelope);
     if (!uploaded) {
-      if (queueable(uploaded.error())) return enqueue({0, path, from_path, body_in, remove, base_revision});
-      return std::move(uploaded).error();
+      // A page over the server's request limit (its --max-body; by default every page fits).
+      if (uploaded.error().code == Errc::too_large && uploaded.error().message.find("413") != std::string::npos)
+        return make_error(Errc::too_large, path + ": sealed, this page is " + std::to_string(envelope->size()) +
+                                               " bytes, more than the server accepts in one request (" +
+                                               uploaded.error().message + "; see zkwiki-server --max-body); nothing written");
+      return queue_or_fail(std::move(uploaded).error());
     }
     auto put = api.put_head(workspace, collection, id, record_bytes,
                             current ? std::optional<Hash256>(current->head) : std::nullopt);
     if (!put) {
-      if (queueable(put.error())) return enqueue({0, path, from_path, body_in, remove, base_revision});
-      return std::move(put).error();
+      return queue_or_fail(std::move(put).error());
     }
     if (put->accepted) {
       LocalPage page{id,   collection,         revision,          rec.hash(),        path, content.meta.title,
@@ -306,55 +414,14 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
     // Lost the race: learn the other side's head (verified), then merge against it.
     if (!put->current) return make_error(Errc::conflict, "the page's head vanished on the server");
     auto moved = accept_head(collection, id, *put->current);
-    if (!moved) return make_error(moved.error().code, "the other device's head of " + path + ": " + moved.error().message);
+    if (!moved) {
+      if (queueable(moved.error())) return queue_or_fail(std::move(moved).error());
+      return make_error(moved.error().code, "the other device's head of " + path + ": " + moved.error().message);
+    }
     current = pages.at(id);
     if (!base_revision) base_revision = 0;  // both created the page: merge against an empty base
   }
   return make_error(Errc::conflict, "gave up after " + std::to_string(kMaxCasAttempts) + " concurrent writes to " + path);
-}
-
-Result<SaveOutcome> Client::Impl::enqueue(QueuedEdit edit) {
-  ZKWIKI_ASSIGN(auto existing, store().scan(kQueueTable));
-  std::uint64_t next = 1;
-  if (!existing.empty()) {
-    const std::string& last = existing.back().first;
-    std::from_chars(last.data(), last.data() + last.size(), next);
-    ++next;
-  }
-  edit.id = next;
-  char key[24];
-  std::snprintf(key, sizeof key, "%020llu", static_cast<unsigned long long>(next));
-  std::string text = queued_json(edit).dump();
-  ZKWIKI_TRY(store().put(kQueueTable, key, internal::as_bytes(text)));
-  SaveOutcome out;
-  auto it = by_path.find(edit.from_path.empty() ? edit.path : edit.from_path);
-  if (it != by_path.end()) out.page = it->second;
-  out.queued = true;
-  return out;
-}
-
-Result<std::uint64_t> Client::Impl::replay_queue(std::uint64_t& pending) {
-  ZKWIKI_ASSIGN(auto queued, store().scan(kQueueTable));
-  std::uint64_t done = 0;
-  pending = queued.size();
-  for (const auto& [key, value] : queued) {
-    json j = json::parse(value.begin(), value.end(), nullptr, false);
-    ZKWIKI_ASSIGN(QueuedEdit e, queued_from_json(j));
-    // Written before the entry is erased: a crash in between replays an edit the server already
-    // has, which the unchanged-head check turns into a no-op rather than a duplicate revision.
-    auto r = commit(e.path, e.body, e.remove, e.from_path, e.base_revision);
-    if (!r) return std::move(r).error();
-    if (r->queued) {
-      // Still offline: commit() queued a second copy at the end; drop it, keep the original.
-      ZKWIKI_ASSIGN(auto again, store().scan(kQueueTable));
-      if (!again.empty()) ZKWIKI_TRY(store().erase(kQueueTable, again.back().first));
-      break;
-    }
-    ZKWIKI_TRY(store().erase(kQueueTable, key));
-    ++done;
-    --pending;
-  }
-  return done;
 }
 
 }  // namespace zkwiki

@@ -141,9 +141,9 @@ Result<void> Client::Impl::retry_quarantined(SyncReport& report) {
   return {};
 }
 
-Result<SyncReport> Client::sync() {
-  Impl& im = *impl_;
-  ZKWIKI_TRY(im.agent_alive());
+namespace {
+
+Result<SyncReport> sync_once(Client::Impl& im) {
   SyncReport report;
   ZKWIKI_TRY(im.retry_quarantined(report));
   ZKWIKI_ASSIGN(std::uint64_t since, im.last_seq());
@@ -230,11 +230,26 @@ Result<SyncReport> Client::sync() {
   return report;
 }
 
+}  // namespace
+
+Result<SyncReport> Client::sync() {
+  Impl& im = *impl_;
+  ZKWIKI_TRY(im.agent_alive());
+  ZKWIKI_TRY(im.go_online());
+  auto report = sync_once(im);
+  // The server ended this member's session (it expired, or was revoked): log in again with the
+  // login key and go on. Nothing queued is dropped either way.
+  if (!report && report.error().code == Errc::expired && !im.agent) {
+    ZKWIKI_TRY(im.reauthenticate());
+    report = sync_once(im);
+  }
+  return report;
+}
+
 Result<SyncReport> Client::status() {
   SyncReport report;
   ZKWIKI_ASSIGN(report.last_seq, impl_->last_seq());
-  ZKWIKI_ASSIGN(auto queued, impl_->store().scan(kQueueTable));
-  report.pending = queued.size();
+  ZKWIKI_ASSIGN(report.pending, impl_->pending_count());
   ZKWIKI_ASSIGN(auto state, impl_->store().scan(kStateTable, "quarantine:"));
   for (const auto& [k, v] : state) report.quarantined.push_back(k.substr(11) + ": " + std::string(v.begin(), v.end()));
   return report;

@@ -1,6 +1,7 @@
 #include "zkwiki/encoding.h"
 
 #include <sodium.h>
+#include <utf8proc.h>
 
 #include "internal.h"
 #include "zkwiki/ids.h"
@@ -63,5 +64,30 @@ Result<std::vector<std::uint8_t>> from_base64(std::string_view text) {
 }
 
 void fill_random(std::span<std::uint8_t> out) noexcept { primitives::random_bytes(out); }
+
+namespace {
+// ASCII runs are checked byte by byte; anything else goes through utf8proc's decoder.
+bool utf8_scan(std::string_view s, bool allow_nul) noexcept {
+  auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  auto left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    if (*p < 0x80) {
+      if (*p == 0 && !allow_nul) return false;
+      ++p;
+      --left;
+      continue;
+    }
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) return false;
+    p += n;
+    left -= n;
+  }
+  return true;
+}
+}  // namespace
+
+bool valid_utf8(std::string_view s) noexcept { return utf8_scan(s, true); }
+bool valid_text(std::string_view s) noexcept { return utf8_scan(s, false); }
 
 }  // namespace zkwiki

@@ -29,8 +29,6 @@ inline std::span<const std::uint8_t> as_bytes(std::string_view s) noexcept {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-// Valid UTF-8 with no U+0000 (page paths, titles, labels).
-bool valid_text(std::string_view s);
 
 // Little-endian writer for the SDK's binary formats. Lengths are explicit everywhere.
 class ByteWriter {

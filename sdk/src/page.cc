@@ -1,3 +1,4 @@
+#include "zkwiki/encoding.h"
 #include "zkwiki/page.h"
 
 #include <utf8proc.h>
@@ -7,25 +8,9 @@
 
 namespace zkwiki {
 
-namespace internal {
-bool valid_text(std::string_view s) {
-  if (s.find('\0') != std::string_view::npos) return false;
-  auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
-  while (left > 0) {
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n <= 0) return false;
-    p += n;
-    left -= n;
-  }
-  return true;
-}
-}  // namespace internal
 
 namespace {
 
-using internal::valid_text;
 
 constexpr std::string_view kMagic = "ZKWP";
 constexpr std::uint8_t kVersion = 1;

@@ -502,10 +502,10 @@ Result<bool> SearchIndex::put(const SearchDocument& doc) {
   if (doc.path.empty() || doc.path.size() > kMaxPathBytes || doc.title.size() > kMaxTitleBytes ||
       doc.tags.size() > kMaxTags)
     return make_error(Errc::invalid_argument, "search: empty path, or a field over its limit");
-  if (!valid_utf8(doc.path) || !valid_utf8(doc.title))
+  if (!valid_text(doc.path) || !valid_text(doc.title))
     return make_error(Errc::invalid_argument, "search: path or title is not valid UTF-8 text");
   for (const auto& t : doc.tags)
-    if (t.size() > kMaxTagBytes || !valid_utf8(t)) return make_error(Errc::invalid_argument, "search: a bad tag");
+    if (t.size() > kMaxTagBytes || !valid_text(t)) return make_error(Errc::invalid_argument, "search: a bad tag");
   auto known = impl_->newest(doc.page);
   if (known && known->first >= doc.revision) return false;
   PendingDoc& p = impl_->pending[doc.page];

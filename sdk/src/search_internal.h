@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "zkwiki/encoding.h"
 #include "zkwiki/search.h"
 #include "zkwiki/tokenizer.h"
 
@@ -171,7 +172,5 @@ Result<void> parse_query(std::string_view query, const SearchOptions& options, T
 // Edit distance between two folded terms is at most 1 (insert, delete, substitute, swap of
 // two neighbours), in characters.
 bool within_one_edit(std::string_view a, std::string_view b) noexcept;
-
-bool valid_utf8(std::string_view s) noexcept;
 
 }  // namespace zkwiki::search_internal

@@ -40,7 +40,7 @@ Result<void> parse_query(std::string_view query, const SearchOptions& options, T
   out.clear();
   if (query.size() > kMaxQueryBytes)
     return make_error(Errc::invalid_argument, "query longer than " + std::to_string(kMaxQueryBytes) + " bytes");
-  if (!valid_utf8(query)) return make_error(Errc::invalid_argument, "query is not valid UTF-8 text");
+  if (!valid_text(query)) return make_error(Errc::invalid_argument, "query is not valid UTF-8 text");
   std::vector<std::string> terms;
   bool pending_or = false;
   std::size_t last_plain = SIZE_MAX;  // the clause of the last plain word, for prefix_last

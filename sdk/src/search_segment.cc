@@ -84,25 +84,6 @@ bool path_less(const DocEntry& a, const DocEntry& b) {
 
 }  // namespace
 
-bool valid_utf8(std::string_view s) noexcept {
-  auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
-  auto left = static_cast<utf8proc_ssize_t>(s.size());
-  while (left > 0) {
-    if (*p < 0x80) {
-      if (*p == 0) return false;
-      ++p;
-      --left;
-      continue;
-    }
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n <= 0) return false;
-    p += n;
-    left -= n;
-  }
-  return true;
-}
-
 std::string_view path_stem(std::string_view path) noexcept {
   auto slash = path.rfind('/');
   std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -371,9 +352,9 @@ Result<Segment> decode_segment(Bytes bytes) {
       e.tags.emplace_back(d.bytes(static_cast<std::size_t>(tl)));
     }
     if (d.failed()) break;
-    if (!valid_utf8(e.path) || !valid_utf8(e.title)) d.fail(Errc::malformed, "a path or title is not valid UTF-8");
+    if (!valid_text(e.path) || !valid_text(e.title)) d.fail(Errc::malformed, "a path or title is not valid UTF-8");
     for (const auto& t : e.tags)
-      if (!valid_utf8(t)) d.fail(Errc::malformed, "a tag is not valid UTF-8");
+      if (!valid_text(t)) d.fail(Errc::malformed, "a tag is not valid UTF-8");
     if (i > 0 && !path_less(s.docs[i - 1], e)) d.fail(Errc::malformed, "documents are not in (path, page) order");
     if (!seen.insert(e.page).second) d.fail(Errc::malformed, "a page appears twice");
     total += e.length;
@@ -430,7 +411,7 @@ Result<Segment> decode_segment(Bytes bytes) {
   s.post_begin[term_count] = static_cast<std::uint32_t>(post_at);
   if (post_at != post_start + post_bytes) return segment_error(Errc::malformed, "postings do not fill their section");
   for (std::uint32_t i = 0; i < term_count; ++i)
-    if (!valid_utf8(s.term(i))) return segment_error(Errc::malformed, "a term is not valid UTF-8");
+    if (!valid_text(s.term(i))) return segment_error(Errc::malformed, "a term is not valid UTF-8");
 
   // Postings: every list decodes to exactly df ascending documents in range.
   for (std::uint32_t i = 0; i < term_count; ++i) {

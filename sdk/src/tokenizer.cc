@@ -2,6 +2,8 @@
 #include "zkwiki/tokenizer.h"
 
 #include <md4c.h>
+
+#include <cstdint>
 #include <utf8proc.h>
 
 #include <cstring>
@@ -317,6 +319,7 @@ struct MdState {
   TokenSink* sink;
   std::string* plain;  // plain-text mode when set
   const char* doc;
+  std::size_t doc_size;
   std::uint32_t position;
   int heading = 0, code = 0, link = 0;
 };
@@ -327,8 +330,31 @@ TokenField current_field(const MdState& s) {
   return TokenField::body;
 }
 
+// Offsets of words found in text md4c copied out of the document: an empty range at 0.
+class PinnedSink final : public TokenSink {
+ public:
+  explicit PinnedSink(TokenSink& inner) : inner_(inner) {}
+  void on_token(const Token& t) override {
+    Token u = t;
+    u.begin = u.end = 0;
+    inner_.on_token(u);
+  }
+
+ private:
+  TokenSink& inner_;
+};
+
 void md_tokens(MdState& s, const char* text, std::size_t size, TokenField field, bool code) {
-  OffsetSink offsets(*s.sink, static_cast<std::uint32_t>(text - s.doc));
+  // md4c hands out pointers into the document, except for an attribute (a wiki link's target)
+  // that it had to rebuild (one holding a NUL, an entity or an escape): its words are indexed
+  // all the same, but they have no place in the source to point at.
+  const auto at = reinterpret_cast<std::uintptr_t>(text), begin = reinterpret_cast<std::uintptr_t>(s.doc);
+  if (at < begin || at - begin > s.doc_size || size > s.doc_size - (at - begin)) {
+    PinnedSink pinned(*s.sink);
+    s.tokenizer->tokenize_text(std::string_view(text, size), field, pinned, s.position, code);
+    return;
+  }
+  OffsetSink offsets(*s.sink, static_cast<std::uint32_t>(at - begin));
   s.tokenizer->tokenize_text(std::string_view(text, size), field, offsets, s.position, code);
 }
 
@@ -464,7 +490,7 @@ std::uint32_t Tokenizer::tokenize_markdown(std::string_view markdown, TokenSink&
       pos = e + 1;
     }
   }
-  MdState state{this, &sink, nullptr, markdown.data(), position};
+  MdState state{this, &sink, nullptr, markdown.data(), markdown.size(), position};
   run_md4c(markdown.substr(fm.body), state);
   return state.position + 1;
 }
@@ -476,7 +502,7 @@ void Tokenizer::markdown_plain_text(std::string_view markdown, std::string& out)
    public:
     void on_token(const Token&) override {}
   } none;
-  MdState state{this, &none, &out, markdown.data(), 0};
+  MdState state{this, &none, &out, markdown.data(), markdown.size(), 0};
   run_md4c(markdown.substr(fm.body), state);
 }
 

@@ -100,6 +100,7 @@ Response store_error(const Status& s) {
     case Code::exists: return Api::error(409, "exists", s.message);
     case Code::conflict: return Api::error(412, "precondition_failed", s.message);
     case Code::quota: return Api::error(507, "quota_exceeded", s.message);
+    case Code::full: return Api::error(507, "storage_full", "the server's disk is full; nothing was changed");
     case Code::invalid: return Api::error(400, "bad_request", s.message);
     default: return Api::error(500, "storage_error", "the storage failed; nothing was changed");
   }
@@ -168,7 +169,8 @@ Api::Api(Store& store, Config config, Metrics* metrics)
     : store_(store),
       config_(std::move(config)),
       metrics_(metrics),
-      blob_cache_(config_.blob_cache_bytes) {}
+      blob_cache_(config_.blob_cache_bytes),
+      app_csp_(app_content_security_policy(config_.public_url)) {}
 
 std::uint64_t ChangeNotifier::subscribe(const std::string& ws, std::int64_t seen, Callback cb) {
   {

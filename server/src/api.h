@@ -73,6 +73,9 @@ struct Config {
   std::int64_t login_failure_window = 60;     // seconds
   std::string app_dir;                        // empty: no /app/
   std::size_t blob_cache_bytes = 256u << 20;  // immutable blobs kept in memory; 0: none
+  // The origin ("https://cdn.example.com") through which clients should read blobs: a cache or
+  // CDN in front of this server. Empty: read them here. Checked by valid_public_url().
+  std::string public_url;
   // Unix seconds; the system clock when unset (tests inject one to test expiry).
   std::function<std::int64_t()> clock;
 };
@@ -111,6 +114,12 @@ class BlobCache {
   std::deque<std::string> order_;
   std::size_t bytes_ = 0;
 };
+
+// Whether `url` is an origin a client can fetch blobs from: "http://" or "https://", a host
+// name or IP literal ([v6] in brackets), an optional port, nothing after (no path, no query).
+bool valid_public_url(std::string_view url);
+// The Content-Security-Policy of the web app: connect-src allows the origin and `public_url`.
+std::string app_content_security_policy(const std::string& public_url);
 
 constexpr std::size_t kMaxRecordBytes = 64 * 1024;
 constexpr std::size_t kMaxWrappedKeyBytes = 4 * 1024;
@@ -184,6 +193,7 @@ class Api {
   Response revoke_grant(Ctx& c, const std::string& ws, const std::string& id);
   Response put_blob(Ctx& c, const std::string& ws, const std::string& id);
   Response get_blob(Ctx& c, const std::string& id, bool head);
+  Response read_blob(Ctx& c, const std::string& id, bool head);
   Response batch_blobs(Ctx& c);
   Response static_file(Ctx& c, const std::vector<std::string_view>& segs, bool head);
 
@@ -214,6 +224,7 @@ class Api {
   Config config_;
   Metrics* metrics_;
   BlobCache blob_cache_;
+  std::string app_csp_;  // Content-Security-Policy of /app/ files
   ChangeNotifier notifier_;
 
   struct PendingChallenge {

@@ -200,6 +200,13 @@ Response Api::challenge(Ctx& c) {
                                  {"expires_in", config_.challenge_ttl}});
 }
 
+namespace {
+// Where clients read blobs (docs/API.md "Reading blobs through a cache"): null means here.
+json blob_url_json(const Config& config) {
+  return config.public_url.empty() ? json() : json(config.public_url);
+}
+}  // namespace
+
 Response Api::login(Ctx& c) {
   json j;
   Response err;
@@ -236,7 +243,8 @@ Response Api::login(Ctx& c) {
   return json_response(200, json{{"token", issued.text},
                                  {"token_id", tr.token_id},
                                  {"account_id", id},
-                                 {"expires_at", tr.not_after}});
+                                 {"expires_at", tr.not_after},
+                                 {"blob_url", blob_url_json(config_)}});
 }
 
 Response Api::logout(Ctx& c) {
@@ -254,7 +262,7 @@ Response Api::session(Ctx& c) {
   if (!authenticate(c, err)) return err;
   const TokenRecord& t = c.who.token;
   json j{{"account_id", t.account_id}, {"token_id", t.token_id}, {"scoped", t.scoped},
-         {"expires_at", t.not_after}};
+         {"expires_at", t.not_after}, {"blob_url", blob_url_json(config_)}};
   if (t.scoped) {
     j["workspace_id"] = t.workspace_id;
     j["collection_ids"] = t.collections;

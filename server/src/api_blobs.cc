@@ -13,10 +13,6 @@ namespace {
 
 constexpr std::uint64_t kMaxStaticFile = 64ULL * 1024 * 1024;
 
-constexpr const char* kAppCsp =
-    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
-    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; worker-src 'self' blob:; "
-    "manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 std::string_view mime_type(std::string_view name) {
   auto dot = name.rfind('.');
@@ -53,6 +49,14 @@ Response Api::put_blob(Ctx& c, const std::string& ws, const std::string& id) {
 }
 
 Response Api::get_blob(Ctx& c, const std::string& id, bool head) {
+  Response r = read_blob(c, id, head);
+  // The id is the capability and the bytes are ciphertext (docs/SECURITY.md): a web app served
+  // from the origin may read them from another origin (the cache at --public-url).
+  r.set("Access-Control-Allow-Origin", "*");
+  return r;
+}
+
+Response Api::read_blob(Ctx& c, const std::string& id, bool head) {
   const std::string etag = quote(id);
   auto immutable = [&](Response& r) {
     r.set("ETag", etag);
@@ -139,6 +143,58 @@ Response Api::batch_blobs(Ctx& c) {
 // ---------------------------------------------------------------------------------------------
 // Static web app
 
+// The app may connect to its own origin and, for blob reads, to the cache at --public-url.
+// The web app's policy: scripts and workers from the app's own files only, WebAssembly allowed
+// to compile ('wasm-unsafe-eval', not 'unsafe-eval'), no inline script or style, no image from
+// another origin (a page's images are never loaded: examples/spa/src/render.js), connections to
+// this origin and the public URL only.
+std::string app_content_security_policy(const std::string& public_url) {
+  std::string connect = "'self'";
+  if (!public_url.empty()) connect += " " + public_url;
+  return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+         "img-src 'self'; font-src 'self'; connect-src " + connect +
+         "; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
+         "frame-ancestors 'none'";
+}
+
+bool valid_public_url(std::string_view url) {
+  std::string_view rest;
+  if (url.starts_with("https://")) rest = url.substr(8);
+  else if (url.starts_with("http://")) rest = url.substr(7);
+  else return false;
+  if (rest.empty() || rest.size() > 255) return false;
+  std::string_view host = rest, port;
+  if (rest.front() == '[') {
+    auto close = rest.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (char ch : rest.substr(1, close - 1))
+      if (!(std::isxdigit(static_cast<unsigned char>(ch)) || ch == ':' || ch == '.')) return false;
+    host = {};
+    port = rest.substr(close + 1);
+    if (!port.empty() && port.front() != ':') return false;
+  } else {
+    auto colon = rest.find(':');
+    if (colon != std::string_view::npos) {
+      host = rest.substr(0, colon);
+      port = rest.substr(colon);
+    }
+    if (host.empty() || host.front() == '.' || host.front() == '-') return false;
+    for (char ch : host)
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-')) return false;
+  }
+  if (!port.empty()) {
+    port.remove_prefix(1);  // ':'
+    if (port.empty() || port.size() > 5) return false;
+    unsigned n = 0;
+    for (char ch : port) {
+      if (ch < '0' || ch > '9') return false;
+      n = n * 10 + static_cast<unsigned>(ch - '0');
+    }
+    if (n == 0 || n > 65535) return false;
+  }
+  return true;
+}
+
 Response Api::static_file(Ctx&, const std::vector<std::string_view>& segs, bool head) {
   if (config_.app_dir.empty()) return error(404, "not_found", "no web app is configured");
   if (segs.size() == 1) {  // "/app" -> "/app/"
@@ -179,7 +235,7 @@ Response Api::static_file(Ctx&, const std::vector<std::string_view>& segs, bool 
   }
   const std::string name = rel.substr(rel.rfind('/') == std::string::npos ? 0 : rel.rfind('/') + 1);
   r.set("Content-Type", std::string(mime_type(name)));
-  r.set("Content-Security-Policy", kAppCsp);
+  r.set("Content-Security-Policy", app_csp_);
   r.set("X-Frame-Options", "DENY");
   r.set("Cross-Origin-Opener-Policy", "same-origin");
   r.set("Cache-Control", name == "index.html" ? "no-store" : "no-cache");

@@ -38,6 +38,7 @@ Response Api::get_page(Ctx& c, const std::string& ws, const std::string& coll,
     r.status = 304;
     r.set("ETag", etag);
     r.set("Cache-Control", "private, no-cache");
+    r.set("Vary", "Authorization");
     return r;
   }
   auto rev = store_.get_revision(ws, coll, page, h.value.revision);
@@ -46,8 +47,11 @@ Response Api::get_page(Ctx& c, const std::string& ws, const std::string& coll,
                                        {"revision", h.value.revision},
                                        {"record", base64_of(rev.value.record)},
                                        {"seq", h.value.seq}});
+  // The head depends on the token (scope, revocation): only the token holder's own cache may
+  // keep it, and only to revalidate it on every use.
   r.set("ETag", etag);
   r.set("Cache-Control", "private, no-cache");
+  r.set("Vary", "Authorization");
   return r;
 }
 
@@ -213,6 +217,7 @@ Response Api::get_revision(Ctx& c, const std::string& ws, const std::string& col
   // A revision record never changes; only the holder of a token may cache it.
   out.set("ETag", quote(rev));
   out.set("Cache-Control", "private, max-age=31536000, immutable");
+  out.set("Vary", "Authorization");
   return out;
 }
 

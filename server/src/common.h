@@ -19,6 +19,7 @@ enum class Code : std::uint8_t {
   conflict,   // a compare-and-swap lost: the current state is returned alongside
   quota,      // the account's storage quota would be exceeded
   io,         // the storage failed (disk, SQLite)
+  full,       // the disk (or the file system under the database) is full
   corrupt,    // the storage is damaged
 };
 

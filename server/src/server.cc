@@ -1,4 +1,5 @@
-// zkwiki-server: the only translation unit that includes Beast. Shaped like Beast's advanced
+// zkwiki-server: the only translation unit that includes Beast (with http_request.h, which the
+// HTTP fuzz target shares). Shaped like Beast's advanced
 // server: a listener, one session per connection (each connection lives on one of N single-
 // threaded io_contexts, so its handlers never run concurrently), a fresh parser per request
 // with a body limit, a timeout on every read, requests answered one at a time per connection
@@ -31,6 +32,8 @@
 
 #include "api.h"
 #include "crypto.h"
+#include "zkwiki/envelope.h"
+#include "http_request.h"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -44,19 +47,22 @@ struct Options {
   std::string data_dir = "./zkwiki-data";
   std::string listen = "127.0.0.1:8787";
   std::string app_dir;
-  std::uint64_t max_body = 16ULL * 1024 * 1024;
+  // The largest envelope a client seals (a 64 MiB page: padding and chunk tags included), in
+  // whole MiB: every page a client may write fits in one request.
+  std::uint64_t max_body = (zkwiki::sealed_size(zkwiki::kMaxPlaintextBytes) + (1u << 20) - 1) & ~((1ULL << 20) - 1);
   int threads = 0;  // 0: hardware concurrency
   int max_connections = 1024;
   int read_timeout = 30;  // seconds
   std::int64_t quota = 1LL << 30;
   bool memory = false;
   std::uint64_t blob_cache = 256ULL << 20;
+  std::string public_url;
 };
 
 constexpr const char* kUsage =
     "usage: zkwiki-server [--data DIR] [--listen HOST:PORT] [--app DIR] [--max-body BYTES]\n"
     "                     [--threads N] [--max-connections N] [--read-timeout SECONDS]\n"
-    "                     [--quota BYTES] [--blob-cache BYTES] [--memory]\n";
+    "                     [--quota BYTES] [--blob-cache BYTES] [--public-url URL] [--memory]\n";
 
 void log_line(const std::string& s) {
   std::fprintf(stderr, "zkwiki-server: %s\n", s.c_str());
@@ -230,8 +236,7 @@ void Session::do_read() {
   if (stopping_ || server_.stopping()) return do_close();
   busy_ = false;
   parser_.emplace();
-  parser_->body_limit(server_.options().max_body);
-  parser_->header_limit(16 * 1024);
+  limit_parser(*parser_, server_.options().max_body);
   stream_.expires_after(std::chrono::seconds(server_.options().read_timeout));
   // The header first: a body that is announced too large is refused before it is sent, and a
   // client waiting on "Expect: 100-continue" is told to go on.
@@ -285,17 +290,7 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   busy_ = true;
   stream_.expires_never();
   auto msg = parser_->release();
-  Request req;
-  req.method = std::string(msg.method_string());
-  req.target = std::string(msg.target());
-  req.remote = remote_;
-  for (auto& f : msg) {
-    std::string name(f.name_string());
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    req.headers.emplace_back(std::move(name), std::string(f.value()));
-  }
-  req.body = std::move(msg.body());
+  Request req = to_api_request(msg, remote_);
   const bool head = msg.method() == http::verb::head;
   const unsigned version = msg.version();
   const bool keep_alive = msg.keep_alive();
@@ -465,6 +460,16 @@ int parse_options(int argc, char** argv, Options& o) {
       o.read_timeout = static_cast<int>(n);
     else if (a == "--quota" && parse_u64(v, n)) o.quota = static_cast<std::int64_t>(n);
     else if (a == "--blob-cache" && parse_u64(v, n)) o.blob_cache = n;
+    else if (a == "--public-url") {
+      std::string url = v;
+      if (!url.empty() && url.back() == '/') url.pop_back();
+      if (!valid_public_url(url)) {
+        std::fprintf(stderr, "zkwiki-server: --public-url must be an origin, http(s)://HOST[:PORT] "
+                             "with no path: %s\n", v);
+        return 2;
+      }
+      o.public_url = url;
+    }
     else {
       std::fprintf(stderr, "zkwiki-server: bad option or value: %s %s\n%s", a.c_str(), v, kUsage);
       return 2;
@@ -523,6 +528,7 @@ int run(int argc, char** argv) {
   cfg.quota_bytes = opt.quota;
   cfg.blob_cache_bytes = static_cast<std::size_t>(opt.blob_cache);
   cfg.app_dir = opt.app_dir;
+  cfg.public_url = opt.public_url;
   Api api(*store, cfg, &metrics);
 
   const int threads =

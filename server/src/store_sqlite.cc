@@ -92,10 +92,10 @@ class Conn {
 
   Status exec(const char* sql) {
     char* msg = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+    if (int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &msg); rc != SQLITE_OK) {
       std::string m = msg ? msg : "exec failed";
       sqlite3_free(msg);
-      return Status::Err(Code::io, "sqlite: " + m);
+      return Status::Err(code_of(rc), "sqlite: " + m);
     }
     return {};
   }
@@ -115,8 +115,11 @@ class Conn {
     return st;
   }
 
+  // SQLITE_FULL (also as the primary code of an extended one) is a full disk: 507, not 500.
+  static Code code_of(int rc) { return (rc & 0xff) == SQLITE_FULL ? Code::full : Code::io; }
+
   Status error(const char* what) const {
-    return Status::Err(Code::io, std::string("sqlite ") + what + ": " +
+    return Status::Err(db_ ? code_of(sqlite3_extended_errcode(db_)) : Code::io, std::string("sqlite ") + what + ": " +
                                      (db_ ? sqlite3_errmsg(db_) : "out of memory"));
   }
   sqlite3* db() const { return db_; }

@@ -81,5 +81,30 @@ check "init on the small server" 0 env ZKWIKI_HOME="$WORK/small-home" "$BIN/zkwi
 check "import 800 kB into a server that takes 256 KiB per request" 0 env ZKWIKI_HOME="$WORK/small-home" "$BIN/zkwiki" import "$WORK/many"
 check "export it" 0 env ZKWIKI_HOME="$WORK/small-home" "$BIN/zkwiki" export "$WORK/many-out"
 diff -r "$WORK/many" "$WORK/many-out" >/dev/null && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL round trip through the small server"; }
+# One page larger than that server's --max-body: refused with the limit named, nothing queued.
+head -c 400000 /dev/zero | tr '\0' 'x' > "$WORK/big.md"
+check "a page over the server's --max-body" 1 env ZKWIKI_HOME="$WORK/small-home" "$BIN/zkwiki" put big.md "$WORK/big.md"
+expect "says the server's limit" "more than the server accepts in one request.*262144 bytes.*--max-body" "$ERR"
+check "status after the refused page" 0 env ZKWIKI_HOME="$WORK/small-home" "$BIN/zkwiki" status
+expect "nothing queued for a page that can never be sent" "pending edits: 0" "$OUT"
 kill "$SMALL_PID"; wait "$SMALL_PID" 2>/dev/null
+
+# The default --max-body takes the largest page a client seals (64 MiB of content).
+check "a 20 MB page through the default server" 0 sh -c "head -c 20000000 /dev/zero | tr '\\0' 'y' | '$BIN/zkwiki' put huge.md -"
+expect "written" "huge.md: revision 1" "$OUT"
+
+# Pages are text: put and edit refuse what import skips (not UTF-8, or a NUL byte).
+mkdir -p "$WORK/mixed"
+printf 'text\0with a NUL\n' > "$WORK/mixed/nul.md"
+printf 'caf\xe9 in Latin-1\n' > "$WORK/mixed/latin1.txt"
+printf '# Fine\n\nutf-8 caf\xc3\xa9\n' > "$WORK/mixed/good.md"
+check "put a file with a NUL byte" 2 zk put nul.md "$WORK/mixed/nul.md"
+expect "says why" "is not UTF-8 text \(or holds a NUL byte\): pages are text; nothing written" "$ERR"
+check "put Latin-1 from standard input" 2 sh -c "'$BIN/zkwiki' put latin1.txt - < '$WORK/mixed/latin1.txt'"
+expect "says why" "standard input is not UTF-8 text" "$ERR"
+check "cat: nothing was written" 3 zk cat nul.md
+check "import skips the same files" 0 zk import "$WORK/mixed" --into mixed
+expect "names them" "skipped latin1.txt \(not UTF-8 text\).*skipped nul.md \(not UTF-8 text\)" "$(printf '%s' "$ERR" | tr '\n' ' ')"
+check "only the text file became a page" 0 zk ls mixed/
+[ "$OUT" = "mixed/good.md	Fine" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL import of mixed files: $OUT"; }
 finish

@@ -15,7 +15,8 @@ check "init" 0 zk init --server "$URL"
 expect "init prints the recovery key" "zkwrec_" "$OUT"
 RECOVERY_KEY=$(printf '%s' "$OUT" | grep -o 'zkwrec_[^ ]*')
 [ "$(stat -c %a "$ZKWIKI_HOME")" = 700 ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL home mode"; }
-check "init twice is refused" 1 zk init --server "$URL"
+check "init twice is refused" 5 zk init --server "$URL"
+expect "it says why" "already holds an account" "$ERR"
 
 printf -- '---\ntitle: Alpha notes\ntags: [alpha]\n---\n# Alpha\n\none\ntwo\nthree\n\nSee [[Roadmap]].\n' > "$WORK/alpha.md"
 check "put from a file" 0 zk put projects/alpha.md "$WORK/alpha.md"
@@ -106,9 +107,12 @@ check "the old passphrase no longer opens the account" 4 zk ls
 export ZKWIKI_PASSPHRASE='recovered passphrase'
 check "the new passphrase opens it on the first device too" 0 zk ls
 
-# Server down: reads fail clearly, writes are refused at login too (no session).
+# Server down: this device logged in before, so it works from its copy (cli_offline_test.sh
+# has the rest); a command that needs the server says it cannot connect.
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
-check "server down" 6 zk ls
+check "server down: ls from this device's copy" 0 zk ls
+expect "says it is offline" "^zkwiki: offline: .* is unreachable" "$ERR"
+check "server down: passwd needs the server" 6 env ZKWIKI_NEW_PASSPHRASE='another passphrase' "$BIN/zkwiki" passwd
 expect "says it cannot connect" "cannot connect" "$ERR"
 
 # The zero-knowledge property for what this script wrote.

@@ -44,3 +44,20 @@ finish() {
   echo "$PASSES passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]
 }
+
+# stop_server: SIGKILL, as when the machine loses the server. restart_server: the same data
+# directory and the same address again.
+stop_server() {
+  [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=
+}
+restart_server() {
+  : >"$WORK/server.out"
+  "$BIN/zkwiki-server" --data "$WORK/server" --listen "${URL#http://}" >"$WORK/server.out" 2>>"$WORK/server.err" &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    grep -q 'listening on' "$WORK/server.out" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "server did not restart"; cat "$WORK/server.err"; exit 1
+}

@@ -282,6 +282,31 @@ TEST_F(AgentClientTest, AnAgentWritingOutsideItsPathPrefixIsRejectedByReaders) {
   EXPECT_EQ(body_of(*a_, "memory/x.md"), "inside\n");
 }
 
+// An agent whose grant has expired (by the certificate's window) writes anyway, through a
+// server that still accepts its token (a hostile or lagging server): readers refuse it.
+TEST_F(AgentClientTest, AnExpiredAgentsRevisionIsRejectedByReaders) {
+  AccountKeys key = generate_agent_keys();
+  IssuedGrant g = issue(&key, {"memory"}, false, "memory/", 600);  // valid for 10 minutes
+  auto opened = open_grant(*Grant::parse(g.grant), &key);
+  ASSERT_TRUE(opened.ok());
+  ApiClient api(*http_b_);
+  api.set_token(opened->token);
+  CollectionId memory = collection("memory");
+  const Keyset& ks = opened->keysets.at(memory);
+  ASSERT_TRUE(forge(api, ks, a_->workspace_id(), memory, "memory/late.md", "written after expiry\n", opened->agent,
+                    now_ms() + 3600 * 1000)
+                  .ok());
+  ASSERT_TRUE(forge(api, ks, a_->workspace_id(), memory, "memory/ontime.md", "in time\n", opened->agent, now_ms()).ok());
+  auto s = a_->sync();
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(quarantined_with(*s, "not valid at the revision's time")) << (s->quarantined.empty() ? "" : s->quarantined.front());
+  EXPECT_EQ(a_->read("memory/late.md").error().code, Errc::not_found);
+  EXPECT_EQ(body_of(*a_, "memory/ontime.md"), "in time\n");
+  auto found = a_->search("expiry");
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(found->results.empty());
+}
+
 TEST_F(AgentClientTest, AfterRevocationWithRotationTheRevokedAgentCannotOpenNewContent) {
   AccountKeys k1 = generate_agent_keys(), k2 = generate_agent_keys();
   IssuedGrant g1 = issue(&k1), g2 = issue(&k2);

@@ -139,6 +139,25 @@ TEST(TokenizerTest, MarkdownOffsetsPointIntoTheSource) {
   }
 }
 
+// Found by the tokenizer fuzz target (tests/fuzz/fuzz_tokenizer.cc): md4c rebuilds a wiki link
+// target holding a NUL (or an entity) in a buffer of its own, and its words came back with
+// offsets computed against that buffer: far outside the page, so a snippet's highlight read
+// past the text.
+TEST(TokenizerTest, WordsOfARebuiltWikiLinkTargetKeepOffsetsInsideThePage) {
+  for (std::string md : {std::string("See [[Beta launch\0checklist]] and more.\n", 41), std::string("[[a\0b]]", 7),
+                         std::string("x [[caf&eacute; menu]] y\n")}) {
+    auto tokens = markdown_tokens(md);
+    ASSERT_FALSE(tokens.empty());
+    bool link = false;
+    for (const auto& t : tokens) {
+      EXPECT_LE(t.begin, t.end) << t.term;
+      EXPECT_LE(t.end, md.size()) << t.term;
+      link = link || t.field == TokenField::link;
+    }
+    EXPECT_TRUE(link);  // the target's words are still indexed
+  }
+}
+
 TEST(TokenizerTest, BlocksBreakPhrasePositions) {
   auto tokens = markdown_tokens("alpha\n\nbeta\n");
   ASSERT_EQ(tokens.size(), 2u);

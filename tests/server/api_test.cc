@@ -103,6 +103,44 @@ TEST(Api, EveryResponseHasSafetyHeadersAndErrorsHaveTheJsonShape) {
   }
 }
 
+TEST(Api, LoginAndSessionNameThePublicUrlForBlobReads) {
+  {
+    Harness h;  // no --public-url: null, read blobs here
+    auto r = h.login();
+    ASSERT_EQ(r.status, 200);
+    EXPECT_TRUE(json::parse(r.body)["blob_url"].is_null());
+  }
+  Config cfg;
+  cfg.public_url = "https://cdn.example.com";
+  Harness h(cfg);
+  auto r = h.login();
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body)["blob_url"], "https://cdn.example.com");
+  const std::string token = json::parse(r.body)["token"];
+  auto s = h.api.handle(make("GET", "/v1/auth/session", "", {{"authorization", "Bearer " + token}}));
+  ASSERT_EQ(s.status, 200);
+  EXPECT_EQ(json::parse(s.body)["blob_url"], "https://cdn.example.com");
+  EXPECT_EQ(r.get("Cache-Control"), "no-store");
+  EXPECT_EQ(s.get("Cache-Control"), "no-store");
+}
+
+TEST(Api, PublicUrlsAreOriginsOnly) {
+  for (const char* ok : {"https://cdn.example.com", "http://127.0.0.1:6081", "https://[2001:db8::1]:8443",
+                         "http://localhost", "https://a-b.example:65535"})
+    EXPECT_TRUE(valid_public_url(ok)) << ok;
+  for (const char* bad : {"", "cdn.example.com", "ftp://cdn.example.com", "https://", "https://cdn.example.com/",
+                          "https://cdn.example.com/zkwiki", "https://cdn.example.com?x=1", "https://cdn:0",
+                          "https://cdn:65536", "https://cdn:", "https://user@cdn", "https://[]", "https://[::1]x",
+                          "https://-cdn", "https://cdn.example.com#f", "https://cdn example"})
+    EXPECT_FALSE(valid_public_url(bad)) << bad;
+}
+
+TEST(Api, TheWebAppMayConnectToThePublicUrl) {
+  EXPECT_NE(app_content_security_policy("").find("connect-src 'self';"), std::string::npos);
+  EXPECT_NE(app_content_security_policy("https://cdn.example.com").find("connect-src 'self' https://cdn.example.com;"),
+            std::string::npos);
+}
+
 TEST(Api, DeeplyNestedJsonIsRejectedWithoutCrashing) {
   Harness h;
   for (const std::string& body :

@@ -455,6 +455,7 @@ TEST_F(HttpApi, PageHeadsCompareAndSwap) {
   EXPECT_EQ(head.json_body()["revision"], blob_id(v2));
   EXPECT_EQ(unb64(head.json_body()["record"]), v2);
   EXPECT_EQ(head.header("cache-control"), "private, no-cache");
+  EXPECT_EQ(head.header("vary"), "Authorization");  // never another token's answer from a cache
   auto cached = c->json_request("GET", page_path(page), nullptr, owner.token,
                                 {{"If-None-Match", head.header("etag")}});
   EXPECT_EQ(cached.status, 304);
@@ -467,6 +468,8 @@ TEST_F(HttpApi, PageHeadsCompareAndSwap) {
   auto old = get(page_path(page) + "/revisions/" + blob_id(v1), owner.token);
   ASSERT_EQ(old.status, 200);
   EXPECT_EQ(unb64(old.json_body()["record"]), v1);
+  EXPECT_EQ(old.header("cache-control"), "private, max-age=31536000, immutable");
+  EXPECT_EQ(old.header("vary"), "Authorization");
   EXPECT_EQ(get(page_path(page) + "/revisions/" + blob_id("nope"), owner.token).status, 404);
   auto pages = get(coll_path() + "/pages", owner.token);
   ASSERT_EQ(pages.status, 200);
@@ -564,13 +567,17 @@ TEST_F(HttpApi, BlobsAreContentAddressedAndImmutable) {
   EXPECT_EQ(got.header("cache-control"), "public, max-age=31536000, immutable");
   EXPECT_EQ(got.header("etag"), "\"" + id + "\"");
   EXPECT_EQ(got.header("content-type"), "application/octet-stream");
+  EXPECT_EQ(got.header("access-control-allow-origin"), "*");  // a web app may read it from the cache
+  EXPECT_TRUE(got.header("vary").empty());                     // one answer for everyone
   auto cached = c->request("GET", "/v1/blobs/" + id, "", {{"If-None-Match", "\"" + id + "\""}});
   EXPECT_EQ(cached.status, 304);
   auto head = c->request("HEAD", "/v1/blobs/" + id);
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.header("content-length"), std::to_string(data.size()));
   EXPECT_TRUE(head.body.empty());
-  EXPECT_EQ(c->request("GET", "/v1/blobs/" + blob_id("missing")).status, 404);
+  auto missing = c->request("GET", "/v1/blobs/" + blob_id("missing"));
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.header("cache-control"), "no-store");  // it may be uploaded a moment later
   EXPECT_EQ(c->request("HEAD", "/v1/blobs/" + blob_id("missing")).status, 404);
 
   // Batch: frames in request order, missing ids marked.

@@ -25,10 +25,11 @@ function load() {
 
 function tmpdir(prefix) { return fs.mkdtempSync(path.join(os.tmpdir(), prefix)); }
 
-// Starts zkwiki-server on 127.0.0.1 with a port of its choosing; resolves to {url, stop()}.
-function startServer() {
+// Starts zkwiki-server on 127.0.0.1 with a port of its choosing (and `extraArgs`, such as
+// ['--app', DIR]); resolves to {url, data, stop()}.
+function startServer(extraArgs = []) {
   const data = tmpdir('zkwiki-wasm-server-');
-  const child = spawn(path.join(bin, 'zkwiki-server'), ['--data', data, '--listen', '127.0.0.1:0'],
+  const child = spawn(path.join(bin, 'zkwiki-server'), ['--data', data, '--listen', '127.0.0.1:0', ...extraArgs],
                       { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stderr.on('data', (d) => { err += d; });

@@ -7,6 +7,7 @@
 #include "abi_common.h"
 #include "zkwiki/account.h"
 #include "zkwiki/diff.h"
+#include "zkwiki/encoding.h"
 #include "zkwiki/envelope.h"
 #include "zkwiki/kdf.h"
 #include "zkwiki/keyset.h"
@@ -19,22 +20,6 @@ using namespace zkwiki;
 using namespace zkwiki::wasm;
 
 namespace {
-
-bool valid_utf8(std::string_view s) {
-  auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
-  while (left > 0) {
-    utf8proc_int32_t c = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &c);
-    if (n <= 0) return false;
-    p += n;
-    left -= n;
-  }
-  return true;
-}
-
-
-
 
 std::string hex_of(std::span<const std::uint8_t> b) { return to_hex(b); }
 

@@ -26,6 +26,9 @@ struct ServerSession {
   std::string token;  // bearer token; secret
   std::string token_id;
   std::int64_t expires_at = 0;  // unix seconds (server clock)
+  // Where the server asks clients to read blobs ("https://cdn.example.com", a cache in front of
+  // it: zkwiki-server --public-url); empty: from the server itself.
+  std::string blob_url;
 };
 
 struct PageHead {
@@ -119,6 +122,17 @@ class ApiClient {
   // Challenge, signature with the login key, login; keeps the session token for later calls.
   Result<ServerSession> login(const AccountId& id, const primitives::Ed25519KeyPair& login_key);
   Result<void> logout();
+  // The session of the token in use (GET /v1/auth/session): `token` is left empty. An agent,
+  // which never logs in, learns `blob_url` here. Errors: expired (revoked or expired token).
+  Result<ServerSession> session();
+
+  // Blob reads (get_blob, get_blobs) go through `blobs`, a transport to the server's blob_url
+  // (a shared cache), one GET per blob and without the token; null: through the server. Any
+  // blob the cache does not give, with the right hash, is read from the server instead; after
+  // the cache fails to answer at all (io), it is no longer used. Not owned: `blobs` must
+  // outlive this client or be unset first.
+  void set_blob_transport(Transport* blobs) noexcept { blob_transport_ = blobs; }
+  bool reads_blobs_through_cache() const noexcept { return blob_transport_ != nullptr; }
 
   // Workspaces and collections (records are opaque sealed bytes).
   Result<void> create_workspace(const WorkspaceId& ws, std::span<const std::uint8_t> record);
@@ -170,9 +184,11 @@ class ApiClient {
   // Blobs: content-addressed ciphertext.
   Result<Hash256> put_blob(const WorkspaceId& ws, std::span<const std::uint8_t> bytes);
   // Errors: not_found; auth_failed if the bytes do not hash to `id` (a lying server or cache).
+  // Sends no token: a blob read needs none (docs/API.md), and a cache must not see one.
   Result<Bytes> get_blob(const Hash256& id);
-  // One request for many blobs (asks again for any the server omitted); missing ones are
-  // nullopt. Every returned blob is checked against its id.
+  // Many blobs: from the cache one GET each when set_blob_transport() is in use, and the rest
+  // (or all) from the server in batch requests (asking again for any it omitted); missing ones
+  // are nullopt. Every returned blob is checked against its id.
   Result<std::vector<std::optional<Bytes>>> get_blobs(std::span<const Hash256> ids);
 
  private:
@@ -180,7 +196,11 @@ class ApiClient {
                             std::vector<std::pair<std::string, std::string>> headers = {});
   // A fresh single-use login challenge for `id` (32 bytes).
   Result<Bytes> challenge(const AccountId& id);
+  // The blob from the cache, if it has it with the right hash (nullopt: ask the server).
+  std::optional<Bytes> blob_from_cache(const Hash256& id);
+  Result<std::vector<std::optional<Bytes>>> batch_from_server(std::span<const Hash256> ids);
   Transport& transport_;
+  Transport* blob_transport_ = nullptr;
   std::string token_;
 };
 

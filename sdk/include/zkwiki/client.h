@@ -35,6 +35,10 @@ struct ClientOptions {
   // `upload_connections` connections at once (the server commits concurrent writes together);
   // without it, everything goes over the one transport, one request at a time.
   std::function<Result<std::unique_ptr<Transport>>()> connect;
+  // Opens a connection to another origin: the cache the server names for blob reads (its
+  // `blob_url`, zkwiki-server --public-url, docs/API.md). When set, blobs are read through that
+  // cache (and from the server when the cache fails); unset or failing: from the server.
+  std::function<Result<std::unique_ptr<Transport>>(std::string_view base_url)> connect_url;
   // The workspace to open; by default the one this account owns (else the first it belongs to).
   std::optional<WorkspaceId> workspace;
   unsigned upload_connections = 16;
@@ -62,6 +66,9 @@ struct PageSummary {
   std::int64_t modified_ms = 0;
   std::uint64_t size = 0;  // body bytes
   bool deleted = false;
+  // The page as an edit waiting in this device's offline queue leaves it (id and revision are
+  // those of the page it changes; zero for a page the server has not seen yet).
+  bool queued = false;
 };
 
 struct RevisionInfo {
@@ -175,6 +182,15 @@ class Client {
   // Logs in (on this or a new device): fetches the account record, unlocks it, authenticates,
   // loads the workspace and the collection keys. Errors: wrong_passphrase, weak_parameters
   // (a server offering KDF parameters below the floor), not_found, io, auth_failed.
+  //
+  // When the server is unreachable (io) and this device has logged in to the account before,
+  // it opens offline instead (offline() is true): the passphrase unlocks the account record this
+  // device verified and kept, under the same KDF floor; the workspace, its keys and its grants
+  // are those this device verified. Reads come from synced state, writes wait in the offline
+  // queue (SaveOutcome::queued) and search uses the local index; sync() reaches the server,
+  // logs in and replays the queue. Errors then: io (a device that never logged in to this
+  // account cannot start offline), wrong_passphrase, weak_parameters, auth_failed (the kept
+  // record was changed on disk), not_found (a workspace this device never opened).
   static Result<std::unique_ptr<Client>> login(Transport& transport, std::unique_ptr<LocalStore> device,
                                                const AccountId& account,
                                                std::string_view passphrase, ClientOptions options = {});
@@ -194,6 +210,8 @@ class Client {
   const AccountId& account_id() const;
   const WorkspaceId& workspace_id() const;
   std::string fingerprint() const;
+  // True while this client works from the device's store without the server (see login).
+  bool offline() const;
 
   // Re-wraps the account keys under a new passphrase (nothing else changes).
   Result<void> change_passphrase(std::string_view new_passphrase, const KdfParams& kdf = KdfParams::generate());
@@ -271,7 +289,11 @@ class Client {
 
   // Replays queued offline edits, then applies the change feed: every new head is verified
   // (signature, author, hash chain, no rollback, envelope hash) and opened; an object that
-  // fails is quarantined and reported while the rest completes.
+  // fails is quarantined and reported while the rest completes. An offline client first logs
+  // in (io while the server stays unreachable); a member whose session the server ended logs
+  // in again with its login key and goes on (expired if the server refuses it: the passphrase
+  // changed elsewhere). Queued edits are never dropped: an edit the server refuses stays queued
+  // and the error is returned.
   Result<SyncReport> sync();
   Result<SyncReport> status();
 

@@ -1,4 +1,4 @@
-// Text encodings of bytes shared by the SDK, its tools and the server: hex and base64.
+// Text encodings shared by the SDK, its tools and the server: hex, base64 and UTF-8 checks.
 #pragma once
 
 #include <cstdint>
@@ -20,5 +20,10 @@ Result<void> from_hex(std::string_view hex, std::span<std::uint8_t> out);
 std::string to_base64(std::span<const std::uint8_t> bytes);
 // Strict decoding: canonical padding, no whitespace, no URL alphabet. Errors: malformed.
 Result<std::vector<std::uint8_t>> from_base64(std::string_view text);
+
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool valid_utf8(std::string_view s) noexcept;
+// Well-formed UTF-8 without U+0000: paths, titles, tags, labels, queries.
+bool valid_text(std::string_view s) noexcept;
 
 }  // namespace zkwiki

@@ -173,4 +173,9 @@ const std::string& HttpTransport::base_url() const noexcept { return impl_->base
 std::uint64_t HttpTransport::requests_sent() const noexcept { return impl_->requests; }
 std::uint64_t HttpTransport::connections_opened() const noexcept { return impl_->connections; }
 
+Result<std::unique_ptr<Transport>> connect_http(std::string_view base_url) {
+  ZKWIKI_ASSIGN(auto t, HttpTransport::connect_to(base_url));
+  return std::unique_ptr<Transport>(std::move(t));
+}
+
 }  // namespace zkwiki

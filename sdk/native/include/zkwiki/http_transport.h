@@ -33,4 +33,9 @@ class HttpTransport final : public Transport {
   std::unique_ptr<Impl> impl_;
 };
 
+// An HttpTransport to `base_url` as a plain Transport: what native clients pass as
+// ClientOptions::connect_url (and, bound to the server's URL, as ClientOptions::connect).
+// Errors: those of HttpTransport::connect_to.
+Result<std::unique_ptr<Transport>> connect_http(std::string_view base_url);
+
 }  // namespace zkwiki

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# bench/blob_reads.sh — blob reads from zkwiki-server, from nginx serving the same bytes as
+# files, and through Varnish (server/deploy's VCL) in front of zkwiki-server, all in one run; then
+# page writes (CAS) per second.
+#
+#   bench/blob_reads.sh [SECONDS [ROUNDS]]   (default 3 s per wrk run, 3 rounds; prints Markdown)
+#
+# Seeds zkwiki-server (started with --public-url naming the Varnish) with 1,000 random 4 KiB and
+# 1,000 random 64 KiB blobs and writes the same bytes under the same URL paths for nginx; fills
+# both caches (every path once), then runs wrk with random GETs against each in turn, ROUNDS
+# times, interleaved (origin, nginx, Varnish, origin, ...), and reports each one's
+# median and the median of the ratios of runs made next to each other: on a shared machine the
+# load from elsewhere changes between runs, and interleaving spreads it over all of them. Both
+# servers and nginx get the same number of threads / workers (ZKWIKI_BENCH_THREADS, default all
+# cores); wrk (2 threads, ZKWIKI_BENCH_CONNECTIONS=32 connections) runs on the same machine.
+# Needs: wrk, nginx, varnishd, build/bin/zkwiki-server and zkwiki-server-load (ZKWIKI_BIN_DIR).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="${ZKWIKI_BIN_DIR:-$ROOT/build/bin}"
+SECS="${1:-3}"
+ROUNDS="${2:-3}"
+THREADS="${ZKWIKI_BENCH_THREADS:-$(nproc)}"
+CONNS="${ZKWIKI_BENCH_CONNECTIONS:-32}"
+NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
+VARNISHD="${VARNISHD:-$(command -v varnishd || echo /usr/sbin/varnishd)}"
+
+die() { printf 'blob_reads.sh: %s\n' "$*" >&2; exit 1; }
+for b in "$BIN/zkwiki-server" "$BIN/zkwiki-server-load"; do
+  [ -x "$b" ] || die "missing $b (cmake --build --preset release --target zkwiki-server zkwiki-server-load)"
+done
+command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
+[ -x "$NGINX" ] || die "nginx is not installed (apt-get install nginx-light)"
+[ -x "$VARNISHD" ] || die "varnishd is not installed (apt-get install varnish)"
+
+T="$(mktemp -d /tmp/zkwiki-bench.XXXXXX)"
+chmod 755 "$T"  # nginx workers run as an unprivileged user when started by root
+ZK_PID="" NGINX_PID="" VARNISH_PID=""
+cleanup() {
+  local p
+  for p in $VARNISH_PID $NGINX_PID $ZK_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+# shellcheck source=lib/http.sh
+. "$ROOT/bench/lib/http.sh"
+
+VARNISH_PORT="$(free_port)"
+start_zkwiki_server origin --public-url "http://127.0.0.1:$VARNISH_PORT"
+echo "seeding 1,000 x 4 KiB and 1,000 x 64 KiB random blobs ..." >&2
+"$BIN/zkwiki-server-load" seed 127.0.0.1 "$ZK_PORT" "$T" >&2
+
+NG_PORT="$(free_port)"
+start_nginx_static "$NG_PORT"
+
+# Varnish: the shipped VCL with the backend port set, nothing else; the cache in memory.
+sed "s/\.port = \"8787\";/.port = \"$ZK_PORT\";/" "$ROOT/server/deploy/varnish/zkwiki.vcl" > "$T/zkwiki.vcl"
+"$VARNISHD" -F -j none -f "$T/zkwiki.vcl" -a "127.0.0.1:$VARNISH_PORT" -T none -S none -n "$T/varnish" \
+  -s malloc,512m > "$T/varnish.log" 2>&1 &
+VARNISH_PID=$!
+
+
+FIRST="$(head -1 "$T/paths-4k.txt")"
+wait_http "http://127.0.0.1:$NG_PORT$FIRST" || die "nginx did not start: $(cat "$T/nginx-error.log")"
+wait_http "http://127.0.0.1:$VARNISH_PORT$FIRST" || die "varnishd did not start: $(cat "$T/varnish.log")"
+
+write_wrk_scripts
+cat "$T/paths-4k.txt" "$T/paths-64k.txt" > "$T/paths-all.txt"
+# Fill the cache: every blob once.
+wrk -t1 -c4 -d60s -s "$T/each.lua" "http://127.0.0.1:$VARNISH_PORT" -- "$T/paths-all.txt" > /dev/null
+# Blob reads that reached zkwiki-server (its /metrics), to show what the caches answered alone.
+origin_reads() {
+  curl -fs "http://127.0.0.1:$ZK_PORT/metrics" |
+    awk '/^zkwiki_http_requests_total\{route="\/v1\/blobs\/\{id\}"/ { n += $NF } END { printf "%d", n }'
+}
+vstat() { varnishstat -n "$T/varnish" -1 -f "$1" | awk '{print $2}'; }
+
+declare -A R RUNS
+med() { python3 -c 'import statistics, sys; print(f"{statistics.median(map(float, sys.argv[1:])):.2f}")' "$@"; }
+for size in 4k 64k; do
+  for round in $(seq "$ROUNDS"); do
+    for target in origin:"$ZK_PORT" nginx:"$NG_PORT" varnish:"$VARNISH_PORT"; do
+      name=${target%%:*} port=${target#*:}
+      h0=$(vstat MAIN.cache_hit) m0=$(vstat MAIN.cache_miss) o0=$(origin_reads)
+      out=$(run_wrk "$port" "$T/paths-$size.txt")
+      RUNS[$size.$name]+="$out;"
+      if [ "$name" = varnish ]; then
+        sleep 0.3  # Varnish adds a worker's counters to the shared ones when its task ends
+        R[$size.$name.origin]=$(( ${R[$size.$name.origin]:-0} + $(origin_reads) - o0 ))
+        R[$size.hits]=$(( ${R[$size.hits]:-0} + $(vstat MAIN.cache_hit) - h0 ))
+        R[$size.misses]=$(( ${R[$size.misses]:-0} + $(vstat MAIN.cache_miss) - m0 ))
+      fi
+    done
+  done
+  for name in origin nginx varnish; do  # median of each column over the rounds
+    IFS=';' read -r -a rs <<<"${RUNS[$size.$name]}"
+    cols=()
+    for k in 0 1 2; do cols+=("$(med $(for r in "${rs[@]}"; do set -- $r; shift "$k"; echo "$1"; done))"); done
+    errs=0; for r in "${rs[@]}"; do set -- $r; errs=$(( errs + $4 + $5 )); done
+    R[$size.$name]="${cols[0]} ${cols[1]} ${cols[2]} $errs 0"
+  done
+done
+# The median over rounds of the ratio A/B of runs made next to each other.
+paired() {  # SIZE A B
+  local -a a b; IFS=';' read -r -a a <<<"${RUNS[$1.$2]}"; IFS=';' read -r -a b <<<"${RUNS[$1.$3]}"
+  local rs=() i
+  for i in "${!a[@]}"; do rs+=("$(ratio "${a[$i]%% *}" "${b[$i]%% *}")"); done
+  med "${rs[@]}"
+}
+row() {  # SIZE NAME LABEL
+  read -r rq mb p99 se ns <<<"${R[$1.$2]}"
+  echo "| $1 | $3 | $(fmt_int "$rq") | $mb | $p99 | $((se + ns)) |"
+}
+rps() { read -r rq _ <<<"${R[$1.$2]}"; echo "$rq"; }
+
+echo "### zkwiki-server beside nginx (issue 3)"
+echo
+echo "| blobs | server | req/s | MiB/s | p99 ms | errors |"
+echo "|---|---|---|---|---|---|"
+for size in 4k 64k; do
+  row "$size" origin zkwiki-server
+  row "$size" nginx "nginx (static files)"
+  echo "| $size | **zkwiki-server / nginx** | **$(paired "$size" origin nginx)** | | | |"
+done
+echo
+"$BIN/zkwiki-server-load" cas 127.0.0.1 "$ZK_PORT" 16 "$SECS" 4096 > "$T/cas.txt"
+read -r _ _ _ _ _ writers _ wps _ p50 _ p99 _ <<<"$(cat "$T/cas.txt")"
+echo "CAS page writes (4 KiB revisions, $writers writers, each fsynced before its answer): **$(fmt_int "$wps") writes/s**, p50 $p50 ms, p99 $p99 ms."
+echo
+echo "Target (issue 3): zkwiki-server ≥ 0.7× nginx's req/s at 4 KiB and 64 KiB."
+echo
+echo "### Blob reads through a cache (issue 8)"
+echo
+echo "| blobs | served by | req/s | MiB/s | p99 ms | errors |"
+echo "|---|---|---|---|---|---|"
+for size in 4k 64k; do
+  hits=${R[$size.hits]} misses=${R[$size.misses]}
+  row "$size" varnish "Varnish 7.1 ($(fmt_int "$hits") hits, $misses misses; $(fmt_int "${R[$size.varnish.origin]}") reads reached the server)"
+  row "$size" nginx "nginx (static files, the reference)"
+  row "$size" origin "zkwiki-server (no cache)"
+  echo "| $size | **Varnish / nginx static** | **$(paired "$size" varnish nginx)** | | | |"
+  echo "| $size | Varnish / zkwiki-server | $(paired "$size" varnish origin) | | | |"
+done
+echo
+echo "Target (issue 8): blob reads through the cache ≥ 0.9× nginx's req/s at 4 KiB and 64 KiB."
+echo
+echo "wrk -t2 -c$CONNS -d${SECS}s per run, a random blob of the set per request, $ROUNDS interleaved rounds: each row is the median over its runs, each ratio the median of the ratios of runs made next to each other. Server threads, nginx workers: $THREADS; Varnish: server/deploy/varnish/zkwiki.vcl, -s malloc,512m, default thread pools."

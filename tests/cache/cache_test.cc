@@ -1,0 +1,486 @@
+// A real Varnish (server/deploy/varnish/zkwiki.vcl, nothing changed but the backend port) in
+// front of a real zkwiki-server started with --public-url pointing at it, and the SDK's client
+// reading through it (issue 8): blobs are cache hits on the second read, heads are never stale
+// and never served to a revoked token, and the cache's storage holds no plaintext.
+//
+// Varnish runs in the foreground without systemd, on loopback, in its own work directory, with
+// both its cache and its transient (pass-through) storage in files this test scans afterwards.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "client.h"
+#include "support/fixtures.h"
+#include "zkwiki/client.h"
+#include "zkwiki/http_transport.h"
+
+namespace zkwiki {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string find_program(const std::string& name) {
+  for (const char* dir : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}) {
+    fs::path p = fs::path(dir) / name;
+    if (::access(p.c_str(), X_OK) == 0) return p.string();
+  }
+  return {};
+}
+
+std::uint16_t free_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  std::uint16_t port = 0;
+  if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  ::close(s);
+  return port;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// varnishd -F (foreground) as a child process with its own work directory.
+class VarnishProcess {
+ public:
+  ~VarnishProcess() { stop(); }
+
+  bool start(const std::string& varnishd, const std::string& vcl, std::uint16_t port, const fs::path& work) {
+    work_ = work;
+    fs::create_directories(work);
+    const std::string vcl_path = (work / "zkwiki.vcl").string();
+    std::ofstream(vcl_path) << vcl;
+    std::vector<std::string> args = {varnishd, "-F", "-j", "none", "-f", vcl_path,
+                                     "-a", "127.0.0.1:" + std::to_string(port), "-T", "none", "-S", "none",
+                                     "-n", work.string(),
+                                     "-s", "file," + (work / "storage.bin").string() + ",64M",
+                                     "-s", "Transient=file," + (work / "transient.bin").string() + ",32M"};
+    const pid_t parent = getpid();
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);
+      int log = open((work / "varnishd.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (log >= 0) {
+        dup2(log, 1);
+        dup2(log, 2);
+      }
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    // Ready when it answers through to the backend (the VCL is compiled first: seconds).
+    test::HttpClient probe("127.0.0.1", port);
+    probe.set_timeout_ms(2000);
+    for (int i = 0; i < 300; ++i) {
+      if (probe.request("GET", "/v1/health").status == 200) return true;
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      probe.disconnect();
+    }
+    return false;
+  }
+
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 100 && waitpid(pid_, &status, WNOHANG) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (waitpid(pid_, &status, WNOHANG) == 0) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+    }
+    pid_ = -1;
+  }
+
+  // A counter from varnishstat (MAIN.cache_hit, ...), or -1.
+  long long counter(const std::string& name) const {
+    const std::string cmd = "varnishstat -n '" + work_.string() + "' -1 -f " + name + " 2>/dev/null";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) return -1;
+    char line[512];
+    long long v = -1;
+    while (std::fgets(line, sizeof line, p) != nullptr) {
+      char n[256];
+      long long x = 0;
+      if (std::sscanf(line, "%255s %lld", n, &x) == 2 && name == n) v = x;
+    }
+    pclose(p);
+    return v;
+  }
+
+  // Varnish adds a worker's counters to the shared ones when the worker finishes a task, not
+  // at each request: waits (up to 5 s) for `name` to reach `at_least`, and returns its value.
+  long long counter_at_least(const std::string& name, long long at_least) const {
+    long long v = counter(name);
+    for (int i = 0; i < 100 && v < at_least; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      v = counter(name);
+    }
+    return v;
+  }
+
+  std::string log() const { return slurp(work_ / "varnishd.log"); }
+  // Every byte of both storage files (the cache and the transient pass-through objects).
+  std::string storage() const { return slurp(work_ / "storage.bin") + slurp(work_ / "transient.bin"); }
+
+ private:
+  pid_t pid_ = -1;
+  fs::path work_;
+};
+
+class CacheTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    varnishd_ = find_program("varnishd");
+    if (varnishd_.empty() || find_program("varnishstat").empty()) return;
+    dir_ = new test::TempDir();
+    cache_port_ = free_port();
+    server_ = new test::ServerProcess();
+    if (!server_->start((fs::path(dir_->path()) / "server").string(),
+                        {"--public-url", "http://127.0.0.1:" + std::to_string(cache_port_)})) {
+      setup_error_ = "zkwiki-server did not start: " + server_->error();
+      return;
+    }
+    std::string vcl = slurp(ZKWIKI_VARNISH_VCL);
+    const std::string shipped = ".port = \"8787\";";
+    auto at = vcl.find(shipped);
+    if (at == std::string::npos) {
+      setup_error_ = "the shipped VCL has no backend port line";
+      return;
+    }
+    vcl.replace(at, shipped.size(), ".port = \"" + std::to_string(server_->port()) + "\";");
+    varnish_ = new VarnishProcess();
+    if (!varnish_->start(varnishd_, vcl, cache_port_, fs::path(dir_->path()) / "varnish"))
+      setup_error_ = "varnishd did not start:\n" + varnish_->log();
+  }
+  static void TearDownTestSuite() {
+    delete varnish_;
+    delete server_;
+    delete dir_;
+  }
+  void SetUp() override {
+    if (varnishd_.empty())
+      GTEST_SKIP() << "skipped: varnishd (and varnishstat) are not installed; apt-get install varnish";
+    ASSERT_TRUE(setup_error_.empty()) << setup_error_;
+  }
+
+  static std::string origin_url() { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  static std::string cache_url() { return "http://127.0.0.1:" + std::to_string(cache_port_); }
+  static std::unique_ptr<HttpTransport> connect(const std::string& url) {
+    auto t = HttpTransport::connect_to(url);
+    EXPECT_TRUE(t.ok());
+    return std::move(t).value();
+  }
+  static ClientOptions options() {
+    ClientOptions o;
+    o.kdf_policy = test::fast_kdf_policy();
+    o.connect_url = connect_http;  // follow the server's blob_url, as the CLI does
+    return o;
+  }
+  // The origin's request count for a route (its /metrics), summed over statuses.
+  static long long origin_requests(const std::string& route) {
+    test::HttpClient c("127.0.0.1", server_->port());
+    std::istringstream text(c.request("GET", "/metrics").body);
+    const std::string prefix = "zkwiki_http_requests_total{route=\"" + route + "\"";
+    long long n = 0;
+    for (std::string line; std::getline(text, line);)
+      if (line.rfind(prefix, 0) == 0) n += std::stoll(line.substr(line.rfind(' ') + 1));
+    return n;
+  }
+
+  // A device: its own store and connection to the origin; blobs through the cache it is told of.
+  struct Device {
+    std::unique_ptr<HttpTransport> net;
+    MemoryLocalStore store;
+    std::unique_ptr<Client> client;
+  };
+  static std::unique_ptr<Device> login(const AccountId& id, const std::string& server_url) {
+    auto d = std::make_unique<Device>();
+    d->net = connect(server_url);
+    auto c = Client::login(*d->net, std::make_unique<BorrowedStoreOf>(d->store), id, kPass, options());
+    EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
+    if (c.ok()) d->client = std::move(c).value();
+    return d;
+  }
+  static std::unique_ptr<Device> new_account(const std::string& server_url) {
+    auto d = std::make_unique<Device>();
+    d->net = connect(server_url);
+    std::string recovery;
+    auto c = Client::create_account(*d->net, std::make_unique<BorrowedStoreOf>(d->store), kPass, recovery,
+                                    test::fast_kdf_params(), options());
+    EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
+    if (c.ok()) d->client = std::move(c).value();
+    return d;
+  }
+
+  // A LocalStore that forwards to a Device's store (which outlives the client).
+  class BorrowedStoreOf final : public LocalStore {
+   public:
+    explicit BorrowedStoreOf(LocalStore& s) : s_(s) {}
+    Result<std::optional<Bytes>> get(std::string_view t, std::string_view k) override { return s_.get(t, k); }
+    Result<void> put(std::string_view t, std::string_view k, std::span<const std::uint8_t> v) override {
+      return s_.put(t, k, v);
+    }
+    Result<void> erase(std::string_view t, std::string_view k) override { return s_.erase(t, k); }
+    Result<std::vector<std::pair<std::string, Bytes>>> scan(std::string_view t, std::string_view p) override {
+      return s_.scan(t, p);
+    }
+    Result<void> transaction(const std::function<Result<void>()>& body) override { return s_.transaction(body); }
+
+   private:
+    LocalStore& s_;
+  };
+
+  // A raw account with a workspace and a collection, through the origin (test::HttpClient).
+  struct RawWorkspace {
+    test::TestAccount owner = test::new_account();
+    std::string ws = test::random_id(), coll = test::random_id();
+    std::string page_path(const std::string& page) const {
+      return "/v1/workspaces/" + ws + "/collections/" + coll + "/pages/" + page;
+    }
+  };
+  static RawWorkspace raw_workspace(test::HttpClient& origin) {
+    RawWorkspace w;
+    EXPECT_TRUE(test::register_and_login(origin, w.owner));
+    EXPECT_EQ(origin.json_request("POST", "/v1/workspaces", {{"workspace_id", w.ws}, {"record", test::b64("ws")}},
+                                  w.owner.token).status, 201);
+    EXPECT_EQ(origin.json_request("POST", "/v1/workspaces/" + w.ws + "/collections",
+                                  {{"collection_id", w.coll}, {"record", test::b64("c")}}, w.owner.token).status,
+              201);
+    return w;
+  }
+
+  static constexpr const char* kPass = "a passphrase for the cache test";
+  static inline std::string varnishd_, setup_error_;
+  static inline test::TempDir* dir_ = nullptr;
+  static inline test::ServerProcess* server_ = nullptr;
+  static inline VarnishProcess* varnish_ = nullptr;
+  static inline std::uint16_t cache_port_ = 0;
+};
+
+TEST_F(CacheTest, BlobsAreCacheHitsOnTheSecondRead) {
+  test::HttpClient origin("127.0.0.1", server_->port()), cache("127.0.0.1", cache_port_);
+  RawWorkspace w = raw_workspace(origin);
+  const std::string blob = "ciphertext canary " + test::random_id() + std::string(3000, '\x07');
+  const std::string id = test::blob_id(blob);
+  ASSERT_EQ(origin.request("PUT", "/v1/workspaces/" + w.ws + "/blobs/" + id, blob,
+                           {{"Authorization", "Bearer " + w.owner.token}}).status, 201);
+
+  auto first = cache.request("GET", "/v1/blobs/" + id);
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, blob);
+  EXPECT_EQ(first.header("x-cache"), "MISS");
+  const long long origin_reads = origin_requests("/v1/blobs/{id}");
+  auto second = cache.request("GET", "/v1/blobs/" + id);
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(second.body, blob);
+  EXPECT_EQ(second.header("x-cache"), "HIT");
+  EXPECT_FALSE(second.header("age").empty());
+  EXPECT_EQ(second.header("cache-control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(second.header("access-control-allow-origin"), "*");
+  auto head = cache.request("HEAD", "/v1/blobs/" + id);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("x-cache"), "HIT");
+  EXPECT_EQ(origin_requests("/v1/blobs/{id}"), origin_reads);  // the origin saw neither
+
+  // A blob that is not there yet is not remembered as missing: once uploaded, it is served.
+  const std::string later = "uploaded a moment later " + test::random_id();
+  EXPECT_EQ(cache.request("GET", "/v1/blobs/" + test::blob_id(later)).status, 404);
+  ASSERT_EQ(origin.request("PUT", "/v1/workspaces/" + w.ws + "/blobs/" + test::blob_id(later), later,
+                           {{"Authorization", "Bearer " + w.owner.token}}).status, 201);
+  auto now_there = cache.request("GET", "/v1/blobs/" + test::blob_id(later));
+  EXPECT_EQ(now_there.status, 200);
+  EXPECT_EQ(now_there.body, later);
+}
+
+TEST_F(CacheTest, ClientsReadBlobsThroughTheCacheAndTheSecondDeviceOnlyHitsIt) {
+  auto a = new_account(origin_url());
+  ASSERT_TRUE(a->client);
+  constexpr int kPages = 6;
+  for (int i = 0; i < kPages; ++i)
+    ASSERT_TRUE(a->client->write("cache/page-" + std::to_string(i) + ".md",
+                                 "# Page " + std::to_string(i) + "\n\nread through varnish\n").ok());
+  const AccountId id = a->client->account_id();
+
+  const long long miss0 = varnish_->counter("MAIN.cache_miss");
+  auto b = login(id, origin_url());
+  ASSERT_TRUE(b->client);
+  ASSERT_TRUE(b->client->sync().ok());
+  b.reset();  // its connections close
+  EXPECT_GE(varnish_->counter_at_least("MAIN.cache_miss", miss0 + kPages) - miss0, kPages);  // it fills the cache
+
+  const long long hit1 = varnish_->counter("MAIN.cache_hit"), miss1 = varnish_->counter("MAIN.cache_miss");
+  const long long origin_reads = origin_requests("/v1/blobs/{id}"), origin_batches = origin_requests("/v1/blobs/batch");
+  auto c = login(id, origin_url());
+  ASSERT_TRUE(c->client);
+  ASSERT_TRUE(c->client->sync().ok());
+  for (int i = 0; i < kPages; ++i) {
+    auto page = c->client->read("cache/page-" + std::to_string(i) + ".md");
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    EXPECT_EQ(page->body, "# Page " + std::to_string(i) + "\n\nread through varnish\n");
+  }
+  c.reset();
+  EXPECT_GE(varnish_->counter_at_least("MAIN.cache_hit", hit1 + kPages) - hit1, kPages);
+  EXPECT_EQ(varnish_->counter("MAIN.cache_miss"), miss1);
+  EXPECT_EQ(origin_requests("/v1/blobs/{id}"), origin_reads);      // every blob came from the cache
+  EXPECT_EQ(origin_requests("/v1/blobs/batch"), origin_batches);
+}
+
+TEST_F(CacheTest, APageEditedAtTheOriginIsSeenFreshThroughTheCache) {
+  // One device talks to the origin; the other sends everything through the cache.
+  auto a = new_account(origin_url());
+  ASSERT_TRUE(a->client);
+  ASSERT_TRUE(a->client->write("fresh.md", "version 0\n").ok());
+  auto v = login(a->client->account_id(), cache_url());
+  ASSERT_TRUE(v->client);
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_TRUE(v->client->sync().ok());
+    auto seen = v->client->read("fresh.md");
+    ASSERT_TRUE(seen.ok()) << seen.error().message;
+    EXPECT_EQ(seen->body, "version " + std::to_string(i - 1) + "\n");
+    ASSERT_TRUE(a->client->write("fresh.md", "version " + std::to_string(i) + "\n").ok());
+    ASSERT_TRUE(v->client->sync().ok());  // at once, no waiting for anything to expire
+    auto after = v->client->read("fresh.md");
+    ASSERT_TRUE(after.ok()) << after.error().message;
+    EXPECT_EQ(after->body, "version " + std::to_string(i) + "\n");
+  }
+
+  // The raw head through the cache, read right after each write at the origin.
+  test::HttpClient origin("127.0.0.1", server_->port()), cache("127.0.0.1", cache_port_);
+  RawWorkspace w = raw_workspace(origin);
+  const std::string page = test::random_id();
+  std::string parent;
+  for (std::uint64_t n = 1; n <= 3; ++n) {
+    const std::string rec = test::revision_record(w.owner, w.ws, w.coll, page, n, parent);
+    auto put = origin.json_request("PUT", w.page_path(page), {{"revision", test::blob_id(rec)}, {"record", test::b64(rec)}},
+                                   w.owner.token,
+                                   {{n == 1 ? "If-None-Match" : "If-Match", n == 1 ? "*" : "\"" + parent + "\""}});
+    ASSERT_LT(put.status, 300) << put.body;
+    parent = test::blob_id(rec);
+    for (int twice = 0; twice < 2; ++twice) {
+      auto got = cache.request("GET", w.page_path(page), "", {{"Authorization", "Bearer " + w.owner.token}});
+      ASSERT_EQ(got.status, 200);
+      EXPECT_EQ(got.json_body()["revision"], parent);
+      EXPECT_EQ(got.header("x-cache"), "PASS");
+      EXPECT_EQ(got.header("vary"), "Authorization");
+    }
+  }
+  EXPECT_EQ(cache.request("GET", w.page_path(page)).status, 401);  // no token, no head, cache or not
+}
+
+TEST_F(CacheTest, ARevokedTokenCannotReadHeadsThroughTheCache) {
+  test::HttpClient origin("127.0.0.1", server_->port()), cache("127.0.0.1", cache_port_);
+  RawWorkspace w = raw_workspace(origin);
+  const std::string page = test::random_id();
+  const std::string rec = test::revision_record(w.owner, w.ws, w.coll, page, 1, "");
+  ASSERT_EQ(origin.json_request("PUT", w.page_path(page), {{"revision", test::blob_id(rec)}, {"record", test::b64(rec)}},
+                                w.owner.token, {{"If-None-Match", "*"}}).status, 201);
+  auto scoped = origin.json_request("POST", "/v1/tokens",
+                                    {{"workspace_id", w.ws}, {"collection_ids", {w.coll}}, {"access", "read"},
+                                     {"not_after", std::time(nullptr) + 3600}},
+                                    w.owner.token);
+  ASSERT_EQ(scoped.status, 201) << scoped.body;
+  const std::string token = scoped.json_body()["token"], token_id = scoped.json_body()["token_id"];
+  auto read_head = [&](const std::string& t) {
+    return cache.request("GET", w.page_path(page), "", {{"Authorization", "Bearer " + t}});
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(read_head(token).status, 200);
+  ASSERT_EQ(origin.request("DELETE", "/v1/tokens/" + token_id, "", {{"Authorization", "Bearer " + w.owner.token}}).status,
+            204);
+  auto revoked = read_head(token);
+  EXPECT_EQ(revoked.status, 401);
+  EXPECT_EQ(revoked.error_code(), "unauthorized");
+  EXPECT_FALSE(revoked.json_body().contains("record"));
+
+  // A session ended through the cache (logout is a POST: passed) is refused through it too.
+  ASSERT_EQ(read_head(w.owner.token).status, 200);
+  ASSERT_EQ(cache.request("POST", "/v1/auth/logout", "", {{"Authorization", "Bearer " + w.owner.token}}).status, 204);
+  EXPECT_EQ(read_head(w.owner.token).status, 401);
+
+  // An agent whose grant is revoked: its client fails through the cache as well.
+  auto a = new_account(cache_url());
+  ASSERT_TRUE(a->client);
+  ASSERT_TRUE(a->client->write("agents/note.md", "for the agent\n").ok());
+  GrantOptions g;
+  g.collections = {"notes"};
+  g.read_only = true;
+  g.server_url = cache_url();
+  auto issued = a->client->grant(g);
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  auto grant = Grant::parse(issued->grant);
+  ASSERT_TRUE(grant.ok());
+  auto agent_net = connect(cache_url());
+  auto agent = Client::open_agent(*agent_net, std::make_unique<MemoryLocalStore>(), *grant, nullptr, options());
+  ASSERT_TRUE(agent.ok()) << agent.error().message;
+  ASSERT_TRUE((*agent)->sync().ok());
+  ASSERT_TRUE((*agent)->read("agents/note.md").ok());
+  ASSERT_TRUE(a->client->revoke(issued->id, false).ok());
+  auto after = (*agent)->sync();
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().code, Errc::expired);
+}
+
+TEST_F(CacheTest, TheCacheStorageHoldsNoPlaintext) {
+  // Pages with distinctive text, written at the origin and read by another device through the
+  // cache (blobs) and by a third with everything through the cache (heads, feed, keys too).
+  const std::string marker = "plaintext-marker-" + test::random_id();
+  auto a = new_account(origin_url());
+  ASSERT_TRUE(a->client);
+  std::vector<std::string> needles = {marker};
+  for (int i = 0; i < 4; ++i) {
+    const std::string path = "secret/" + marker + "-" + std::to_string(i) + ".md";
+    const std::string body = "# Title " + marker + " " + std::to_string(i) + "\n\nThe body says " + marker + ".\n";
+    ASSERT_TRUE(a->client->write(path, body).ok());
+    needles.push_back(path);
+    needles.push_back("The body says " + marker);
+  }
+  for (const std::string& url : {origin_url(), cache_url()}) {
+    auto d = login(a->client->account_id(), url);
+    ASSERT_TRUE(d->client);
+    ASSERT_TRUE(d->client->sync().ok());
+    auto page = d->client->read("secret/" + marker + "-0.md");
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    EXPECT_NE(page->body.find(marker), std::string::npos);
+  }
+  // The positive control: a blob read through the cache is in the storage file, byte for byte.
+  test::HttpClient origin("127.0.0.1", server_->port()), cache("127.0.0.1", cache_port_);
+  RawWorkspace w = raw_workspace(origin);
+  const std::string canary = "stored-bytes-canary-" + test::random_id();
+  ASSERT_EQ(origin.request("PUT", "/v1/workspaces/" + w.ws + "/blobs/" + test::blob_id(canary), canary,
+                           {{"Authorization", "Bearer " + w.owner.token}}).status, 201);
+  ASSERT_EQ(cache.request("GET", "/v1/blobs/" + test::blob_id(canary)).status, 200);
+
+  const std::string storage = varnish_->storage();
+  ASSERT_GT(storage.size(), 0u);
+  EXPECT_NE(storage.find(canary), std::string::npos) << "the scan does not see what the cache stores";
+  for (const auto& n : needles) EXPECT_EQ(storage.find(n), std::string::npos) << "plaintext in the cache: " << n;
+}
+
+}  // namespace
+}  // namespace zkwiki
