@@ -54,8 +54,8 @@ Left on the 1 MiB path: four JS/wasm copies and several 1 MiB wipes per seal + o
 malloc of fresh megabyte buffers each call.
 
 **Size** (gzip -9, `./zkwiki.sh build-wasm` prints it): `zkwiki.wasm` 508,036 bytes +
-`zkwiki.mjs` 18,307 bytes = **514 KiB: over the 400 KiB budget**; after merging main (ace4788: the
-hardening and tokenizer changes of issues 9 and 5) 524,745 + 18,307 bytes = **530 KiB**. How it got there (same
+`zkwiki.mjs` 18,307 bytes = **514 KiB: over the 400 KiB budget**; after merging main (ace4788; not yet broken down)
+524,745 + 18,307 bytes = **530 KiB**. How it got there (same
 machine, 2026-12-04, wasm + mjs): 398 KiB before issues 5 and 7 landed; 415 KiB on main with
 agent grants and search linked in; 449 KiB with the format exports of the vectors (agent and
 search byte strings, which pull the index builder in); 490 KiB with client search (search,
