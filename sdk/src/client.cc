@@ -278,6 +278,7 @@ Result<void> Client::share(const AccountId& member, std::string_view expected_fi
 }
 
 Result<void> Client::Impl::load_keysets() {
+  key_notices.clear();
   if (offline) {
     ZKWIKI_ASSIGN(auto kept, cached_wraps());
     for (const auto& [c, wraps] : kept) {
@@ -324,8 +325,59 @@ Result<void> Client::Impl::install_keyset(const CollectionId& c, const std::vect
     ZKWIKI_TRY(store().erase(kStateTable, "quarantine:" + id));
     if (verified) verified->push_back(w);
   }
+  // A generation this device verified before and the server no longer lists was withheld (or
+  // this account's wrap removed): the keyset still opens what it can, but nothing new is
+  // sealed under an older generation (sealing_keyset).
+  const std::uint32_t top = keyset.empty() ? 0 : keyset.generations().back();
+  ZKWIKI_ASSIGN(std::uint32_t newest, newest_generation(c));
+  if (top > newest) ZKWIKI_TRY(note_generation(c, top));
+  if (newest > top) {
+    const std::string id = "key:" + c.hex() + "/" + std::to_string(newest);
+    const std::string why = "generation " + std::to_string(newest) +
+                            ", which this device verified before, is missing from the keys the server lists "
+                            "(withheld?): nothing new is written to this collection until it is back";
+    ZKWIKI_TRY(quarantine(id, why));
+    key_notices.push_back(id + ": " + why);
+  }
   if (!keyset.empty()) keysets.insert_or_assign(c, std::move(keyset));
   return {};
+}
+
+Result<std::uint32_t> Client::Impl::newest_generation(const CollectionId& c) {
+  if (auto it = newest_generations.find(c); it != newest_generations.end()) return it->second;
+  ZKWIKI_ASSIGN(auto v, store().get(kStateTable, "keygen:" + c.hex()));
+  std::uint32_t g = 0;
+  if (v) {
+    auto [end, ec] = std::from_chars(reinterpret_cast<const char*>(v->data()),
+                                     reinterpret_cast<const char*>(v->data() + v->size()), g);
+    if (ec != std::errc() || end != reinterpret_cast<const char*>(v->data() + v->size()))
+      return make_error(Errc::malformed, "local key state is damaged");
+  }
+  newest_generations[c] = g;
+  return g;
+}
+
+Result<void> Client::Impl::note_generation(const CollectionId& c, std::uint32_t generation) {
+  ZKWIKI_ASSIGN(std::uint32_t newest, newest_generation(c));
+  if (generation <= newest) return {};
+  std::string s = std::to_string(generation);
+  ZKWIKI_TRY(store().put(kStateTable, "keygen:" + c.hex(), internal::as_bytes(s)));
+  newest_generations[c] = generation;
+  return {};
+}
+
+Result<const Keyset*> Client::Impl::sealing_keyset(const CollectionId& c) {
+  const Keyset* keyset = keyset_for(c);
+  if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + c.hex());
+  ZKWIKI_ASSIGN(std::uint32_t newest, newest_generation(c));
+  if (keyset->primary_generation() < newest)
+    return make_error(Errc::unknown_key,
+                      "collection " + c.hex() + " has key generation " + std::to_string(newest) +
+                          " (this device has seen it), but this device holds generation " +
+                          std::to_string(keyset->primary_generation()) +
+                          " as its newest key: the server withheld the new key, or it was not wrapped to this "
+                          "account; nothing was written (a member who has the new key can re-share it)");
+  return keyset;
 }
 
 const Keyset* Client::Impl::keyset_for(const CollectionId& c) const {

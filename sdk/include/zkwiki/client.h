@@ -248,6 +248,14 @@ class Client {
   // this device: the owner of a workspace shared with you, or a member you shared with
   // elsewhere. Reloads the keys. Errors: auth_failed, not_found.
   Result<void> trust(const AccountId& other, std::string_view expected_fingerprint);
+  // Removes `member` from this workspace (admin): the server ends their access, and their
+  // agents', at once. With `rotate`, every collection this device holds keys for moves to a new
+  // key generation, wrapped to each remaining member whose keys this device verified
+  // (share/trust) and to every live grant not issued by `member`, so what is written from then on
+  // is sealed under a key they never had (what they held stays readable to them). Errors:
+  // forbidden (not an admin, or the owner), not_found (not a member), invalid_argument (this
+  // account itself), unknown_key (this device is behind on a collection's keys: sync first).
+  Result<void> remove_member(const AccountId& member, bool rotate);
 
   // Writes many pages at once (an import): new pages are sealed and signed here, then uploaded
   // over several connections (see ClientOptions::connect); pages that already exist go through
