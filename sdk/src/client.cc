@@ -6,34 +6,12 @@
 #include "internal.h"
 #include "zkwiki/encoding.h"
 #include "zkwiki/sealed_store.h"
+#include "zkwiki/workspace_record.h"
 
 namespace zkwiki {
 namespace {
 
 using json = nlohmann::json;
-constexpr std::string_view kWorkspaceMagic = "ZKWS";
-constexpr std::uint8_t kWorkspaceVersion = 1;
-
-// Workspace record (opaque to the server): "ZKWS" | 1 | owner account id | default collection id.
-Bytes encode_workspace_record(const AccountId& owner, const CollectionId& default_collection) {
-  internal::ByteWriter w(37);
-  w.bytes(internal::as_bytes(kWorkspaceMagic));
-  w.u8(kWorkspaceVersion);
-  w.bytes(owner.bytes);
-  w.bytes(default_collection.bytes);
-  return w.take();
-}
-
-Result<std::pair<AccountId, CollectionId>> decode_workspace_record(std::span<const std::uint8_t> bytes) {
-  internal::ByteReader r(bytes);
-  std::pair<AccountId, CollectionId> out;
-  if (internal::expect_magic(r, kWorkspaceMagic, kWorkspaceVersion, "workspace record")) {
-    out.first.bytes = r.array<16>();
-    out.second.bytes = r.array<16>();
-  }
-  ZKWIKI_TRY(r.finish("workspace record"));
-  return out;
-}
 
 EnvelopeContext collection_record_context(const WorkspaceId& ws, const CollectionId& c) {
   return EnvelopeContext{ContentKind::collection_metadata, ws, c, PageId{}, 0, Hash256{}};
@@ -85,7 +63,7 @@ Result<std::unique_ptr<Client>> Client::create_account(Transport& transport, std
   // the owner and signed by the owner.
   WorkspaceId ws = WorkspaceId::random();
   CollectionId notes = CollectionId::random();
-  ZKWIKI_TRY(impl->api.create_workspace(ws, encode_workspace_record(account.record.id, notes)));
+  ZKWIKI_TRY(impl->api.create_workspace(ws, sign_workspace_record(ws, notes, account.keys).encode()));
   Keyset keyset = Keyset::create(KeyScope::for_collection(ws, notes));
   std::string name = "notes";
   ZKWIKI_ASSIGN(Bytes sealed_name, seal_envelope(collection_record_context(ws, notes), keyset, internal::as_bytes(name)));
@@ -170,25 +148,55 @@ Result<std::unique_ptr<Client>> Client::login(Transport& transport, std::unique_
 Result<AccountId> Client::Impl::open_workspace() {
   ZKWIKI_ASSIGN(auto workspaces, api.list_workspaces());
   if (workspaces.empty()) return make_error(Errc::not_found, "this account has no workspace on the server");
-  std::optional<std::pair<WorkspaceId, std::pair<AccountId, CollectionId>>> chosen;
+  std::optional<WorkspaceRecord> chosen;
   for (const auto& ws : workspaces) {
     if (options.workspace && ws != *options.workspace) continue;
-    ZKWIKI_ASSIGN(Bytes ws_record, api.get_workspace_record(ws));
-    ZKWIKI_ASSIGN(auto owner_and_default, decode_workspace_record(ws_record));
-    if (!chosen || owner_and_default.first == record.id) chosen.emplace(ws, owner_and_default);
-    if (owner_and_default.first == record.id || options.workspace) break;
+    ZKWIKI_ASSIGN(Bytes bytes, api.get_workspace_record(ws));
+    auto decoded = WorkspaceRecord::decode(bytes);
+    if (!decoded) return Error{decoded.error().code, "workspace " + ws.hex() + ": " + decoded.error().message};
+    if (decoded->workspace != ws)
+      return make_error(Errc::auth_failed, "the record served for workspace " + ws.hex() + " is another workspace's");
+    const bool mine = decoded->owner == record.id;
+    if (!chosen || mine) chosen = *decoded;
+    if (mine || options.workspace) break;
   }
   if (!chosen) return make_error(Errc::not_found, "this account is not a member of workspace " + options.workspace->hex());
-  workspace = chosen->first;
-  default_collection = chosen->second.second;
-  bool own = chosen->second.first == record.id;
+  workspace = chosen->workspace;
+  ZKWIKI_TRY(adopt_workspace_record(*chosen));
+  bool own = chosen->owner == record.id;
   ZKWIKI_TRY(load_keysets());
   // In a workspace shared with this account, keys wrapped by the owner are used once the owner
   // is trusted (Client::trust); in its own workspace, its own key must be there.
   if (own && keyset_for(default_collection) == nullptr)
     return make_error(Errc::forbidden, "no key for the workspace's default collection was found for this account");
   ZKWIKI_TRY(load_grants());
-  return chosen->second.first;
+  return chosen->owner;
+}
+
+Result<void> Client::Impl::adopt_workspace_record(const WorkspaceRecord& ws) {
+  // Signed by the owner as this device knows them: itself, or an owner verified by fingerprint.
+  std::optional<std::array<std::uint8_t, 32>> owner_key;
+  if (ws.owner == record.id) {
+    owner_key = keys.public_keys.ed25519;
+  } else {
+    ZKWIKI_ASSIGN(auto trusted, store().get(kStateTable, "trusted:" + ws.owner.hex()));
+    if (trusted && trusted->size() == 32) {
+      owner_key.emplace();
+      std::copy(trusted->begin(), trusted->end(), owner_key->begin());
+    }
+  }
+  if (!owner_key) {
+    // Nothing of an owner this device does not trust is used (its keys are quarantined too):
+    // new pages wait until Client::trust verifies them and this record.
+    default_collection = CollectionId{};
+    return {};
+  }
+  if (ws.owner_key != *owner_key)
+    return make_error(Errc::auth_failed, "the record of workspace " + ws.workspace.hex() +
+                                             " is not signed by its owner's key as this device knows it "
+                                             "(changed by the server?)");
+  default_collection = ws.default_collection;
+  return {};
 }
 
 Result<std::unique_ptr<Client>> Client::recover(Transport& transport, std::unique_ptr<LocalStore> device,
@@ -256,6 +264,14 @@ Result<void> Client::trust(const AccountId& other, std::string_view expected_fin
   ZKWIKI_TRY(im.store().put(kStateTable, "trusted:" + other.hex(), keys.ed25519));
   ZKWIKI_TRY(im.store().put(kStateTable, "trustedpub:" + other.hex(), keys.x25519));
   im.trusted_authors.insert(keys.ed25519);
+  if (im.default_collection.is_zero() && !im.agent && !im.offline) {
+    // The workspace's owner, trusted now: its record gives the default collection.
+    ZKWIKI_ASSIGN(Bytes bytes, im.api.get_workspace_record(im.workspace));
+    ZKWIKI_ASSIGN(WorkspaceRecord ws, WorkspaceRecord::decode(bytes));
+    if (ws.workspace != im.workspace)
+      return make_error(Errc::auth_failed, "the record served for this workspace is another workspace's");
+    ZKWIKI_TRY(im.adopt_workspace_record(ws));
+  }
   ZKWIKI_TRY(im.load_keysets());
   return im.load_grants();
 }
@@ -367,6 +383,9 @@ Result<void> Client::Impl::note_generation(const CollectionId& c, std::uint32_t 
 }
 
 Result<const Keyset*> Client::Impl::sealing_keyset(const CollectionId& c) {
+  if (c.is_zero())  // the default collection of a workspace whose record is not verified yet
+    return make_error(Errc::forbidden, "this device does not trust the owner of this workspace yet, so it has not "
+                                       "verified where new pages go: trust them first (zkwiki trust)");
   const Keyset* keyset = keyset_for(c);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + c.hex());
   ZKWIKI_ASSIGN(std::uint32_t newest, newest_generation(c));

@@ -12,6 +12,7 @@
 #include "zkwiki/keyset.h"
 #include "zkwiki/revision.h"
 #include "zkwiki/sealed_store.h"
+#include "zkwiki/workspace_record.h"
 
 namespace zkwiki {
 
@@ -188,6 +189,10 @@ struct Client::Impl {
   Result<void> open_cached_workspace();
   // The workspace, its keys and its grants from the server (login).
   Result<AccountId> open_workspace();  // returns the workspace's owner
+  // Takes the default collection from a workspace record (signature already checked) signed by
+  // the owner's key as this device knows it; an owner not trusted yet leaves it unset (zero).
+  // Errors: auth_failed (signed by another key: changed by the server).
+  Result<void> adopt_workspace_record(const WorkspaceRecord& ws);
   // An offline client reaches the server: logs in with the login key it unlocked, reloads keys
   // and grants. Errors: io (still unreachable), expired (the server refused this login key:
   // the passphrase changed or the account was recovered elsewhere).
