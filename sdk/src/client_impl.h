@@ -145,6 +145,9 @@ struct Client::Impl {
   bool queueable(const Error& e) const { return e.code == Errc::io || (e.code == Errc::expired && !agent); }
 
   // Objects (cached locally, fetched and verified when missing).
+  // The checks every record passes however it arrived: its hash, signature, ids and author.
+  Result<RevisionRecord> verify_record(const CollectionId& c, const PageId& p, const Hash256& rev,
+                                       std::span<const std::uint8_t> bytes);
   Result<RevisionRecord> fetch_record(const CollectionId& c, const PageId& p, const Hash256& rev);
   Result<PageContent> open_revision(const RevisionRecord& rec);  // open_content + agent rules
   Result<PageContent> open_content(const RevisionRecord& rec);
@@ -156,8 +159,10 @@ struct Client::Impl {
   // Errors: conflict (a rollback or a fork), and those of fetch_record. `what` names it.
   Result<bool> check_follows(std::uint64_t known_revision, const Hash256& known_head, const RevisionRecord& rec,
                              const std::string& what);
-  // Verifies a head this device is told about and moves the local page to it.
-  Result<bool> accept_head(const CollectionId& c, const PageId& p, const Hash256& rev);
+  // Verifies a head this device is told about and moves the local page to it. `verified`: the
+  // head record when the caller has already passed it through verify_record (else fetched).
+  Result<bool> accept_head(const CollectionId& c, const PageId& p, const Hash256& rev,
+                           const RevisionRecord* verified = nullptr);
 
   // Offline (client_offline.cc).
   // Keeps what a later offline login needs: the verified record (unsealed and sealed copies, in
