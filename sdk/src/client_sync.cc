@@ -200,32 +200,55 @@ Result<SyncReport> sync_once(Client::Impl& im) {
       ZKWIKI_TRY(im.load_grants());
       grants_changed = false;
     }
-    // Network first, nothing written: the head records this device lacks, each verified as a
-    // single fetch is, then every envelope they name that it lacks, in one batch request.
+    // Network first, nothing written: the head records this device lacks, in batch requests,
+    // each then verified exactly as a single fetch is (verify_record), and every envelope they
+    // name that it lacks, in one batch request.
     std::map<Hash256, Bytes> new_records, new_blobs;
     // Keyed by the page, not the hash: a record verified for one page proves nothing for another.
     std::map<std::pair<CollectionId, PageId>, RevisionRecord> verified;
     std::vector<Hash256> wanted;
-    for (const auto& key : order) {
-      const Hash256& rev = heads[key];
-      ZKWIKI_ASSIGN(auto have, im.store().get(kRecordsTable, rev.hex()));
-      Bytes bytes;
-      if (have) {
-        bytes = std::move(*have);
-      } else {
-        auto got = im.api.get_revision(im.workspace, key.first, key.second, rev);
-        if (!got) {
-          if (got.error().code == Errc::io || got.error().code == Errc::expired) return std::move(got).error();
-          continue;  // reported below by accept_head
-        }
-        bytes = std::move(got).value();
+    std::vector<std::optional<Bytes>> records(order.size());
+    std::vector<RevisionRef> missing;
+    std::vector<std::size_t> missing_at;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      ZKWIKI_ASSIGN(records[i], im.store().get(kRecordsTable, heads[order[i]].hex()));
+      if (!records[i]) {
+        missing.push_back(RevisionRef{order[i].first, order[i].second, heads[order[i]]});
+        missing_at.push_back(i);
       }
-      auto rec = im.verify_record(key.first, key.second, rev, bytes);
+    }
+    std::vector<std::optional<Bytes>> fetched(missing.size());
+    if (!missing.empty()) {
+      auto got = im.api.get_revisions(im.workspace, missing);
+      if (got) {
+        fetched = std::move(got).value();
+      } else if (got.error().code == Errc::io || got.error().code == Errc::expired) {
+        return std::move(got).error();
+      } else {
+        // A server without the batch route, or a batch with a bad record in it: one request
+        // per record, so that only a bad one is quarantined (by accept_head, below).
+        for (std::size_t k = 0; k < missing.size(); ++k) {
+          auto one = im.api.get_revision(im.workspace, missing[k].collection, missing[k].page, missing[k].revision);
+          if (one) fetched[k] = std::move(one).value();
+          else if (one.error().code == Errc::io || one.error().code == Errc::expired) return std::move(one).error();
+        }
+      }
+    }
+    std::vector<bool> from_server(order.size(), false);
+    for (std::size_t k = 0; k < missing.size(); ++k) {
+      records[missing_at[k]] = std::move(fetched[k]);
+      from_server[missing_at[k]] = true;
+    }
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      const auto& key = order[i];
+      if (!records[i]) continue;  // not on the server: reported below by accept_head
+      auto rec = im.verify_record(key.first, key.second, heads[key], *records[i]);
       if (!rec) continue;  // reported below by accept_head
-      if (!have) new_records.emplace(rev, std::move(bytes));
-      ZKWIKI_ASSIGN(auto blob, im.store().get(kObjectsTable, rec->envelope_id.hex()));
-      if (!blob) wanted.push_back(rec->envelope_id);
+      auto have_blob = im.store().get(kObjectsTable, rec->envelope_id.hex());
+      if (!have_blob) return std::move(have_blob).error();
+      if (!have_blob->has_value()) wanted.push_back(rec->envelope_id);
       verified.emplace(key, std::move(rec).value());
+      if (from_server[i]) new_records.emplace(heads[key], std::move(*records[i]));
     }
     if (!wanted.empty()) {
       auto blobs = im.api.get_blobs(wanted);

@@ -372,7 +372,23 @@ TEST_F(ClientTest, RevisionSwappedFromAnotherPageIsRejected) {
   // record under one.md's address: it hashes right and is validly signed, but it is another
   // page's.
   std::string two_rev = (*a_->log("two.md"))[0].hash.hex();
+  bool swapped_in_batch = false;
   net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target.ends_with("/revisions/batch")) {
+      // The batch answer too: one.md's entry gets two.md's record (same revision id).
+      auto j = nlohmann::json::parse(res.body);
+      nlohmann::json two_record;
+      for (auto& e : j["revisions"])
+        if (e["page_id"] == two_id) two_record = e["record"];
+      for (auto& e : j["revisions"])
+        if (e["page_id"] == one_id && two_record.is_string()) {
+          e["status"] = "ok";
+          e["record"] = two_record;
+          swapped_in_batch = true;
+        }
+      res.body = j.dump();
+      return;
+    }
     if (req.target.find("/changes") == std::string::npos) return;
     auto j = nlohmann::json::parse(res.body);
     for (auto& ch : j["changes"])
@@ -385,6 +401,7 @@ TEST_F(ClientTest, RevisionSwappedFromAnotherPageIsRejected) {
   };
   auto s = (*c)->sync();
   ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(swapped_in_batch);
   EXPECT_EQ(body_of(**c, "two.md"), "page two\n");
   EXPECT_EQ((*c)->read("one.md").error().code, Errc::not_found);  // nothing wrong shown
   ASSERT_EQ(s->quarantined.size(), 1u);
