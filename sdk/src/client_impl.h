@@ -87,6 +87,15 @@ struct Client::Impl {
   std::map<PageId, std::string> shown_at;               // the key of each page in by_path
   std::set<std::array<std::uint8_t, 32>> trusted_authors;  // Ed25519 keys allowed to write
   std::unique_ptr<SearchState> search;  // the search indexes, loaded on first use (client_search.cc)
+  // Plaintext this client already holds for a head record, by the record's hash: what it sealed
+  // itself (an import) or opened and verified (a sync), so that the index upkeep that follows
+  // indexes it without opening the page again. Taken by the index (client_search.cc) when it
+  // indexes that head; bounded by kMaxOpenedBytes (beyond, pages are opened again as before).
+  std::map<Hash256, PageContent> opened;
+  std::size_t opened_bytes = 0;
+  static constexpr std::size_t kMaxOpenedBytes = 16u << 20;
+  void keep_opened(const Hash256& head, PageContent content);
+  std::optional<PageContent> take_opened(const Hash256& head);
   // Opened from the device's store because the server was unreachable (a member only): reads
   // come from synced state, writes go to the queue; sync() logs in and replays.
   bool offline = false;

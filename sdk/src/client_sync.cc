@@ -125,6 +125,7 @@ Result<bool> Client::Impl::accept_head(const CollectionId& c, const PageId& p, c
   page.size = content.body.size();
   page.deleted = content.meta.deleted;
   ZKWIKI_TRY(save_page(page));
+  if (!page.deleted) keep_opened(rev, std::move(content));
   return true;
 }
 
