@@ -50,15 +50,17 @@ for rel in files[:n]:
     os.makedirs(os.path.join(dst, os.path.dirname(rel)), exist_ok=True)
     shutil.copyfile(os.path.join(src, rel), os.path.join(dst, rel))
 PY
-seed() {  # NAME DIR -> sets ACCOUNT_<NAME>, PAGES_<NAME>; the seeding device is $T/NAME-a
+seed() {  # NAME DIR [BIN_DIR] -> sets ACCOUNT_<NAME>, PAGES_<NAME>, IMPORT_MS_<NAME>; the device is $T/NAME-a
+  local bin="${3:-$BIN}"
   export ZKWIKI_HOME="$T/$1-a"
-  "$BIN/zkwiki" init --server "$URL" > /dev/null
-  "$BIN/zkwiki" import "$2" --into c > /dev/null 2>&1
+  "$bin/zkwiki" init --server "$URL" > /dev/null
+  printf -v "IMPORT_MS_$1" '%s' "$(ms_of "$bin/zkwiki" import "$2" --into c)"
   printf -v "ACCOUNT_$1" '%s' "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["account"])' "$ZKWIKI_HOME/config.json")"
   printf -v "PAGES_$1" '%s' "$("$BIN/zkwiki" ls | wc -l)"
 }
 seed big "$CORPUS"
 seed small "$T/small"
+[ -n "$BASELINE_BIN" ] && seed base "$CORPUS" "$BASELINE_BIN"
 
 # login NAME ACCOUNT BIN_DIR -> ms; the requests it made go to $T/requests
 login() {
@@ -125,4 +127,5 @@ if [ -f "$T/baseline" ]; then
   while IFS='|' read -r label pages b br a ar; do
     echo "| $label, $pages pages | $b | $br | $a | $ar | $(ratio "$b" "$a") |"
   done < "$T/baseline"
+  echo "| \`zkwiki import\` of $PAGES_big pages (sealed, uploaded, indexed; one run) | $IMPORT_MS_base | | $IMPORT_MS_big | | $(ratio "$IMPORT_MS_base" "$IMPORT_MS_big") |"
 fi
