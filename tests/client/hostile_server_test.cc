@@ -166,7 +166,23 @@ TEST_F(HostileServerTest, ARevisionSwappedBetweenCollectionsIsRejected) {
   // trusted author, hashing to the id the feed named.
   const std::string from = "/collections/" + home_page.collection.hex() + "/pages/" + work_page.id.hex();
   const std::string to = "/collections/" + work_page.collection.hex() + "/pages/" + work_page.id.hex();
+  // The batch request the same way (asked at "notes", answered from "work", labelled "notes").
+  const std::string from_entry = "\"collection_id\":\"" + home_page.collection.hex() + "\",\"page_id\":\"" +
+                                 work_page.id.hex() + "\"";
+  const std::string to_entry = "\"collection_id\":\"" + work_page.collection.hex() + "\",\"page_id\":\"" +
+                               work_page.id.hex() + "\"";
+  bool swapped_in_batch = false;
   net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target.ends_with("/revisions/batch")) {
+      auto j = json::parse(res.body);
+      for (auto& e : j["revisions"])
+        if (e["page_id"] == work_page.id.hex() && e["status"] == "ok") {
+          e["collection_id"] = home_page.collection.hex();
+          swapped_in_batch = true;
+        }
+      res.body = j.dump();
+      return;
+    }
     if (req.target.find("/changes") == std::string::npos) return;
     auto j = json::parse(res.body);
     for (auto& ch : j["changes"])
@@ -174,6 +190,10 @@ TEST_F(HostileServerTest, ARevisionSwappedBetweenCollectionsIsRejected) {
     res.body = j.dump();
   };
   net_b_->redirect = [&](HttpRequest& req) {
+    if (req.target.ends_with("/revisions/batch")) {
+      if (auto at = req.body.find(from_entry); at != std::string::npos) req.body.replace(at, from_entry.size(), to_entry);
+      return;
+    }
     auto at = req.target.find(from);
     if (at != std::string::npos) req.target.replace(at, from.size(), to);
   };
@@ -181,6 +201,7 @@ TEST_F(HostileServerTest, ARevisionSwappedBetweenCollectionsIsRejected) {
   ASSERT_TRUE(b);
   auto s = b->sync();
   ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(swapped_in_batch);
   EXPECT_TRUE(quarantined_with(*s, "another page")) << first_quarantine(*s);
   EXPECT_EQ(b->read("secret-work.md").error().code, Errc::not_found);
   EXPECT_EQ(body_of(*b, "home.md"), "home text\n");
