@@ -1,5 +1,6 @@
 // The wasm module beside the native SDK and libsodium-wrappers-sumo, in one run (issue 6):
-// page seal + open MB/s at 1 KiB, 64 KiB and 1 MiB, and Argon2id at the default parameters.
+// page seal + open MB/s at 1 KiB, 64 KiB and 1 MiB, Argon2id at the default parameters, and
+// search query p50 on tldr-en (wasm, native, MiniSearch).
 //
 //   node bench/wasm_bench.cjs build/bin/zkwiki-bench      (./zkwiki.sh bench wasm)
 //
@@ -11,6 +12,11 @@
 //   wrapper copies across its own JS/wasm boundary on every call.
 // - native: `zkwiki-bench crypto` (BM_SdkSealOpen, BM_Argon2idDefault) run from here.
 // MB/s counts page bytes once per seal + open, as the native benchmark does.
+// - search: the query set ../shared/bench/queries-tldr.json (skipped when ../shared is absent).
+//   wasm: zk.searchIndex() fed every page, flushed to one segment, the segment loaded into a
+//   fresh index (as `zkwiki-bench search` does natively), then each query from JS (its JSON
+//   result parsed: the copy across the boundary is counted); native: `zkwiki-bench search
+//   --json`; MiniSearch 7.2 as bench/search_compare.mjs runs it (AND; prefix for the prefix set).
 'use strict';
 const path = require('path');
 const { execFileSync } = require('child_process');
@@ -19,6 +25,8 @@ const root = path.resolve(__dirname, '..');
 const nativeBench = process.argv[2] || path.join(root, 'build/bin/zkwiki-bench');
 const { load } = require(path.join(root, 'build/wasm/dist/node/zkwiki.cjs'));
 const sodium = require(path.join(root, 'node_modules/libsodium-wrappers-sumo'));
+
+const fs = require('fs');
 
 const SIZES = [1024, 64 * 1024, 1024 * 1024];
 const SECONDS = 1.0;
@@ -89,6 +97,74 @@ function nativeNumbers() {
   return { seal, argon: Number(a[1]) };
 }
 
+// The query sets' corpus rules (bench/search_compare.mjs): every *.md under root, sorted by
+// path (bytes); the title is the first "# " line, else the file name.
+function corpus(dir) {
+  const files = [];
+  (function walk(d) {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.md')) files.push(p);
+    }
+  })(dir);
+  return files.map((f) => path.relative(dir, f).split(path.sep).join('/'))
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    .map((id, i) => {
+      const body = fs.readFileSync(path.join(dir, id), 'utf8');
+      const m = body.match(/^# (.*)$/m);
+      return { n: i, id, title: m ? m[1].trim() : path.basename(id, '.md'), body };
+    });
+}
+
+function p50(run, queries) {
+  const us = [];
+  for (const q of queries) {
+    const t = process.hrtime.bigint();
+    run(q.q);
+    us.push(Number(process.hrtime.bigint() - t) / 1e3);
+  }
+  us.sort((a, b) => a - b);
+  return us[Math.floor(us.length / 2)];
+}
+
+async function searchRows(zk) {
+  const file = path.join(root, '../shared/bench/queries-tldr.json');
+  if (!fs.existsSync(file)) return null;
+  const qs = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const docs = corpus(path.resolve(root, qs.root));
+  // The same page ids as zkwiki-bench: i + 1, little-endian, in the first 8 bytes.
+  const pageId = (i) => { const b = Buffer.alloc(16); b.writeBigUInt64LE(BigInt(i + 1)); return b.toString('hex'); };
+  const built = zk.searchIndex();
+  for (const d of docs) built.put({ page: pageId(d.n), revision: 1, path: d.id, title: d.title, body: d.body });
+  built.flush();
+  const index = zk.searchIndex();
+  index.addSegment(built.segment(0));
+  built.free();
+  const wasm = (prefix) => (q) => index.search(q, { limit: 10, prefix });
+
+  const { default: MiniSearch } = await import('minisearch');
+  const options = { fields: ['title', 'body'], idField: 'n' };
+  const ms = new MiniSearch(options);
+  ms.addAll(docs);
+  const mini = MiniSearch.loadJSON(JSON.stringify(ms), options);
+  const miniOne = (q) => mini.search(q, { combineWith: 'AND' }).slice(0, 10);
+  const miniPre = (q) => mini.search(q, { prefix: true }).slice(0, 10);
+
+  const native = JSON.parse(execFileSync(nativeBench, ['search', file, '--json'],
+                                         { cwd: root, encoding: 'utf8', maxBuffer: 16 << 20 }));
+  for (const q of qs.warmup.one) { wasm(false)(q.q); miniOne(q.q); }
+  for (const q of qs.warmup.prefix) { wasm(true)(q.q); miniPre(q.q); }
+  const rows = [];
+  for (const kind of ['one', 'and', 'prefix']) {
+    const pre = kind === 'prefix';
+    rows.push({ kind, wasm: p50(wasm(pre), qs.queries[kind]), native: native.queries[kind].p50_us,
+                mini: p50(pre ? miniPre : miniOne, qs.queries[kind]) });
+  }
+  index.free();
+  return { corpus: qs.corpus, pages: docs.length, rows };
+}
+
 (async () => {
   const zk = await load();
   await sodium.ready;
@@ -108,7 +184,7 @@ function nativeNumbers() {
     rows.push({ n, wasm: w, sodium: s, native: native.seal[n] });
   }
   const kib = (n) => (n >= 1 << 20 ? `${n >> 20} MiB` : `${n >> 10} KiB`);
-  console.log('\npage seal+open (MB/s)');
+  console.log('\npage seal+open (MB/s)\n');
   console.log('| page | wasm | libsodium-wrappers-sumo | native SDK | wasm / sumo | wasm / native |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows)
@@ -127,12 +203,25 @@ function nativeNumbers() {
   }
   sumoTimes.sort((a, b) => a - b);
   const wasmMs = times[2];
-  console.log('\nArgon2id t=3, m=64 MiB (median ms)');
+  console.log('\nArgon2id t=3, m=64 MiB (median ms)\n');
   console.log('| wasm | libsodium-wrappers-sumo | native SDK | wasm / native |');
   console.log('|---|---|---|---|');
   console.log(`| ${wasmMs} | ${sumoTimes[1]} | ${native.argon.toFixed(0)} | ${(wasmMs / native.argon).toFixed(2)} |`);
 
+  const search = await searchRows(zk);
+  let searchMet = 'not run (../shared/bench/queries-tldr.json absent)';
+  if (search) {
+    console.log(`\nsearch query p50 (µs, top 10) on ${search.corpus}, ${search.pages} pages\n`);
+    console.log('| queries | wasm | native SDK | MiniSearch 7.2 | wasm / native | wasm / MiniSearch |');
+    console.log('|---|---|---|---|---|---|');
+    for (const r of search.rows)
+      console.log(`| ${r.kind} | ${r.wasm.toFixed(1)} | ${r.native.toFixed(1)} | ${r.mini.toFixed(1)} | ` +
+                  `${(r.wasm / r.native).toFixed(2)} | ${(r.wasm / r.mini).toFixed(2)} |`);
+    searchMet = search.rows.every((r) => r.wasm <= r.mini) ? 'met' : 'NOT met';
+  }
+
   console.log('\ntargets: wasm >= 1.0x sumo at 64 KiB and 1 MiB: ' +
               (rows.slice(1).every((r) => r.wasm >= r.sodium) ? 'met' : 'NOT met') +
-              `; Argon2id wasm <= 2x native: ${wasmMs <= 2 * native.argon ? 'met' : 'NOT met'}`);
+              `; Argon2id wasm <= 2x native: ${wasmMs <= 2 * native.argon ? 'met' : 'NOT met'}` +
+              `; search p50 wasm <= MiniSearch: ${searchMet}`);
 })().catch((e) => { console.error(e); process.exit(1); });

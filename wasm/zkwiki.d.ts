@@ -85,6 +85,11 @@ export interface ConnectOptions {
   /** Default: a fresh memory store (nothing persists). */
   store?: StoreOption;
   onProgress?: KdfProgress;
+  /**
+   * Keep the search index current after each write, move, remove, restore and sync (indexed
+   * here, sealed, uploaded), as the CLI does. Default true; false: call maintainIndex() yourself.
+   */
+  indexUpkeep?: boolean;
 }
 
 export interface PageSummary {
@@ -134,6 +139,8 @@ export interface SaveOutcome {
   conflict: boolean;
   /** The server was unreachable: kept in the offline queue, sent by the next sync(). */
   queued: boolean;
+  /** With index upkeep: what it rebuilt or postponed, or why it failed (the write stands). */
+  indexNotices?: string[];
 }
 
 export interface SyncReport {
@@ -144,6 +151,53 @@ export interface SyncReport {
   /** Objects that failed verification (id and why); the rest of the sync completed. */
   quarantined: string[];
   lastSeq: number;
+  /** Another device moved a search manifest (index upkeep adopts it). */
+  indexChanged: boolean;
+  /** With index upkeep: what it rebuilt or postponed, or why it failed (the sync stands). */
+  indexNotices?: string[];
+}
+
+/** How complete the search index is on this device: never silent about missing pages. */
+export interface IndexCoverage {
+  /** Of `known`, pages whose current revision is indexed. */
+  indexed: number;
+  /** Live pages this device knows (synced here, or named by the index). */
+  known: number;
+  segments: number;
+  /** Encoded segment bytes. */
+  bytes: number;
+  /** How far the index's last writer had synced (change feed position). */
+  indexFeedSeq: number;
+  deviceSeq: number;
+  /** False: this device's index changes are not on the server yet. */
+  uploaded: boolean;
+  /** A segment was missing or corrupt: rebuilt from pages. */
+  rebuilt: boolean;
+  notices: string[];
+}
+
+export interface SearchOptions {
+  /** At most this many results, 1..1000 (default 10). */
+  limit?: number;
+  /** The last word also matches as a prefix (type-ahead). */
+  prefix?: boolean;
+  /** Words of 5 or more characters also match words one edit away. */
+  typos?: boolean;
+}
+
+export interface SearchResult {
+  page: string;
+  path: string;
+  title: string;
+  revision: number;
+  /** BM25 with field weights; higher is better. */
+  score: number;
+  /** Plain text around the matches; empty when this device lacks the page's text. */
+  snippet: string;
+  /** [start, end) of each matched word in `snippet`, as string indices (UTF-16 code units). */
+  highlights: [number, number][];
+  /** A phrase matched by its words only (this device lacks the text to check the order). */
+  phraseUnverified: boolean;
 }
 
 export interface Client {
@@ -175,6 +229,19 @@ export interface Client {
   share(account: string, expectedFingerprint: string, options?: { readOnly?: boolean }): Promise<void>;
   trust(account: string, expectedFingerprint: string): Promise<void>;
   changePassphrase(passphrase: string, options?: { kdf?: KdfParams; onProgress?: KdfProgress }): Promise<void>;
+  /**
+   * Ranked pages, best first, searched on this device (the query is never sent). Syntax: words
+   * are ANDed; `a OR b`; `-word`; `"a phrase"`; `word*`; `title:word`, `tag:word`, `path:dir/`.
+   * Case, accents and Unicode normalization (NFC/NFD) do not matter. A device that has no index
+   * yet fetches the sealed one (segments, not pages). Errors: invalid_argument (the query, the
+   * limit), io (no local index and the server unreachable).
+   */
+  search(query: string, options?: SearchOptions): Promise<{ results: SearchResult[]; coverage: IndexCoverage }>;
+  indexCoverage(): Promise<IndexCoverage>;
+  /** Adopts other devices' index, indexes what changed here, seals and uploads. */
+  maintainIndex(): Promise<IndexCoverage>;
+  /** Rebuilds the index from every page (fetching those this device lacks) and uploads it. */
+  reindex(): Promise<IndexCoverage>;
   /** Logs out: wipes the account's keys from wasm memory. The client is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -262,6 +329,22 @@ export interface SearchDocument {
   /** Markdown. */
   body: string;
 }
+export interface LocalSearchIndex {
+  /** False: an older revision than the one indexed (or deleted) was ignored. */
+  put(document: SearchDocument): boolean;
+  /** The page no longer matches (deleted in `revision`). */
+  remove(page: string, revision: number): void;
+  /** Pending changes become a segment; the segments, oldest first. */
+  flush(): { seq: number; documents: number; tombstones: number; live: number; bytes: number }[];
+  /** Segment i's bytes (after flush). Errors: not_found. */
+  segment(i: number): Uint8Array;
+  /** Adds a segment after those held. Errors: those of inspectSearchSegment. */
+  addSegment(bytes: Bytes): void;
+  /** Best first; no snippets (the index holds no text). */
+  search(query: string, options?: SearchOptions):
+    { page: string; revision: number; score: number; path: string; title: string; phraseUnverified: boolean }[];
+  free(): void;
+}
 export interface SearchManifest {
   collection: string;
   feedSeq: number;
@@ -347,6 +430,13 @@ export interface Zkwiki {
   login(options: ConnectOptions & { account: string; passphrase: string; workspace?: string }): Promise<Client>;
   recover(options: ConnectOptions & { account: string; recoveryKey: string; newPassphrase: string; kdf?: KdfParams }):
     Promise<Client>;
+
+  /**
+   * A local search index with no keys and no I/O (the SDK's SearchIndex): pages put here, or
+   * segments ("ZKWI") built elsewhere, natively or by another device, searched as the client
+   * searches them. Synchronous. free() releases it.
+   */
+  searchIndex(): LocalSearchIndex;
 
   format: Format;
   hex(bytes: Uint8Array): string;

@@ -151,3 +151,38 @@ test('bad inputs to every parser give typed errors, and the module keeps working
                                                  '91'.repeat(32)), 'invalid_argument');
   assert.equal(zk.markdownToHtml('still fine'), '<p>still fine</p>\n');
 });
+
+test('a local search index searches a segment built natively (the vector), and its own', async () => {
+  const zk = await load();
+  const v = JSON.parse(require('fs').readFileSync(require('path').join(__dirname, '../vectors/search-segment.json'), 'utf8'));
+  const index = zk.searchIndex();
+  index.addSegment(v.bytes);
+  assert.deepEqual(index.search('archive').map((h) => [h.path, h.title, h.revision]), [['notes/tar.md', 'tar', 3]]);
+  // NFC and NFD, accents folded.
+  const nfc = index.search('résumé'.normalize('NFC')).map((h) => h.path);
+  assert.deepEqual(nfc, ['notes/café.md']);
+  assert.deepEqual(index.search('résumé'.normalize('NFD')).map((h) => h.path), nfc);
+  assert.deepEqual(index.search('resume').map((h) => h.path), nfc);
+  assert.deepEqual(index.search('ファイル').map((h) => h.path), ['ja/ファイル.md']);
+  assert.deepEqual(index.search('arch', { prefix: true }).map((h) => h.path), ['notes/tar.md']);
+  assert.deepEqual(index.search('archve', { typos: true }).map((h) => h.path), ['notes/tar.md']);
+  // The vector's deleted page never shows; a page removed here neither.
+  index.remove('101112131415161718191a1b1c1d1e1f', 4);
+  assert.deepEqual(index.search('archive'), []);
+  assert.equal(index.put({ page: '101112131415161718191a1b1c1d1e1f', revision: 2, path: 'notes/tar.md', body: 'old' }), false,
+               'an older revision than the one deleted is ignored');
+  // Building the vector's pages here gives the same segment, byte for byte.
+  const own = zk.searchIndex();
+  for (const d of v.documents) assert.equal(own.put(d), true);
+  for (const d of v.deleted) own.remove(d.page, d.revision);
+  assert.equal(own.flush().length, 1);
+  assert.equal(zk.hex(own.segment(0)), v.bytes);
+  // Typed errors: a bad segment, a bad document, a bad query, a freed index.
+  throwsCode(() => own.addSegment(v.bytes.slice(0, 40)), 'truncated');
+  throwsCode(() => own.put({ page: 'zz', revision: 1, path: 'a.md', body: '' }), 'invalid_argument');
+  throwsCode(() => own.search('x'.repeat(5000)), 'invalid_argument');
+  throwsCode(() => own.segment(7), 'not_found');
+  own.free();
+  index.free();
+  throwsCode(() => own.search('tar'), 'invalid_argument');
+});

@@ -62,3 +62,34 @@ test('the ES module build has no eval or new Function (strict CSP)', () => {
   assert.doesNotMatch(js, /\beval\s*\(/);
   assert.doesNotMatch(js, /new\s+Function\s*\(/);
 });
+
+test('zkwiki.d.ts type-checks, with a use of the client and format APIs (tsc --strict)', (t) => {
+  const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+  if (!fs.existsSync(tsc)) { t.skip('typescript is not installed (npm ci)'); return; }
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'zkwiki-dts-'));
+  fs.copyFileSync(path.join(root, 'wasm/zkwiki.d.ts'), path.join(dir, 'zkwiki.d.ts'));
+  fs.writeFileSync(path.join(dir, 'use.ts'), `
+import { load, SearchResult, IndexCoverage } from './zkwiki';
+async function main(): Promise<void> {
+  const zk = await load();
+  const c = await zk.login({ server: '', account: 'a', passphrase: 'p', indexUpkeep: true });
+  const { results, coverage } = await c.search('query', { limit: 5, prefix: true, typos: false });
+  const first: SearchResult | undefined = results[0];
+  const spans: string[] = first ? first.highlights.map(([b, e]) => first.snippet.slice(b, e)) : [];
+  const cov: IndexCoverage = await c.reindex();
+  const notices: string[] | undefined = (await c.write('a.md', 'x')).indexNotices;
+  const m = zk.format.decodeSearchManifest(new Uint8Array(0));
+  const cert = zk.format.decodeAgentCertificate('00');
+  const local = zk.searchIndex();
+  const hits: { path: string; score: number }[] = local.search('q', { limit: 3 });
+  local.free();
+  console.log(hits.length);
+  console.log(spans, cov.indexed + coverage.known, notices, m.segments.length, cert.collections, await c.indexCoverage());
+}
+main();
+`);
+  const r = require('child_process').spawnSync(process.execPath,
+    [tsc, '--noEmit', '--strict', '--target', 'es2020', '--moduleResolution', 'node', path.join(dir, 'use.ts')],
+    { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});

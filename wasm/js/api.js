@@ -149,7 +149,8 @@ async function zkwikiInstantiate(factory, options) {
   const lastError = (rc) => new ZkwikiError(errcName(rc),
     zkwikiDecoder.decode(M.HEAPU8.slice(M._zkw_error_ptr(), M._zkw_error_ptr() + M._zkw_error_len())));
   const outBytes = () => M.HEAPU8.slice(M._zkw_out_ptr(), M._zkw_out_ptr() + M._zkw_out_len());
-  const outText = () => zkwikiDecoder.decode(outBytes());
+  // Decoded in place (no copy): the output buffer stays put until the next call.
+  const outText = () => zkwikiDecoder.decode(M.HEAPU8.subarray(M._zkw_out_ptr(), M._zkw_out_ptr() + M._zkw_out_len()));
   const outJson = () => JSON.parse(outText());
 
   // Arguments: numbers pass as they are; strings and bytes become (pointer, length) in wasm
@@ -222,28 +223,38 @@ async function zkwikiInstantiate(factory, options) {
   const kdfArgs = (k) => [(k && k.opslimit) || 0, (k && k.memlimitKib) || 0];
 
   class Client {
-    constructor(info, transportId, storeId) {
+    constructor(info, transportId, storeId, o) {
       this.account = info.account;
       this.workspace = info.workspace;
       this.fingerprint = info.fingerprint;
       this._h = info.handle;
       this._ids = [transportId, storeId];
+      this._indexUpkeep = !(o && o.indexUpkeep === false);
     }
     _call(name, args, read) {
       if (this._h === 0) return Promise.reject(new ZkwikiError('invalid_argument', 'this client is closed'));
       return callAsync(name, [this._h, ...args], read);
     }
+    // A write or sync, then the search index's upkeep as the CLI does it (sealed, uploaded):
+    // its notices, or why it failed, in `indexNotices`; a failure there never fails the write.
+    async _changed(name, args) {
+      const r = await this._call(name, args, 'json');
+      if (!this._indexUpkeep || this._h === 0) return r;
+      try { r.indexNotices = (await this._call('zkw_client_maintain_index', [], 'json')).notices; }
+      catch (e) { r.indexNotices = ['search index not updated: ' + e.message]; }
+      return r;
+    }
     get closed() { return this._h === 0; }
     list(prefix = '') { return this._call('zkw_client_list', [prefix], 'json'); }
     read(path, revision) { return this._call('zkw_client_read', [path, revArg(revision)], 'json'); }
-    write(path, body) { return this._call('zkw_client_write', [path, body], 'json'); }
-    move(from, to) { return this._call('zkw_client_move', [from, to], 'json'); }
-    remove(path) { return this._call('zkw_client_remove', [path], 'json'); }
-    restore(path, revision) { return this._call('zkw_client_restore', [path, revArg(revision)], 'json'); }
+    write(path, body) { return this._changed('zkw_client_write', [path, body]); }
+    move(from, to) { return this._changed('zkw_client_move', [from, to]); }
+    remove(path) { return this._changed('zkw_client_remove', [path]); }
+    restore(path, revision) { return this._changed('zkw_client_restore', [path, revArg(revision)]); }
     log(path) { return this._call('zkw_client_log', [path], 'json'); }
     diff(path, a, b) { return this._call('zkw_client_diff', [path, revArg(a), revArg(b)], 'text'); }
     backlinks(path) { return this._call('zkw_client_backlinks', [path], 'json'); }
-    sync() { return this._call('zkw_client_sync', [], 'json'); }
+    sync() { return this._changed('zkw_client_sync', []); }
     status() { return this._call('zkw_client_status', [], 'json'); }
     fingerprintOf(account) { return this._call('zkw_client_fingerprint_of', [account], 'text'); }
     share(account, fingerprint, opts) {
@@ -255,7 +266,21 @@ async function zkwikiInstantiate(factory, options) {
       return callAsync('zkw_client_change_passphrase', [this._h, passphrase, ...kdfArgs(opts && opts.kdf)],
                        undefined, opts && opts.onProgress);
     }
-    // Search (issue 5) is not in this build yet: the SDK's search.h will be exposed here.
+    // Search, on this device: the query never leaves wasm. Results best first, with snippets
+    // whose highlights are [start, end) string indices; coverage says how complete the index is.
+    search(query, opts) {
+      const o = opts || {};
+      const limit = o.limit === undefined ? 10 : Number(o.limit);
+      if (typeof query !== 'string') return Promise.reject(new ZkwikiError('invalid_argument', 'a query is a string'));
+      return this._call('zkw_client_search', [query, limit >>> 0 === limit ? limit : 0,
+                                              (o.prefix ? 1 : 0) | (o.typos ? 2 : 0)], 'json');
+    }
+    indexCoverage() { return this._call('zkw_client_index_coverage', [], 'json'); }
+    // Adopts other devices' index, indexes what changed here, seals and uploads (writes and
+    // sync() do this already unless the client was opened with indexUpkeep: false).
+    maintainIndex() { return this._call('zkw_client_maintain_index', [], 'json'); }
+    // Rebuilds the index from every page (fetching pages this device lacks) and uploads it.
+    reindex() { return this._call('zkw_client_reindex', [], 'json'); }
     // Logs out: the account's keys are wiped from wasm memory; the client is unusable after.
     async close() {
       if (this._h === 0) return;
@@ -290,7 +315,7 @@ async function zkwikiInstantiate(factory, options) {
       } catch (e) { objects.delete(tid); throw e; }
       const recoveryKey = info.recoveryKey;
       delete info.recoveryKey;
-      const client = new Client(info, tid, 0);
+      const client = new Client(info, tid, 0, o);
       try {
         const sid = register(storeFor(o, info.account));
         client._ids[1] = sid;
@@ -305,7 +330,7 @@ async function zkwikiInstantiate(factory, options) {
         sid = register(storeFor(o, o.account));
         const info = await callAsync('zkw_client_login', [tid, sid, o.account, o.passphrase, o.workspace || ''],
                                      'json', o.onProgress);
-        return new Client(info, tid, sid);
+        return new Client(info, tid, sid, o);
       } catch (e) { objects.delete(tid); objects.delete(sid); throw e; }
     },
     async recover(o) {
@@ -316,7 +341,7 @@ async function zkwikiInstantiate(factory, options) {
         const info = await callAsync('zkw_client_recover',
                                      [tid, sid, o.account, o.recoveryKey, o.newPassphrase, ...kdfArgs(o.kdf)],
                                      'json', o.onProgress);
-        return new Client(info, tid, sid);
+        return new Client(info, tid, sid, o);
       } catch (e) { objects.delete(tid); objects.delete(sid); throw e; }
     },
   };
@@ -416,6 +441,25 @@ async function zkwikiInstantiate(factory, options) {
     searchKeysForTests: (scope, key) =>
       callSync('zkw_search_keys', [zkwikiBytes(scope.workspace, 'workspace', 16),
                                    zkwikiBytes(scope.collection, 'collection', 16), ...keyArgs(key)], outJson),
+  };
+  // A local search index (no keys, no I/O): pages put here, or segments from another device.
+  api.searchIndex = () => {
+    let h = Number(callSync('zkw_index_new', [], outText));
+    const live = () => { if (h === 0) throw new ZkwikiError('invalid_argument', 'this index is freed'); return h; };
+    return {
+      put: (doc) => callSync('zkw_index_put', [live(), JSON.stringify(doc)], outText) === 'true',
+      remove: (page, revision) => callSync('zkw_index_remove', [live(), String(page), Number(revision)]),
+      flush: () => callSync('zkw_index_flush', [live()], outJson),
+      segment: (i) => callSync('zkw_index_segment', [live(), i >>> 0], outBytes),
+      addSegment: (bytes) => callSync('zkw_index_add_segment', [live(), zkwikiBytes(bytes, 'segment')]),
+      search: (query, opts) => {
+        const o = opts || {};
+        const limit = o.limit === undefined ? 10 : Number(o.limit);
+        return callSync('zkw_index_search', [live(), String(query), limit >>> 0 === limit ? limit : 0,
+                                             (o.prefix ? 1 : 0) | (o.typos ? 2 : 0)], outJson);
+      },
+      free: () => { if (h !== 0) { callSync('zkw_index_free', [h]); h = 0; } },
+    };
   };
   api.hex = zkwikiHex;
   api.unhex = zkwikiUnhex;

@@ -114,6 +114,19 @@ int32_t zkw_search_manifest_encode(const uint8_t* json, size_t json_len);
 int32_t zkw_search_keys(const uint8_t* ws, size_t ws_len, const uint8_t* coll, size_t coll_len, uint32_t generation,
                         const uint8_t* key, size_t key_len);
 
+// A local search index (search.h) with no keys and no I/O, by handle: segments from anywhere
+// (another device, the native SDK) searched as the client searches them.
+int32_t zkw_index_new(void);  // output: the handle (decimal)
+int32_t zkw_index_free(int32_t handle);
+// {page, revision, path, title?, tags?, body}; output "true", or "false" (an older revision: ignored).
+int32_t zkw_index_put(int32_t handle, const uint8_t* json, size_t json_len);
+int32_t zkw_index_remove(int32_t handle, const uint8_t* page, size_t page_len, double revision);
+int32_t zkw_index_flush(int32_t handle);  // JSON [{seq, documents, tombstones, live, bytes}]
+int32_t zkw_index_segment(int32_t handle, uint32_t i);  // the segment's bytes. Errors: not_found
+int32_t zkw_index_add_segment(int32_t handle, const uint8_t* bytes, size_t len);  // errors of inspect
+// Flags as zkw_client_search. JSON [{page, revision, score, path, title, phraseUnverified}].
+int32_t zkw_index_search(int32_t handle, const uint8_t* query, size_t query_len, uint32_t limit, int32_t flags);
+
 // The client (all async). Revisions are doubles (exact below 2^53); a negative one means "none".
 // Output of create/login/recover: JSON {handle, account, workspace, fingerprint[, recoveryKey]}.
 int32_t zkw_client_create_account(int32_t transport, const uint8_t* pass, size_t pass_len, uint32_t opslimit,
@@ -143,6 +156,18 @@ int32_t zkw_client_share(int32_t handle, const uint8_t* account, size_t account_
                          size_t fingerprint_len, int32_t read_only);
 int32_t zkw_client_trust(int32_t handle, const uint8_t* account, size_t account_len, const uint8_t* fingerprint,
                          size_t fingerprint_len);
+
+// Search (search.h for the query syntax): flags 1 = prefix (type-ahead on the last word),
+// 2 = typos. JSON {results: [{page, path, title, revision, score, snippet, highlights:
+// [[start, end]...] (UTF-16 code units of snippet, as JS strings index), phraseUnverified}],
+// coverage}. Coverage (also the output of the next three): {indexed, known, segments, bytes,
+// indexFeedSeq, deviceSeq, uploaded, rebuilt, notices}. Errors: invalid_argument (the query, a
+// limit outside 1..1000), io (a device without a local index that cannot fetch one).
+int32_t zkw_client_search(int32_t handle, const uint8_t* query, size_t query_len, uint32_t limit, int32_t flags);
+// Adopts another device's newer index, indexes what changed here, uploads (Client::maintain_index).
+int32_t zkw_client_maintain_index(int32_t handle);
+int32_t zkw_client_reindex(int32_t handle);
+int32_t zkw_client_index_coverage(int32_t handle);
 
 #ifdef __cplusplus
 }

@@ -103,7 +103,37 @@ json outcome_json(const SaveOutcome& o) {
 
 json sync_json(const SyncReport& r) {
   return {{"changes", r.changes},   {"pagesUpdated", r.pages_updated}, {"replayed", r.replayed},
-          {"pending", r.pending},   {"quarantined", r.quarantined},    {"lastSeq", r.last_seq}};
+          {"pending", r.pending},   {"quarantined", r.quarantined},    {"lastSeq", r.last_seq},
+          {"indexChanged", r.index_changed}};
+}
+
+json coverage_json(const IndexCoverage& c) {
+  return {{"indexed", c.indexed},   {"known", c.known},        {"segments", c.segments},
+          {"bytes", c.bytes},       {"indexFeedSeq", c.index_feed_seq}, {"deviceSeq", c.device_seq},
+          {"uploaded", c.uploaded}, {"rebuilt", c.rebuilt},    {"notices", c.notices}};
+}
+
+// UTF-16 code units of the UTF-8 text s[0, n): JS strings index by those, the SDK by bytes.
+std::uint32_t utf16_length(std::string_view s, std::size_t n) {
+  std::uint32_t units = 0;
+  for (std::size_t i = 0; i < n && i < s.size(); ++i) {
+    auto b = static_cast<std::uint8_t>(s[i]);
+    if ((b & 0xC0) == 0x80) continue;  // continuation byte
+    units += b >= 0xF0 ? 2 : 1;        // 4-byte sequences are surrogate pairs
+  }
+  return units;
+}
+
+json search_json(const SearchReport& r) {
+  json results = json::array();
+  for (const auto& h : r.results) {
+    json hl = json::array();
+    for (auto [b, e] : h.highlights) hl.push_back({utf16_length(h.snippet, b), utf16_length(h.snippet, e)});
+    results.push_back({{"page", h.page.hex()},     {"path", h.path},       {"title", h.title},
+                       {"revision", h.revision},   {"score", h.score},     {"snippet", h.snippet},
+                       {"highlights", std::move(hl)}, {"phraseUnverified", h.phrase_unverified}});
+  }
+  return {{"results", std::move(results)}, {"coverage", coverage_json(r.coverage)}};
 }
 
 }  // namespace
@@ -332,6 +362,43 @@ int32_t zkw_client_trust(int32_t handle, const uint8_t* account, size_t account_
     auto id = AccountId::from_hex(in_text(account, account_len));
     if (!id) return fail(Errc::invalid_argument, "account: " + id.error().message);
     return finish(c->trust(*id, in_text(fingerprint, fingerprint_len)));
+  });
+}
+
+int32_t zkw_client_search(int32_t handle, const uint8_t* query, size_t query_len, uint32_t limit, int32_t flags) {
+  return run([&]() -> std::int32_t {
+    Client* c = client_of(handle);
+    if (c == nullptr) return no_client();
+    if (limit == 0 || limit > 1000) return fail(Errc::invalid_argument, "limit: from 1 to 1000");
+    SearchOptions o;
+    o.limit = limit;
+    o.prefix_last = (flags & 1) != 0;
+    o.typos = (flags & 2) != 0;
+    return finish(c->search(in_text(query, query_len), o), [](const SearchReport& r) { set_out_json(search_json(r)); });
+  });
+}
+
+int32_t zkw_client_maintain_index(int32_t handle) {
+  return run([&]() -> std::int32_t {
+    Client* c = client_of(handle);
+    if (c == nullptr) return no_client();
+    return finish(c->maintain_index(), [](const IndexCoverage& cov) { set_out_json(coverage_json(cov)); });
+  });
+}
+
+int32_t zkw_client_reindex(int32_t handle) {
+  return run([&]() -> std::int32_t {
+    Client* c = client_of(handle);
+    if (c == nullptr) return no_client();
+    return finish(c->reindex(), [](const IndexCoverage& cov) { set_out_json(coverage_json(cov)); });
+  });
+}
+
+int32_t zkw_client_index_coverage(int32_t handle) {
+  return run([&]() -> std::int32_t {
+    Client* c = client_of(handle);
+    if (c == nullptr) return no_client();
+    return finish(c->index_coverage(), [](const IndexCoverage& cov) { set_out_json(coverage_json(cov)); });
   });
 }
 

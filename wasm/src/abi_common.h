@@ -1,13 +1,17 @@
 // Shared by the ABI's translation units: the output and error buffers, input views, JSON out.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "zkwiki/envelope.h"
+#include "zkwiki/keyset.h"
 #include "zkwiki/result.h"
 
 namespace zkwiki::wasm {
@@ -21,6 +25,18 @@ inline std::span<const std::uint8_t> in_bytes(const std::uint8_t* p, std::size_t
 inline std::string_view in_text(const std::uint8_t* p, std::size_t n) {
   return n == 0 ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(p), n);
 }
+
+template <std::size_t N>
+void copy_to(std::array<std::uint8_t, N>& a, const std::uint8_t* p) {
+  std::memcpy(a.data(), p, N);
+}
+
+// An envelope context as the ABI passes it (abi.h): 89 bytes.
+inline constexpr std::size_t kEnvelopeContextBytes = 1 + 16 + 16 + 16 + 8 + 32;
+Result<EnvelopeContext> context_from(const std::uint8_t* p, std::size_t n);
+// A keyset of the context's scope holding one generation, primary.
+Result<Keyset> keyset_for(const EnvelopeContext& c, std::uint32_t generation, const std::uint8_t* key,
+                          std::size_t key_len);
 
 // Replaces the output buffer (wiping what it held).
 void set_out(std::span<const std::uint8_t> bytes);

@@ -3,12 +3,11 @@
 #include <sodium.h>
 #include <utf8proc.h>
 
-#include "zkwiki/encoding.h"
 #include "abi.h"
 #include "abi_common.h"
-#include "envelope_internal.h"
 #include "zkwiki/account.h"
 #include "zkwiki/diff.h"
+#include "zkwiki/encoding.h"
 #include "zkwiki/envelope.h"
 #include "zkwiki/kdf.h"
 #include "zkwiki/keyset.h"
@@ -21,35 +20,6 @@ using namespace zkwiki;
 using namespace zkwiki::wasm;
 
 namespace {
-
-constexpr std::size_t kContextBytes = 1 + 16 + 16 + 16 + 8 + 32;
-
-template <std::size_t N>
-void copy_to(std::array<std::uint8_t, N>& a, const std::uint8_t* p) {
-  std::memcpy(a.data(), p, N);
-}
-
-Result<EnvelopeContext> context_from(const std::uint8_t* p, std::size_t n) {
-  if (n != kContextBytes || p == nullptr)
-    return make_error(Errc::invalid_argument, "an envelope context is " + std::to_string(kContextBytes) + " bytes");
-  EnvelopeContext c;
-  c.kind = static_cast<ContentKind>(p[0]);
-  copy_to(c.workspace.bytes, p + 1);
-  copy_to(c.collection.bytes, p + 17);
-  copy_to(c.page.bytes, p + 33);
-  c.revision = 0;
-  for (int i = 0; i < 8; ++i) c.revision |= std::uint64_t{p[49 + i]} << (8 * i);
-  copy_to(c.parent.bytes, p + 57);
-  return c;
-}
-
-Result<Keyset> keyset_for(const EnvelopeContext& c, std::uint32_t generation, const std::uint8_t* key,
-                          std::size_t key_len) {
-  Keyset ks(c.kind == ContentKind::workspace_metadata ? KeyScope::for_workspace(c.workspace)
-                                                       : KeyScope::for_collection(c.workspace, c.collection));
-  ZKWIKI_TRY(ks.insert(generation, Secret::from_bytes(in_bytes(key, key_len)), true));
-  return ks;
-}
 
 std::string hex_of(std::span<const std::uint8_t> b) { return to_hex(b); }
 
@@ -149,42 +119,8 @@ int32_t zkw_markdown_meta(const uint8_t* path, size_t path_len, const uint8_t* m
   });
 }
 
-int32_t zkw_envelope_seal(const uint8_t* ctx, size_t ctx_len, uint32_t generation, const uint8_t* key,
-                          size_t key_len, const uint8_t* pt, size_t pt_len) {
-  auto c = context_from(ctx, ctx_len);
-  if (!c) return fail(c.error());
-  auto ks = keyset_for(*c, generation, key, key_len);
-  if (!ks) return fail(ks.error());
-  return finish(seal_envelope(*c, *ks, in_bytes(pt, pt_len)), [](const Bytes& b) { set_out(b); });
-}
 
-int32_t zkw_envelope_open(const uint8_t* ctx, size_t ctx_len, uint32_t generation, const uint8_t* key,
-                          size_t key_len, const uint8_t* env, size_t env_len) {
-  auto c = context_from(ctx, ctx_len);
-  if (!c) return fail(c.error());
-  auto ks = keyset_for(*c, generation, key, key_len);
-  if (!ks) return fail(ks.error());
-  auto r = open_envelope(*c, *ks, in_bytes(env, env_len));
-  return finish(std::move(r), [](Bytes& b) {
-    set_out(b);
-    wipe(b);
-  });
-}
 
-int32_t zkw_envelope_seal_with(const uint8_t* ctx, size_t ctx_len, uint32_t generation, const uint8_t* key,
-                               size_t key_len, const uint8_t* pt, size_t pt_len, const uint8_t* rnd, size_t rnd_len) {
-  internal::SealRandomness r;
-  if (rnd_len != r.dek.size() + r.wrap_nonce.size() + r.stream_prefix.size())
-    return fail(Errc::invalid_argument, "randomness is dek[32] | wrap_nonce[24] | stream_prefix[16]");
-  copy_to(r.dek, rnd);
-  copy_to(r.wrap_nonce, rnd + 32);
-  copy_to(r.stream_prefix, rnd + 56);
-  auto c = context_from(ctx, ctx_len);
-  if (!c) return fail(c.error());
-  auto ks = keyset_for(*c, generation, key, key_len);
-  if (!ks) return fail(ks.error());
-  return finish(internal::seal_envelope_with(*c, *ks, in_bytes(pt, pt_len), r), [](const Bytes& b) { set_out(b); });
-}
 
 int32_t zkw_envelope_inspect(const uint8_t* env, size_t env_len) {
   return finish(inspect_envelope(in_bytes(env, env_len)), [](const EnvelopeHeaderInfo& h) {

@@ -2,6 +2,7 @@
 #include <sodium.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "abi.h"
 #include "abi_common.h"
@@ -11,8 +12,38 @@
 namespace zkwiki::wasm {
 namespace {
 
-Bytes& out_buffer() {
-  static Bytes b;
+// A plain buffer rather than a vector: replacing and wiping it are a memzero and a memcpy,
+// never an element-by-element loop.
+struct OutBuffer {
+  std::uint8_t* data = nullptr;
+  std::size_t size = 0;
+  std::size_t capacity = 0;
+
+  void wipe_and_empty() noexcept {
+    if (data != nullptr) sodium_memzero(data, size);
+    size = 0;
+    // A large result (a 1 MiB page) is not kept around once read.
+    if (capacity > (std::size_t{64} << 10)) {
+      std::free(data);
+      data = nullptr;
+      capacity = 0;
+    }
+  }
+  void assign(const std::uint8_t* p, std::size_t n) {
+    wipe_and_empty();
+    if (n > capacity) {
+      std::free(data);
+      data = static_cast<std::uint8_t*>(std::malloc(n));
+      capacity = data == nullptr ? 0 : n;
+      if (data == nullptr) return;  // out of memory: an empty output (the caller's check fails)
+    }
+    if (n > 0) std::memcpy(data, p, n);
+    size = n;
+  }
+};
+
+OutBuffer& out_buffer() {
+  static OutBuffer b;
   return b;
 }
 std::string& error_buffer() {
@@ -22,18 +53,9 @@ std::string& error_buffer() {
 
 }  // namespace
 
-void set_out(std::span<const std::uint8_t> bytes) {
-  Bytes& b = out_buffer();
-  wipe(b);
-  b.assign(bytes.begin(), bytes.end());
-}
+void set_out(std::span<const std::uint8_t> bytes) { out_buffer().assign(bytes.data(), bytes.size()); }
 void set_out(std::string_view text) {
   set_out(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-}
-void set_out_json(const json& j) {
-  std::string s = dump(j);
-  set_out(s);
-  wipe({reinterpret_cast<std::uint8_t*>(s.data()), s.size()});
 }
 
 std::int32_t fail(const Error& e) {
@@ -41,43 +63,6 @@ std::int32_t fail(const Error& e) {
   return static_cast<std::int32_t>(e.code);
 }
 std::int32_t fail(Errc code, std::string message) { return fail(Error{code, std::move(message)}); }
-
-bool get_string(const json& j, const char* k, std::string& out) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_string()) return false;
-  out = it->get_ref<const std::string&>();
-  return true;
-}
-bool get_strings(const json& j, const char* k, std::vector<std::string>& out) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_array()) return false;
-  for (const auto& e : *it) {
-    if (!e.is_string()) return false;
-    out.push_back(e.get_ref<const std::string&>());
-  }
-  return true;
-}
-bool get_int(const json& j, const char* k, std::int64_t& out) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_number_integer()) return false;
-  out = it->get<std::int64_t>();
-  return true;
-}
-bool get_uint(const json& j, const char* k, std::uint64_t& out) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_number_unsigned()) return false;
-  out = it->get<std::uint64_t>();
-  return true;
-}
-bool get_bool(const json& j, const char* k, bool& out) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_boolean()) return false;
-  out = it->get<bool>();
-  return true;
-}
-json parse_json(std::string_view text) { return json::parse(text, nullptr, false); }
-
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 }  // namespace zkwiki::wasm
 
@@ -94,12 +79,9 @@ void zkw_free(uint8_t* p, size_t size) {
   std::free(p);
 }
 
-const uint8_t* zkw_out_ptr(void) { return out_buffer().data(); }
-size_t zkw_out_len(void) { return out_buffer().size(); }
-void zkw_out_clear(void) {
-  wipe(out_buffer());
-  out_buffer().clear();
-}
+const uint8_t* zkw_out_ptr(void) { return out_buffer().data; }
+size_t zkw_out_len(void) { return out_buffer().size; }
+void zkw_out_clear(void) { out_buffer().wipe_and_empty(); }
 const uint8_t* zkw_error_ptr(void) { return reinterpret_cast<const uint8_t*>(error_buffer().data()); }
 size_t zkw_error_len(void) { return error_buffer().size(); }
 
