@@ -408,6 +408,32 @@ TEST_F(ClientTest, RevisionSwappedFromAnotherPageIsRejected) {
   EXPECT_NE(s->quarantined[0].find("another page"), std::string::npos) << s->quarantined[0];
 }
 
+TEST_F(ClientTest, AFirstSyncFetchesRecordsInBatchesAndAsksAgainForOmittedOnes) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a_->write("p" + std::to_string(i) + ".md", "text " + std::to_string(i) + "\n").ok());
+  // The server's batch answer omits every entry but the first (as when it reaches its size
+  // limit); the client asks again for the rest, and never fetches a record alone.
+  int batches = 0, singles = 0;
+  net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target.find("/revisions/") != std::string::npos && !req.target.ends_with("/revisions/batch")) ++singles;
+    if (!req.target.ends_with("/revisions/batch")) return;
+    ++batches;
+    auto j = nlohmann::json::parse(res.body);
+    for (std::size_t i = 1; i < j["revisions"].size(); ++i) {
+      j["revisions"][i]["status"] = "omitted";
+      j["revisions"][i].erase("record");
+    }
+    res.body = j.dump();
+  };
+  auto b = login_b(options());
+  auto s = b->sync();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(s->quarantined.empty()) << s->quarantined[0];
+  EXPECT_EQ(s->pages_updated, 5u);
+  EXPECT_EQ(batches, 5);  // one more request for each omitted entry
+  EXPECT_EQ(singles, 0);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(body_of(*b, "p" + std::to_string(i) + ".md"), "text " + std::to_string(i) + "\n");
+}
+
 TEST_F(ClientTest, ChangeFeedThatSkipsSequenceNumbersIsReported) {
   ASSERT_TRUE(a_->write("a.md", "a\n").ok());
   ASSERT_TRUE(a_->write("b.md", "b\n").ok());
