@@ -16,6 +16,7 @@ struct Prepared {
   Bytes record;
   Bytes envelope;
   RevisionRecord rec;
+  PageContent content;  // what `envelope` seals, for the index (Impl::keep_opened)
   enum class Outcome { pending, accepted, queued, failed } outcome = Outcome::pending;
   Error error{Errc::internal, {}};
 };
@@ -99,6 +100,7 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
     p.record = p.rec.encode();
     p.page = LocalPage{ctx.page,          ctx.collection,     1, p.rec.hash(), it.path, content.meta.title, content.meta.tags,
                        content.meta.links, content.meta.modified_ms, it.body.size(), false};
+    p.content = std::move(content);
     return {};
   };
   auto settle = [](Prepared& p, const Result<void>& sent) {
@@ -205,6 +207,7 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
   if (!saved) return std::move(saved).error();
   for (Prepared& p : fresh) {
     if (p.outcome == Prepared::Outcome::accepted) {
+      im.keep_opened(p.page.head, std::move(p.content));
       ++report.written;
       report.bytes += p.page.size;
     } else if (p.outcome == Prepared::Outcome::failed) {
