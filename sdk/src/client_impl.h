@@ -150,6 +150,10 @@ struct Client::Impl {
   Result<void> check_agent_content(const RevisionRecord& rec, const PageContent& content);
   // Errors: expired, when this agent's grant has ended (by its clock, or a known revocation).
   Result<void> agent_alive();
+  // Before an agent sends a write: its grant is alive, not read-only, and covers `path` (and
+  // `replaces`, the path of the revision it overwrites or moves). Readers would refuse the rest.
+  // Errors: expired, forbidden. Nothing to check for a member.
+  Result<void> agent_may_write(std::string_view path, std::optional<std::string_view> replaces = std::nullopt);
   // An edit that failed this way waits in the offline queue (an agent's ended grant does not).
   bool queueable(const Error& e) const { return e.code == Errc::io || (e.code == Errc::expired && !agent); }
 

@@ -37,9 +37,12 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
   const Keyset* keyset = im.keyset_for(im.default_collection);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for the default collection");
 
-  // Nothing is sent when any path is unusable.
-  for (const ImportItem& it : items)
+  // Nothing is sent when any path is unusable, or (for an agent) outside its grant.
+  for (const ImportItem& it : items) {
     if (auto valid = validate_page_path(it.path); !valid) return Error{valid.error().code, it.path + ": " + valid.error().message};
+    if (auto allowed = im.agent_may_write(it.path); !allowed)
+      return Error{allowed.error().code, it.path + ": " + allowed.error().message};
+  }
 
   // Pages that exist take the ordinary path (compare-and-swap, merges), here and in order.
   std::vector<Prepared> fresh;
