@@ -271,6 +271,8 @@ Result<void> Client::trust(const AccountId& other, std::string_view expected_fin
     if (ws.workspace != im.workspace)
       return make_error(Errc::auth_failed, "the record served for this workspace is another workspace's");
     ZKWIKI_TRY(im.adopt_workspace_record(ws));
+    // An offline login later goes by what this device verified now.
+    if (!im.default_collection.is_zero()) ZKWIKI_TRY(im.cache_for_offline(ws.owner));
   }
   ZKWIKI_TRY(im.load_keysets());
   return im.load_grants();
