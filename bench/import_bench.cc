@@ -17,6 +17,7 @@
 #include "zkwiki/client.h"
 #include "zkwiki/http_transport.h"
 #include "zkwiki/sqlite_store.h"
+#include "zkwiki/workspace_record.h"
 
 namespace zkwiki::bench {
 namespace {
@@ -70,7 +71,7 @@ int run_import(int argc, char** argv) {
   if (auto r = api.create_account(plain_account->record); !r) return fail(r.error());
   if (auto r = api.login(plain_account->record.id, plain_account->login); !r) return fail(r.error());
   WorkspaceId ws = WorkspaceId::random();
-  if (auto r = api.create_workspace(ws, std::vector<std::uint8_t>{0}); !r) return fail(r.error());
+  if (auto r = api.create_workspace(ws, sign_workspace_record(ws, CollectionId::random(), plain_account->keys).encode()); !r) return fail(r.error());
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
   auto t0 = Clock::now();

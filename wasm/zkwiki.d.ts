@@ -312,6 +312,13 @@ export interface AgentCertificate {
   pathPrefix: string;
   label: string;
 }
+export interface WorkspaceRecord {
+  workspace: string;
+  owner: string;
+  defaultCollection: string;
+  /** The owner's Ed25519 identity key (hex), which signed the record. */
+  ownerKey: string;
+}
 export interface AgentRevocation {
   workspace: string;
   grant: string;
@@ -386,6 +393,9 @@ export interface Format {
   signAgentCertificate(fields: Omit<AgentCertificate, 'issuerKey'> & { issuerKey?: string }, issuerSeed: Bytes): Uint8Array;
   decodeAgentRevocation(bytes: Bytes): AgentRevocation;
   signAgentRevocation(revocation: { workspace: Bytes; grant: Bytes; revokedAt: number }, signerSeed: Bytes): Uint8Array;
+  /** Verifies the signature under ownerKey (is it the owner's? the caller checks). Errors: truncated, trailing_data, malformed, unsupported_version, auth_failed. */
+  decodeWorkspaceRecord(bytes: Bytes): WorkspaceRecord;
+  signWorkspaceRecord(record: { workspace: Bytes; owner: Bytes; defaultCollection: Bytes }, ownerSeed: Bytes): Uint8Array;
   /** Opens a "zkwgrant_..." string (agentSecret "zkwagentkey_...", none for a bearer grant); reveals its token and keys: for test vectors only. */
   openGrantForTests(grant: string, agentSecret?: string): {
     bearer: boolean; server: string; certificate: string; token: string; agent: string;

@@ -342,6 +342,17 @@ Result<void> cmd_share_or_trust(const Args& a, Client& c, bool share) {
   return {};
 }
 
+Result<void> cmd_unshare(const Args& a, Client& c) {
+  need(a, 1, 1, "unshare ACCOUNT [--rotate]");
+  auto id = AccountId::from_hex(a.positional[0]);
+  if (!id) throw UsageError{"not an account id: " + a.positional[0]};
+  ZKWIKI_TRY(c.remove_member(*id, a.flag("rotate")));
+  std::cout << "removed " << id->hex() << " from workspace " << c.workspace_id().hex()
+            << (a.flag("rotate") ? "; new key generations for what is written from now on\n"
+                                 : "; the keys they held still open new pages: run with --rotate to change them\n");
+  return {};
+}
+
 json coverage_json(const IndexCoverage& c) {
   return json{{"indexed", c.indexed},   {"known", c.known},
               {"segments", c.segments}, {"bytes", c.bytes},
@@ -428,6 +439,7 @@ int run_command(const Args& a) {
       {"search", cmd_search},       {"reindex", cmd_reindex},
       {"share", [](const Args& x, Client& c) { return cmd_share_or_trust(x, c, true); }},
       {"trust", [](const Args& x, Client& c) { return cmd_share_or_trust(x, c, false); }},
+      {"unshare", cmd_unshare},
       {"sync", [](const Args& x, Client& c) { return cmd_sync_or_status(x, c, true); }},
       {"status", [](const Args& x, Client& c) { return cmd_sync_or_status(x, c, false); }},
       {"restore",

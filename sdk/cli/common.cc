@@ -72,7 +72,7 @@ Args parse_args(int argc, char** argv) {
   static const OptionSpec kZkwiki = {
       {"--server", "--account", "--into", "--rev", "--passphrase-file", "--new-passphrase-file", "--workspace",
        "--recovery-key-file", "--limit"},
-      {"--json", "--force", "--offline", "--read-only", "--help", "--prefix", "--typos"}};
+      {"--json", "--force", "--offline", "--read-only", "--rotate", "--help", "--prefix", "--typos"}};
   return parse_args(argc, argv, kZkwiki);
 }
 

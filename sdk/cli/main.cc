@@ -34,6 +34,7 @@ constexpr const char* kUsageText = R"(usage: zkwiki [--passphrase-file FILE] [--
   whoami                     this account's id, fingerprint and workspace
   share ACCOUNT FINGERPRINT [--read-only]   share this workspace (the fingerprint comes from them)
   trust ACCOUNT FINGERPRINT  accept revisions and keys from another account (after the same check)
+  unshare ACCOUNT [--rotate] remove a member (--rotate: new keys for what is written from now on)
   passwd                     change the passphrase (re-wraps keys only)
   recover --server URL --account ID [--workspace WS]
                              set a new passphrase with the recovery key (ends the account's sessions)

@@ -21,12 +21,7 @@ constexpr std::string_view kCertDomain{"zkwiki agent certificate v1\0", 28};
 constexpr std::string_view kRevocationDomain{"zkwiki agent revocation v1\0", 27};
 constexpr std::size_t kTokenBytes = 32;
 
-std::vector<std::uint8_t> domain_message(std::string_view domain, std::span<const std::uint8_t> body) {
-  internal::ByteWriter w(domain.size() + body.size());
-  w.bytes(internal::as_bytes(domain));
-  w.bytes(body);
-  return w.take();
-}
+using internal::domain_message;
 
 void write_cert_body(internal::ByteWriter& w, const AgentCertificate& c) {
   w.bytes(internal::as_bytes(kCertMagic));

@@ -181,6 +181,12 @@ Result<void> ApiClient::put_member(const WorkspaceId& ws, const AccountId& membe
   return {};
 }
 
+Result<void> ApiClient::remove_member(const WorkspaceId& ws, const AccountId& member) {
+  ZKWIKI_ASSIGN(auto r, call("DELETE", "/v1/workspaces/" + ws.hex() + "/members/" + member.hex()));
+  if (r.status != 200) return http_error(r, "remove member");
+  return {};
+}
+
 Result<void> ApiClient::create_collection(const WorkspaceId& ws, const CollectionId& c,
                                           std::span<const std::uint8_t> record) {
   ZKWIKI_ASSIGN(auto r, call("POST", "/v1/workspaces/" + ws.hex() + "/collections",

@@ -6,34 +6,12 @@
 #include "internal.h"
 #include "zkwiki/encoding.h"
 #include "zkwiki/sealed_store.h"
+#include "zkwiki/workspace_record.h"
 
 namespace zkwiki {
 namespace {
 
 using json = nlohmann::json;
-constexpr std::string_view kWorkspaceMagic = "ZKWS";
-constexpr std::uint8_t kWorkspaceVersion = 1;
-
-// Workspace record (opaque to the server): "ZKWS" | 1 | owner account id | default collection id.
-Bytes encode_workspace_record(const AccountId& owner, const CollectionId& default_collection) {
-  internal::ByteWriter w(37);
-  w.bytes(internal::as_bytes(kWorkspaceMagic));
-  w.u8(kWorkspaceVersion);
-  w.bytes(owner.bytes);
-  w.bytes(default_collection.bytes);
-  return w.take();
-}
-
-Result<std::pair<AccountId, CollectionId>> decode_workspace_record(std::span<const std::uint8_t> bytes) {
-  internal::ByteReader r(bytes);
-  std::pair<AccountId, CollectionId> out;
-  if (internal::expect_magic(r, kWorkspaceMagic, kWorkspaceVersion, "workspace record")) {
-    out.first.bytes = r.array<16>();
-    out.second.bytes = r.array<16>();
-  }
-  ZKWIKI_TRY(r.finish("workspace record"));
-  return out;
-}
 
 EnvelopeContext collection_record_context(const WorkspaceId& ws, const CollectionId& c) {
   return EnvelopeContext{ContentKind::collection_metadata, ws, c, PageId{}, 0, Hash256{}};
@@ -85,7 +63,7 @@ Result<std::unique_ptr<Client>> Client::create_account(Transport& transport, std
   // the owner and signed by the owner.
   WorkspaceId ws = WorkspaceId::random();
   CollectionId notes = CollectionId::random();
-  ZKWIKI_TRY(impl->api.create_workspace(ws, encode_workspace_record(account.record.id, notes)));
+  ZKWIKI_TRY(impl->api.create_workspace(ws, sign_workspace_record(ws, notes, account.keys).encode()));
   Keyset keyset = Keyset::create(KeyScope::for_collection(ws, notes));
   std::string name = "notes";
   ZKWIKI_ASSIGN(Bytes sealed_name, seal_envelope(collection_record_context(ws, notes), keyset, internal::as_bytes(name)));
@@ -170,25 +148,55 @@ Result<std::unique_ptr<Client>> Client::login(Transport& transport, std::unique_
 Result<AccountId> Client::Impl::open_workspace() {
   ZKWIKI_ASSIGN(auto workspaces, api.list_workspaces());
   if (workspaces.empty()) return make_error(Errc::not_found, "this account has no workspace on the server");
-  std::optional<std::pair<WorkspaceId, std::pair<AccountId, CollectionId>>> chosen;
+  std::optional<WorkspaceRecord> chosen;
   for (const auto& ws : workspaces) {
     if (options.workspace && ws != *options.workspace) continue;
-    ZKWIKI_ASSIGN(Bytes ws_record, api.get_workspace_record(ws));
-    ZKWIKI_ASSIGN(auto owner_and_default, decode_workspace_record(ws_record));
-    if (!chosen || owner_and_default.first == record.id) chosen.emplace(ws, owner_and_default);
-    if (owner_and_default.first == record.id || options.workspace) break;
+    ZKWIKI_ASSIGN(Bytes bytes, api.get_workspace_record(ws));
+    auto decoded = WorkspaceRecord::decode(bytes);
+    if (!decoded) return Error{decoded.error().code, "workspace " + ws.hex() + ": " + decoded.error().message};
+    if (decoded->workspace != ws)
+      return make_error(Errc::auth_failed, "the record served for workspace " + ws.hex() + " is another workspace's");
+    const bool mine = decoded->owner == record.id;
+    if (!chosen || mine) chosen = *decoded;
+    if (mine || options.workspace) break;
   }
   if (!chosen) return make_error(Errc::not_found, "this account is not a member of workspace " + options.workspace->hex());
-  workspace = chosen->first;
-  default_collection = chosen->second.second;
-  bool own = chosen->second.first == record.id;
+  workspace = chosen->workspace;
+  ZKWIKI_TRY(adopt_workspace_record(*chosen));
+  bool own = chosen->owner == record.id;
   ZKWIKI_TRY(load_keysets());
   // In a workspace shared with this account, keys wrapped by the owner are used once the owner
   // is trusted (Client::trust); in its own workspace, its own key must be there.
   if (own && keyset_for(default_collection) == nullptr)
     return make_error(Errc::forbidden, "no key for the workspace's default collection was found for this account");
   ZKWIKI_TRY(load_grants());
-  return chosen->second.first;
+  return chosen->owner;
+}
+
+Result<void> Client::Impl::adopt_workspace_record(const WorkspaceRecord& ws) {
+  // Signed by the owner as this device knows them: itself, or an owner verified by fingerprint.
+  std::optional<std::array<std::uint8_t, 32>> owner_key;
+  if (ws.owner == record.id) {
+    owner_key = keys.public_keys.ed25519;
+  } else {
+    ZKWIKI_ASSIGN(auto trusted, store().get(kStateTable, "trusted:" + ws.owner.hex()));
+    if (trusted && trusted->size() == 32) {
+      owner_key.emplace();
+      std::copy(trusted->begin(), trusted->end(), owner_key->begin());
+    }
+  }
+  if (!owner_key) {
+    // Nothing of an owner this device does not trust is used (its keys are quarantined too):
+    // new pages wait until Client::trust verifies them and this record.
+    default_collection = CollectionId{};
+    return {};
+  }
+  if (ws.owner_key != *owner_key)
+    return make_error(Errc::auth_failed, "the record of workspace " + ws.workspace.hex() +
+                                             " is not signed by its owner's key as this device knows it "
+                                             "(changed by the server?)");
+  default_collection = ws.default_collection;
+  return {};
 }
 
 Result<std::unique_ptr<Client>> Client::recover(Transport& transport, std::unique_ptr<LocalStore> device,
@@ -256,6 +264,16 @@ Result<void> Client::trust(const AccountId& other, std::string_view expected_fin
   ZKWIKI_TRY(im.store().put(kStateTable, "trusted:" + other.hex(), keys.ed25519));
   ZKWIKI_TRY(im.store().put(kStateTable, "trustedpub:" + other.hex(), keys.x25519));
   im.trusted_authors.insert(keys.ed25519);
+  if (im.default_collection.is_zero() && !im.agent && !im.offline) {
+    // The workspace's owner, trusted now: its record gives the default collection.
+    ZKWIKI_ASSIGN(Bytes bytes, im.api.get_workspace_record(im.workspace));
+    ZKWIKI_ASSIGN(WorkspaceRecord ws, WorkspaceRecord::decode(bytes));
+    if (ws.workspace != im.workspace)
+      return make_error(Errc::auth_failed, "the record served for this workspace is another workspace's");
+    ZKWIKI_TRY(im.adopt_workspace_record(ws));
+    // An offline login later goes by what this device verified now.
+    if (!im.default_collection.is_zero()) ZKWIKI_TRY(im.cache_for_offline(ws.owner));
+  }
   ZKWIKI_TRY(im.load_keysets());
   return im.load_grants();
 }
@@ -278,6 +296,7 @@ Result<void> Client::share(const AccountId& member, std::string_view expected_fi
 }
 
 Result<void> Client::Impl::load_keysets() {
+  key_notices.clear();
   if (offline) {
     ZKWIKI_ASSIGN(auto kept, cached_wraps());
     for (const auto& [c, wraps] : kept) {
@@ -324,8 +343,62 @@ Result<void> Client::Impl::install_keyset(const CollectionId& c, const std::vect
     ZKWIKI_TRY(store().erase(kStateTable, "quarantine:" + id));
     if (verified) verified->push_back(w);
   }
+  // A generation this device verified before and the server no longer lists was withheld (or
+  // this account's wrap removed): the keyset still opens what it can, but nothing new is
+  // sealed under an older generation (sealing_keyset).
+  const std::uint32_t top = keyset.empty() ? 0 : keyset.generations().back();
+  ZKWIKI_ASSIGN(std::uint32_t newest, newest_generation(c));
+  if (top > newest) ZKWIKI_TRY(note_generation(c, top));
+  if (newest > top) {
+    const std::string id = "key:" + c.hex() + "/" + std::to_string(newest);
+    const std::string why = "generation " + std::to_string(newest) +
+                            ", which this device verified before, is missing from the keys the server lists "
+                            "(withheld?): nothing new is written to this collection until it is back";
+    ZKWIKI_TRY(quarantine(id, why));
+    key_notices.push_back(id + ": " + why);
+  }
   if (!keyset.empty()) keysets.insert_or_assign(c, std::move(keyset));
   return {};
+}
+
+Result<std::uint32_t> Client::Impl::newest_generation(const CollectionId& c) {
+  if (auto it = newest_generations.find(c); it != newest_generations.end()) return it->second;
+  ZKWIKI_ASSIGN(auto v, store().get(kStateTable, "keygen:" + c.hex()));
+  std::uint32_t g = 0;
+  if (v) {
+    auto [end, ec] = std::from_chars(reinterpret_cast<const char*>(v->data()),
+                                     reinterpret_cast<const char*>(v->data() + v->size()), g);
+    if (ec != std::errc() || end != reinterpret_cast<const char*>(v->data() + v->size()))
+      return make_error(Errc::malformed, "local key state is damaged");
+  }
+  newest_generations[c] = g;
+  return g;
+}
+
+Result<void> Client::Impl::note_generation(const CollectionId& c, std::uint32_t generation) {
+  ZKWIKI_ASSIGN(std::uint32_t newest, newest_generation(c));
+  if (generation <= newest) return {};
+  std::string s = std::to_string(generation);
+  ZKWIKI_TRY(store().put(kStateTable, "keygen:" + c.hex(), internal::as_bytes(s)));
+  newest_generations[c] = generation;
+  return {};
+}
+
+Result<const Keyset*> Client::Impl::sealing_keyset(const CollectionId& c) {
+  if (c.is_zero())  // the default collection of a workspace whose record is not verified yet
+    return make_error(Errc::forbidden, "this device does not trust the owner of this workspace yet, so it has not "
+                                       "verified where new pages go: trust them first (zkwiki trust)");
+  const Keyset* keyset = keyset_for(c);
+  if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + c.hex());
+  ZKWIKI_ASSIGN(std::uint32_t newest, newest_generation(c));
+  if (keyset->primary_generation() < newest)
+    return make_error(Errc::unknown_key,
+                      "collection " + c.hex() + " has key generation " + std::to_string(newest) +
+                          " (this device has seen it), but this device holds generation " +
+                          std::to_string(keyset->primary_generation()) +
+                          " as its newest key: the server withheld the new key, or it was not wrapped to this "
+                          "account; nothing was written (a member who has the new key can re-share it)");
+  return keyset;
 }
 
 const Keyset* Client::Impl::keyset_for(const CollectionId& c) const {

@@ -192,6 +192,23 @@ Result<void> Client::use_collection(std::string_view name) {
   return make_error(Errc::not_found, "no collection named " + std::string(name) + " (that this device can open)");
 }
 
+// ---- members ----
+
+Result<void> Client::remove_member(const AccountId& member, bool rotate) {
+  Impl& im = *impl_;
+  if (im.agent) return make_error(Errc::forbidden, "an agent cannot remove members");
+  if (member == im.record.id) return make_error(Errc::invalid_argument, "this account cannot remove itself");
+  std::vector<CollectionId> all;
+  for (const auto& [c, _] : im.keysets) all.push_back(c);
+  // Refused before the removal when the rotation could not be made.
+  if (rotate)
+    for (const auto& c : all) ZKWIKI_TRY(im.sealing_keyset(c));
+  ZKWIKI_TRY(im.api.remove_member(im.workspace, member));
+  if (!rotate) return {};
+  ZKWIKI_TRY(im.load_grants());
+  return im.rotate_collections(all, std::nullopt, member);
+}
+
 // ---- the granter's side ----
 
 Result<IssuedGrant> Client::grant(const GrantOptions& o) {
@@ -295,46 +312,64 @@ Result<void> Client::revoke(const GrantId& id, bool rotate) {
   auto it = im.known_grants.find(id);
   if (it == im.known_grants.end()) return make_error(Errc::not_found, "no grant " + id.hex() + " that this device can verify");
   const AgentCertificate cert = it->second.cert;
+  // Refused before anything is sent when the rotation could not be made.
+  if (rotate)
+    for (const auto& c : cert.collections)
+      if (im.keysets.contains(c)) ZKWIKI_TRY(im.sealing_keyset(c));
   if (!it->second.revocation) {
     AgentRevocation rev = sign_revocation(im.workspace, id, im.now_ms() / 1000, im.keys);
     ZKWIKI_TRY(im.api.revoke_grant(im.workspace, id, rev.encode()));
     it->second.revocation = rev;
   }
   if (!rotate) return {};
-  // Rotation: a new generation of each collection, wrapped to every member whose keys this
-  // device has verified and to every other grant still live; the revoked agent gets none.
-  ZKWIKI_ASSIGN(auto members, im.api.list_members(im.workspace));
-  const std::int64_t now = im.now_ms() / 1000;
-  for (const auto& c : cert.collections) {
-    auto ks = im.keysets.find(c);
-    if (ks == im.keysets.end()) continue;
+  return im.rotate_collections(cert.collections, id, std::nullopt);
+}
+
+// Rotation: a new generation of each collection, wrapped to every member the server lists whose
+// keys this device has verified and to every other grant still live; whoever was removed or
+// revoked gets none, so content written from then on is sealed under a key they never had.
+Result<void> Client::Impl::rotate_collections(const std::vector<CollectionId>& collections,
+                                              const std::optional<GrantId>& except_grant,
+                                              const std::optional<AccountId>& except_member) {
+  // A device behind on a collection's keys would make a second, different generation N + 1.
+  for (const auto& c : collections)
+    if (keysets.contains(c)) ZKWIKI_TRY(sealing_keyset(c));
+  ZKWIKI_ASSIGN(auto members, api.list_members(workspace));
+  const std::int64_t now = now_ms() / 1000;
+  for (const auto& c : collections) {
+    auto ks = keysets.find(c);
+    if (ks == keysets.end()) continue;
     std::uint32_t gen = ks->second.rotate();
+    ZKWIKI_TRY(note_generation(c, gen));
     for (const auto& [member, role] : members) {
+      if (except_member && member == *except_member) continue;  // a server still listing them
       PublicKeys pk;
-      if (member == im.record.id) {
-        pk = im.keys.public_keys;
+      if (member == record.id) {
+        pk = keys.public_keys;
       } else {
         // Keys verified by fingerprint on this device (share/trust); a member trusted before
         // the X25519 half was kept gets the server's copy, if its Ed25519 half matches.
-        ZKWIKI_ASSIGN(auto ed, im.store().get(kStateTable, "trusted:" + member.hex()));
+        ZKWIKI_ASSIGN(auto ed, store().get(kStateTable, "trusted:" + member.hex()));
         if (!ed || ed->size() != 32) continue;  // never verified here: not given the new key
         std::copy(ed->begin(), ed->end(), pk.ed25519.begin());
-        ZKWIKI_ASSIGN(auto x, im.store().get(kStateTable, "trustedpub:" + member.hex()));
+        ZKWIKI_ASSIGN(auto x, store().get(kStateTable, "trustedpub:" + member.hex()));
         if (x && x->size() == 32) {
           std::copy(x->begin(), x->end(), pk.x25519.begin());
         } else {
-          ZKWIKI_ASSIGN(AccountRecord rec, im.api.get_account(member));
+          ZKWIKI_ASSIGN(AccountRecord rec, api.get_account(member));
           if (rec.public_keys.ed25519 != pk.ed25519) continue;
           pk.x25519 = rec.public_keys.x25519;
         }
       }
-      ZKWIKI_ASSIGN(Bytes w, wrap_generation(ks->second, gen, pk, im.keys));
-      ZKWIKI_TRY(im.api.put_wrapped_key(im.workspace, c, member, gen, w));
+      ZKWIKI_ASSIGN(Bytes w, wrap_generation(ks->second, gen, pk, keys));
+      ZKWIKI_TRY(api.put_wrapped_key(workspace, c, member, gen, w));
     }
-    for (const auto& [gid, g] : im.known_grants) {
-      if (gid == id || g.revocation || g.cert.not_after <= now || !g.cert.covers(c)) continue;
-      ZKWIKI_ASSIGN(Bytes w, wrap_generation(ks->second, gen, g.cert.agent, im.keys));
-      ZKWIKI_TRY(im.api.put_wrapped_key(im.workspace, c, AccountId{gid.bytes}, gen, w));
+    for (const auto& [gid, g] : known_grants) {
+      if ((except_grant && gid == *except_grant) || g.revocation || g.cert.not_after <= now || !g.cert.covers(c)) continue;
+      // A removed member's grants end with their membership (the server checks the issuer).
+      if (except_member && g.cert.issuer == *except_member) continue;
+      ZKWIKI_ASSIGN(Bytes w, wrap_generation(ks->second, gen, g.cert.agent, keys));
+      ZKWIKI_TRY(api.put_wrapped_key(workspace, c, AccountId{gid.bytes}, gen, w));
     }
   }
   return {};

@@ -12,6 +12,7 @@
 #include "zkwiki/keyset.h"
 #include "zkwiki/revision.h"
 #include "zkwiki/sealed_store.h"
+#include "zkwiki/workspace_record.h"
 
 namespace zkwiki {
 
@@ -141,6 +142,26 @@ struct Client::Impl {
   Result<PublicKeys> verified_keys(const AccountId& other, std::string_view expected_fingerprint);
   Result<void> load_keysets();
   const Keyset* keyset_for(const CollectionId& c) const;
+  // The newest key generation of each collection this device has verified (a wrap it opened
+  // from a trusted granter, a rotation it made, or a page revision a trusted member sealed
+  // under it), kept sealed in the state table: a server that withholds the newest wrap cannot
+  // roll this device's new writes back to an older key (docs/SECURITY.md).
+  Result<std::uint32_t> newest_generation(const CollectionId& c);
+  Result<void> note_generation(const CollectionId& c, std::uint32_t generation);
+  // The keyset new content of `c` is sealed under. Errors: unknown_key (no key for `c`, or its
+  // primary is older than the newest generation this device verified: withheld by the server,
+  // or not wrapped to this account yet).
+  Result<const Keyset*> sealing_keyset(const CollectionId& c);
+  std::map<CollectionId, std::uint32_t> newest_generations;  // read through from the store
+  // Withheld generations found by the last load_keysets, reported by sync().
+  std::vector<std::string> key_notices;
+  // Moves each of `collections` this device holds keys for to a new generation, wrapped to every
+  // member the server lists whose keys this device verified (share/trust) and to every live
+  // grant covering it, except `except_grant` and `except_member` (client_agents.cc). Errors:
+  // unknown_key (this device is behind on a collection's keys: see sealing_keyset).
+  Result<void> rotate_collections(const std::vector<CollectionId>& collections,
+                                  const std::optional<GrantId>& except_grant,
+                                  const std::optional<AccountId>& except_member);
 
   // Agents (client_agents.cc).
   Result<void> load_grants();
@@ -186,6 +207,10 @@ struct Client::Impl {
   Result<void> open_cached_workspace();
   // The workspace, its keys and its grants from the server (login).
   Result<AccountId> open_workspace();  // returns the workspace's owner
+  // Takes the default collection from a workspace record (signature already checked) signed by
+  // the owner's key as this device knows it; an owner not trusted yet leaves it unset (zero).
+  // Errors: auth_failed (signed by another key: changed by the server).
+  Result<void> adopt_workspace_record(const WorkspaceRecord& ws);
   // An offline client reaches the server: logs in with the login key it unlocked, reloads keys
   // and grants. Errors: io (still unreachable), expired (the server refused this login key:
   // the passphrase changed or the account was recovered elsewhere).

@@ -34,8 +34,7 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
                                     const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   Impl& im = *impl_;
   ImportReport report;
-  const Keyset* keyset = im.keyset_for(im.default_collection);
-  if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for the default collection");
+  ZKWIKI_ASSIGN(const Keyset* keyset, im.sealing_keyset(im.default_collection));
 
   // Nothing is sent when any path is unusable, or (for an agent) outside its grant.
   for (const ImportItem& it : items) {

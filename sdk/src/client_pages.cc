@@ -306,8 +306,10 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
     return e;
   };
   CollectionId collection = current ? current->collection : default_collection;
-  const Keyset* keyset = keyset_for(collection);
-  if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + collection.hex());
+  // Never sealed under a generation older than the newest this device verified (a server
+  // withholding a rotated key); checked again before sealing, as a merge may show a newer one.
+  ZKWIKI_ASSIGN(const Keyset* keyset, sealing_keyset(collection));
+  // An agent keeps to its certificate before sending anything: readers would refuse the rest.
   ZKWIKI_TRY(agent_may_write(path, current ? std::optional<std::string_view>(current->path) : std::nullopt));
 
   // Title, tags and links come from the body. A page whose front matter does not parse is
@@ -382,6 +384,7 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
     std::uint64_t revision = current ? current->revision + 1 : 1;
     Hash256 parent = current ? current->head : Hash256{};
     EnvelopeContext ctx{ContentKind::page_revision, workspace, collection, id, revision, parent};
+    ZKWIKI_ASSIGN(keyset, sealing_keyset(collection));
     ZKWIKI_ASSIGN(Bytes plain, encode_page(content));
     auto envelope = seal_envelope(ctx, *keyset, plain);
     wipe(plain);

@@ -289,7 +289,12 @@ Result<void> rebuild(Client::Impl& im, CollectionSearch& cs, const std::string& 
 Result<CollectionSearch*> load(Client::Impl& im, const CollectionId& c) {
   if (!im.search) im.search = std::make_unique<SearchState>();
   auto found = im.search->collections.find(c);
-  if (found != im.search->collections.end()) return &found->second;
+  if (found != im.search->collections.end()) {
+    // The search keys follow the collection's keyset (a key that arrived or a rotation since).
+    const Keyset* now = im.keyset_for(c);
+    if (now && now->generations() != found->second.keys.generations()) found->second.keys = derive_search_keyset(*now);
+    return &found->second;
+  }
   const Keyset* keyset = im.keyset_for(c);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + c.hex());
   CollectionSearch& cs = im.search->collections[c];
@@ -377,6 +382,13 @@ Result<CollectionSearch*> current(Client::Impl& im, const CollectionId& c) {
 // winner's segments and tries again).
 Result<void> publish(Client::Impl& im, CollectionSearch& cs, const MergePolicy& policy) {
   PageId mp = search_manifest_page(im.workspace, cs.collection);
+  // Nothing is uploaded under a generation older than the newest this device verified; segments
+  // sealed here under an older one and not uploaded yet are sealed again under the primary.
+  ZKWIKI_ASSIGN(const Keyset* sealing, im.sealing_keyset(cs.collection));
+  if (cs.keys.primary_generation() != sealing->primary_generation()) {
+    cs.keys = derive_search_keyset(*sealing);
+    std::erase_if(cs.refs, [](const auto& r) { return !r.second.uploaded; });
+  }
   for (int attempt = 0; attempt < kMaxManifestAttempts; ++attempt) {
     while (cs.index.merge_step(policy)) {
     }

@@ -46,6 +46,10 @@ Result<PageContent> Client::Impl::open_content(const RevisionRecord& rec) {
     fetched = true;
   }
   ZKWIKI_TRY(verify_envelope(rec, envelope));
+  // A trusted member sealed this under its generation: that generation exists, and this device
+  // writes under nothing older from now on (agents never rotate, so only members count).
+  if (trusted_authors.contains(rec.author))
+    if (auto header = inspect_envelope(envelope)) ZKWIKI_TRY(note_generation(rec.collection, header->generation));
   const Keyset* keyset = keyset_for(rec.collection);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + rec.collection.hex());
   ZKWIKI_ASSIGN(Bytes plain, open_envelope(rec.envelope_context(), *keyset, envelope));
@@ -297,6 +301,7 @@ Result<SyncReport> sync_once(Client::Impl& im) {
   // a queued new page that the server did store (its answer was lost) or that another device
   // created at the same path updates that page instead of creating a second one.
   ZKWIKI_ASSIGN(report.replayed, im.replay_queue(report.pending));
+  report.quarantined.insert(report.quarantined.end(), im.key_notices.begin(), im.key_notices.end());
   report.last_seq = since;
   return report;
 }

@@ -133,6 +133,15 @@ class ByteReader {
   Error error_{Errc::internal, {}};
 };
 
+// What a domain-separated signature covers: `domain` (its terminating zero byte included in the
+// view) followed by `body`.
+inline std::vector<std::uint8_t> domain_message(std::string_view domain, std::span<const std::uint8_t> body) {
+  ByteWriter w(domain.size() + body.size());
+  w.bytes(as_bytes(domain));
+  w.bytes(body);
+  return w.take();
+}
+
 // Checks a fixed magic + version prefix, reporting malformed / unsupported_version.
 inline bool expect_magic(ByteReader& r, std::string_view magic, std::uint8_t version, std::string_view what) {
   auto m = r.bytes(magic.size());

@@ -268,7 +268,7 @@ class CacheTest : public ::testing::Test {
   static RawWorkspace raw_workspace(test::HttpClient& origin) {
     RawWorkspace w;
     EXPECT_TRUE(test::register_and_login(origin, w.owner));
-    EXPECT_EQ(origin.json_request("POST", "/v1/workspaces", {{"workspace_id", w.ws}, {"record", test::b64("ws")}},
+    EXPECT_EQ(origin.json_request("POST", "/v1/workspaces", {{"workspace_id", w.ws}, {"record", test::b64(test::workspace_record(w.owner, w.ws))}},
                                   w.owner.token).status, 201);
     EXPECT_EQ(origin.json_request("POST", "/v1/workspaces/" + w.ws + "/collections",
                                   {{"collection_id", w.coll}, {"record", test::b64("c")}}, w.owner.token).status,

@@ -94,6 +94,14 @@ check "bob opens alice's workspace" 0 env ZKWIKI_HOME="$WORK/bob-shared" ZKWIKI_
 check "bob trusts alice" 0 env ZKWIKI_HOME="$WORK/bob-shared" ZKWIKI_PASSPHRASE='bob test passphrase' "$BIN/zkwiki" trust "$ALICE_ID" "$ALICE_FP"
 check "bob reads alice's page" 0 env ZKWIKI_HOME="$WORK/bob-shared" ZKWIKI_PASSPHRASE='bob test passphrase' "$BIN/zkwiki" cat projects/alpha.md
 expect "the shared text" "^# Alpha" "$OUT"
+check "unshare needs an account id" 2 zk unshare not-an-id
+check "unshare --rotate" 0 zk unshare "$BOB_ID" --rotate
+expect "says what it did" "removed $BOB_ID .*new key generations" "$OUT"
+check "bob is refused once removed" 3 env ZKWIKI_HOME="$WORK/bob-shared" ZKWIKI_PASSPHRASE='bob test passphrase' "$BIN/zkwiki" cat projects/alpha.md
+expect "the server no longer lists him" "not a member of workspace" "$ERR"
+check "unshare of a non-member" 3 zk unshare "$BOB_ID"
+check "alice writes after the rotation" 0 zk put projects/after.md <<<"after bob left"
+check "her second device reads it" 0 env ZKWIKI_HOME="$WORK/home2" "$BIN/zkwiki" cat projects/after.md
 
 # A lost passphrase: the recovery key sets a new one, on a new device.
 check "the recovery key is never an argument" 2 zk recover --server "$URL" --account "$ALICE_ID" --recovery-key "$RECOVERY_KEY"

@@ -8,6 +8,7 @@
 #include "zkwiki/envelope.h"
 #include "zkwiki/http_transport.h"
 #include "zkwiki/page.h"
+#include "zkwiki/workspace_record.h"
 
 namespace zkwiki {
 namespace {
@@ -26,7 +27,7 @@ class ApiClientTest : public ::testing::Test {
     ASSERT_TRUE(api_->create_account(account_->record).ok());
     auto s = api_->login(account_->record.id, account_->login);
     ASSERT_TRUE(s.ok()) << s.error().message;
-    ASSERT_TRUE(api_->create_workspace(ws_, std::vector<std::uint8_t>{1, 2, 3}).ok());
+    ASSERT_TRUE(api_->create_workspace(ws_, sign_workspace_record(ws_, CollectionId::random(), account_->keys).encode()).ok());
     ASSERT_TRUE(api_->create_collection(ws_, coll_, std::vector<std::uint8_t>{4, 5}).ok());
   }
 

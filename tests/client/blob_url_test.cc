@@ -8,6 +8,7 @@
 #include "zkwiki/api_client.h"
 #include "zkwiki/envelope.h"
 #include "zkwiki/page.h"
+#include "zkwiki/workspace_record.h"
 
 namespace zkwiki {
 namespace {
@@ -64,7 +65,7 @@ class BlobUrlTest : public ::testing::Test {
     auto s = api_->login(account_->record.id, account_->login);
     ASSERT_TRUE(s.ok()) << s.error().message;
     session_ = *s;
-    ASSERT_TRUE(api_->create_workspace(ws_, std::vector<std::uint8_t>{1, 2, 3}).ok());
+    ASSERT_TRUE(api_->create_workspace(ws_, sign_workspace_record(ws_, CollectionId::random(), account_->keys).encode()).ok());
   }
 
   std::unique_ptr<HttpTransport> connect() {

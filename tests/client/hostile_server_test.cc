@@ -9,7 +9,9 @@
 
 #include "client_fixture.h"
 #include "zkwiki/account.h"
+#include "zkwiki/api_client.h"
 #include "zkwiki/encoding.h"
+#include "zkwiki/workspace_record.h"
 
 namespace zkwiki {
 namespace {
@@ -270,6 +272,110 @@ TEST_F(HostileSharingTest, ARevisionSwappedBetweenWorkspacesIsRejected) {
   EXPECT_EQ((*c2)->read("in-alices.md").error().code, Errc::not_found);
   EXPECT_EQ(body_of(**c2, "carol-home.md"), "carol at home\n");
   EXPECT_TRUE(search_paths(**c2, "workspace").empty());
+}
+
+// ---- the workspace record ----
+
+// Serves `record` instead of the server's record of workspace `ws` to `t`.
+void serve_workspace_record(ControlledTransport& t, const WorkspaceId& ws, Bytes record) {
+  t.rewrite = [ws, record](const HttpRequest& req, HttpResponse& res) {
+    if (req.method != "GET" || req.target != "/v1/workspaces/" + ws.hex() || res.status != 200) return;
+    auto j = json::parse(res.body);
+    j["record"] = to_base64(record);
+    res.body = j.dump();
+  };
+}
+
+TEST_F(HostileServerTest, AWorkspaceRecordPointingNewPagesElsewhereIsRefusedAtLogin) {
+  // A collection the account holds keys for, say one it granted to an agent: the server would
+  // like new pages to land there.
+  ASSERT_TRUE(a_->create_collection("agents").ok());
+  CollectionId agents;
+  auto collections = a_->collections();
+  ASSERT_TRUE(collections.ok());
+  for (const auto& c : *collections)
+    if (c.name == "agents") agents = c.id;
+  const WorkspaceId ws = a_->workspace_id();
+  ApiClient api(*http_b_);
+  auto served = api.get_account(a_->account_id());
+  auto unlocked = unlock_account(*served, kPass, test::fast_kdf_policy());
+  ASSERT_TRUE(unlocked.ok());
+  ASSERT_TRUE(api.login(served->id, unlocked->login).ok());
+  auto original = api.get_workspace_record(ws);
+  ASSERT_TRUE(original.ok());
+  auto decoded = WorkspaceRecord::decode(*original);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded->owner, a_->account_id());
+
+  Bytes swapped_field = *original;
+  std::copy(agents.bytes.begin(), agents.bytes.end(), swapped_field.begin() + 37);  // default_collection
+  AccountKeys impostor = AccountKeys::generate(a_->account_id());
+  struct Case {
+    const char* what;
+    Bytes record;
+    Errc code;
+  } cases[] = {
+      {"the default collection changed", swapped_field, Errc::auth_failed},
+      {"re-signed by a key of the server's", sign_workspace_record(ws, agents, impostor).encode(), Errc::auth_failed},
+      {"the owner's record of another workspace", sign_workspace_record(WorkspaceId::random(), agents, unlocked->keys).encode(),
+       Errc::auth_failed},
+      {"an unsigned record of version 1", [&] {
+         Bytes v1 = {'Z', 'K', 'W', 'S', 1};
+         v1.insert(v1.end(), a_->account_id().bytes.begin(), a_->account_id().bytes.end());
+         v1.insert(v1.end(), agents.bytes.begin(), agents.bytes.end());
+         return v1;
+       }(), Errc::unsupported_version},
+  };
+  for (const Case& c : cases) {
+    MemoryLocalStore fresh;
+    int writes = 0;
+    serve_workspace_record(*net_b_, ws, c.record);
+    net_b_->intercept = [&writes](const HttpRequest& req) -> std::optional<HttpResponse> {
+      if (req.method == "PUT") ++writes;
+      return std::nullopt;
+    };
+    auto b = Client::login(*net_b_, std::make_unique<BorrowedStore>(fresh), a_->account_id(), kPass, options());
+    ASSERT_FALSE(b.ok()) << c.what;
+    EXPECT_EQ(b.error().code, c.code) << c.what << ": " << b.error().message;
+    EXPECT_EQ(writes, 0) << c.what;
+  }
+  // The record as the owner signed it opens, and new pages go to the default collection.
+  net_b_->rewrite = nullptr;
+  net_b_->intercept = nullptr;
+  auto b = login_b(options());
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(b->write("new.md", "where it belongs\n").ok());
+  EXPECT_EQ((*b->list("new.md"))[0].collection, decoded->default_collection);
+}
+
+TEST_F(HostileSharingTest, AMembersDeviceRefusesAWorkspaceRecordNotSignedByTheTrustedOwner) {
+  ASSERT_TRUE(a_->share(carol_->account_id(), carol_->fingerprint()).ok());
+  ClientOptions o = options();
+  o.workspace = a_->workspace_id();
+  {
+    auto carol_in_a = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(),
+                                    "carol's passphrase", o);
+    ASSERT_TRUE(carol_in_a.ok()) << carol_in_a.error().message;
+    // Before she trusts Alice, nothing says where new pages go: none are written.
+    auto early = (*carol_in_a)->write("early.md", "not yet\n");
+    ASSERT_FALSE(early.ok());
+    EXPECT_EQ(early.error().code, Errc::forbidden);
+    ASSERT_TRUE((*carol_in_a)->trust(a_->account_id(), a_->fingerprint()).ok());
+    ASSERT_TRUE((*carol_in_a)->write("trusted.md", "now she may\n").ok());
+  }
+  // The server re-signs Alice's record with Carol's own key (an author Carol trusts, but not the
+  // owner), pointing at a collection of its choosing.
+  auto carol_keys = unlock_account(*ApiClient(*http_b_).get_account(carol_->account_id()), "carol's passphrase",
+                                   test::fast_kdf_policy());
+  ASSERT_TRUE(carol_keys.ok());
+  AccountKeys as_owner = AccountKeys::from_seeds(a_->account_id(), Secret::random(32),
+                                                 Secret::from_bytes(carol_keys->keys.ed25519_secret.reveal().first(32)));
+  serve_workspace_record(*net_b_, a_->workspace_id(),
+                         sign_workspace_record(a_->workspace_id(), CollectionId::random(), as_owner).encode());
+  auto again = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(),
+                             "carol's passphrase", o);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::auth_failed) << again.error().message;
 }
 
 // ---- replay ----

@@ -31,6 +31,8 @@ for v in vectors:
         write("envelope", name, bytes([len(env) // 3 % 251]) + env)  # first byte: where streaming splits
     elif kind == "revision":
         write("revision", name, h(v["record"]))
+    elif kind == "workspace_record":
+        write("revision", name, h(v["record"]))
     elif kind == "wrapped_key":
         write("wrapped_key", name, h(v["wrapped"]))
     elif kind == "keystring":

@@ -159,7 +159,7 @@ TEST(Api, RandomRequestsNeverThrowOrCrash) {
   const std::string token = json::parse(login.body)["token"];
   const std::string ws = test::random_id(), coll = test::random_id();
   ASSERT_EQ(h.api.handle(make("POST", "/v1/workspaces",
-                              json{{"workspace_id", ws}, {"record", b64("w")}}.dump(),
+                              json{{"workspace_id", ws}, {"record", b64(test::workspace_record(h.a, ws))}}.dump(),
                               {{"authorization", "Bearer " + token}})).status, 201);
   const std::vector<std::string> methods = {"GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "X"};
   const std::vector<std::string> segs = {"v1", "workspaces", ws, "collections", coll, "pages",

@@ -1,6 +1,8 @@
 // The only test translation unit that includes Beast.
 #include "client.h"
 
+#include "zkwiki/workspace_record.h"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -422,6 +424,14 @@ std::string revision_record(const TestAccount& author, const std::string& ws,
   auto rec = sign_revision(ctx, span_of(envelope), pub,
                            Secret::from_bytes(span_of(author.identity_secret)));
   return str_of(rec.encode());
+}
+
+std::string workspace_record(const TestAccount& owner, const std::string& ws,
+                             const std::string& default_collection) {
+  auto keys = AccountKeys::from_seeds(AccountId::from_hex(owner.id).value(), Secret::random(32),
+                                      Secret::from_bytes(span_of(owner.identity_secret).first(32)));
+  auto def = CollectionId::from_hex(default_collection.empty() ? random_id() : default_collection).value();
+  return str_of(sign_workspace_record(WorkspaceId::from_hex(ws).value(), def, keys).encode());
 }
 
 std::uint64_t revision_number(const std::string& record) {

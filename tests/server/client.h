@@ -145,6 +145,10 @@ std::string sign_recover(const TestAccount& a, const std::string& challenge_raw,
 std::string revision_record(const TestAccount& author, const std::string& ws,
                             const std::string& coll, const std::string& page, std::uint64_t n,
                             const std::string& parent, const std::string& envelope = "content");
+// The encoded workspace record (ZKWS) of workspace `ws` owned by `owner`, signed with its
+// identity key; the default collection is `default_collection` (32 hex, or random).
+std::string workspace_record(const TestAccount& owner, const std::string& ws,
+                             const std::string& default_collection = "");
 // The revision number of an encoded record (0 if it does not decode).
 std::uint64_t revision_number(const std::string& record);
 

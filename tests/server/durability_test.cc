@@ -34,7 +34,7 @@ struct Fixture {
   }
   bool setup(HttpClient& c) {
     return register_and_login(c, owner) &&
-           c.json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64("w")}},
+           c.json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64(workspace_record(owner, ws))}},
                           owner.token).status == 201 &&
            c.json_request("POST", "/v1/workspaces/" + ws + "/collections",
                           {{"collection_id", coll}, {"record", b64("c")}}, owner.token).status ==

@@ -54,7 +54,7 @@ struct GrantHarness : ::testing::Test {
                       "");
     ASSERT_EQ(login.status, 200);
     session = body(login)["token"];
-    ASSERT_EQ(call("POST", "/v1/workspaces", json{{"workspace_id", ws}, {"record", b64("ws")}}, session).status, 201);
+    ASSERT_EQ(call("POST", "/v1/workspaces", json{{"workspace_id", ws}, {"record", b64(test::workspace_record(owner, ws))}}, session).status, 201);
     for (const auto& c : {coll, other})
       ASSERT_EQ(call("POST", "/v1/workspaces/" + ws + "/collections", json{{"collection_id", c}, {"record", b64("c")}},
                      session).status, 201);

@@ -40,7 +40,7 @@ class HttpApi : public ::testing::Test {
     ASSERT_TRUE(register_and_login(*c, owner));
     ws = random_id();
     coll = random_id();
-    ASSERT_EQ(c->json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64("w")}},
+    ASSERT_EQ(c->json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64(workspace_record(owner, ws))}},
                               owner.token).status, 201);
     ASSERT_EQ(c->json_request("POST", ws_path() + "/collections",
                               {{"collection_id", coll}, {"record", b64("c")}}, owner.token).status,
@@ -99,6 +99,31 @@ TEST_F(HttpApi, HealthAndMetrics) {
   EXPECT_NE(r.body.find("zkwiki_open_connections"), std::string::npos);
   // Labels are route templates, never ids.
   EXPECT_EQ(r.body.find(ws), std::string::npos);
+}
+
+TEST_F(HttpApi, AWorkspaceRecordMustBeSignedByTheSessionsAccountForThisWorkspace) {
+  auto create = [&](const std::string& id, const std::string& record) {
+    return c->json_request("POST", "/v1/workspaces", {{"workspace_id", id}, {"record", b64(record)}}, owner.token);
+  };
+  const std::string fresh = random_id();
+  EXPECT_EQ(create(fresh, "w").status, 400);  // not a record at all
+  // The unsigned version-1 record of earlier builds: refused by version.
+  std::string v1 = "ZKWS\x01" + unb64(b64(std::string(32, '\x11')));
+  EXPECT_EQ(create(fresh, v1).status, 400);
+  std::string flipped = workspace_record(owner, fresh);
+  flipped[40] ^= 1;  // the default collection: the signature fails
+  EXPECT_EQ(create(fresh, flipped).status, 400);
+  EXPECT_EQ(create(fresh, workspace_record(owner, random_id())).status, 400);  // another workspace
+  TestAccount other = member("");
+  EXPECT_EQ(create(fresh, workspace_record(other, fresh)).status, 400);  // another owner
+  // Signed by another key for this account and workspace.
+  TestAccount impostor = other;
+  impostor.id = owner.id;
+  EXPECT_EQ(create(fresh, workspace_record(impostor, fresh)).status, 403);
+  auto ok = create(fresh, workspace_record(owner, fresh));
+  EXPECT_EQ(ok.status, 201) << ok.body;
+  auto got = get("/v1/workspaces/" + fresh, owner.token);
+  EXPECT_EQ(unb64(json::parse(got.body)["record"].get<std::string>()).size(), 149u);
 }
 
 TEST_F(HttpApi, UnknownRoutesAre404) {
@@ -790,7 +815,7 @@ TEST(HttpServer, SigtermAnswersPendingLongPollsAndExits) {
   TestAccount a = new_account();
   ASSERT_TRUE(register_and_login(c, a));
   const std::string ws = random_id();
-  ASSERT_EQ(c.json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64("w")}},
+  ASSERT_EQ(c.json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64(workspace_record(a, ws))}},
                            a.token).status, 201);
   HttpResponse waited;
   std::thread reader([&] {
@@ -816,8 +841,9 @@ TEST(HttpServer, LogsNeitherSecretsNorIdsNorBodies) {
   TestAccount a = new_account();
   ASSERT_TRUE(register_and_login(c, a));
   const std::string ws = random_id();
+  const std::string ws_record = workspace_record(a, ws);
   ASSERT_EQ(c.json_request("POST", "/v1/workspaces",
-                           {{"workspace_id", ws}, {"record", b64("workspace secret record")}},
+                           {{"workspace_id", ws}, {"record", b64(ws_record)}},
                            a.token).status, 201);
   const std::string blob = "blob body that must not be logged";
   EXPECT_EQ(c.request("PUT", "/v1/workspaces/" + ws + "/blobs/" + blob_id(blob), blob,
@@ -827,7 +853,7 @@ TEST(HttpServer, LogsNeitherSecretsNorIdsNorBodies) {
   EXPECT_EQ(s.terminate(), 0);
   const std::string log = s.stderr_text();
   for (const std::string& secret : {a.token, a.token.substr(4), a.id, ws, blob_id(blob), blob,
-                                    std::string("workspace secret record"), b64(blob)})
+                                    b64(ws_record), b64(blob)})
     EXPECT_EQ(log.find(secret), std::string::npos) << "the log contains " << secret;
 }
 
@@ -868,7 +894,7 @@ TEST(HttpServer, SigtermDrainsAndRestartKeepsData) {
     ASSERT_TRUE(s.start(data)) << s.error();
     HttpClient c(s.host(), s.port());
     ASSERT_TRUE(register_and_login(c, a));
-    ASSERT_EQ(c.json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64("w")}},
+    ASSERT_EQ(c.json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64(workspace_record(a, ws))}},
                              a.token).status, 201);
     ASSERT_EQ(c.json_request("POST", "/v1/workspaces/" + ws + "/collections",
                              {{"collection_id", coll}, {"record", b64("c")}}, a.token).status, 201);

@@ -42,7 +42,7 @@ struct Session {
 
 bool setup(HttpClient& c, Session& s) {
   return register_and_login(c, s.account) &&
-         c.json_request("POST", "/v1/workspaces", {{"workspace_id", s.ws}, {"record", b64("w")}},
+         c.json_request("POST", "/v1/workspaces", {{"workspace_id", s.ws}, {"record", b64(workspace_record(s.account, s.ws))}},
                         s.account.token).status == 201 &&
          c.json_request("POST", "/v1/workspaces/" + s.ws + "/collections",
                         {{"collection_id", s.coll}, {"record", b64("c")}}, s.account.token)

@@ -55,7 +55,7 @@ class PageBatch : public ::testing::Test {
     ASSERT_TRUE(register_and_login(*c, owner));
     ws = random_id();
     coll = random_id();
-    ASSERT_EQ(c->json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64("w")}}, owner.token).status,
+    ASSERT_EQ(c->json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64(workspace_record(owner, ws))}}, owner.token).status,
               201);
     ASSERT_EQ(c->json_request("POST", collections_path(), {{"collection_id", coll}, {"record", b64("c")}}, owner.token).status,
               201);

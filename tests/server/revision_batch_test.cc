@@ -48,7 +48,7 @@ struct RevisionBatch : ::testing::Test {
     ASSERT_TRUE(crypto_init());
     ASSERT_EQ(call("POST", "/v1/accounts", test::account_body(owner), "").status, 201);
     session = login(owner);
-    ASSERT_EQ(call("POST", "/v1/workspaces", json{{"workspace_id", ws}, {"record", b64("ws")}}, session).status, 201);
+    ASSERT_EQ(call("POST", "/v1/workspaces", json{{"workspace_id", ws}, {"record", b64(test::workspace_record(owner, ws))}}, session).status, 201);
     for (const auto& c : {coll, other})
       ASSERT_EQ(call("POST", "/v1/workspaces/" + ws + "/collections", json{{"collection_id", c}, {"record", b64("c")}},
                      session).status, 201);

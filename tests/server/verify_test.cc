@@ -26,7 +26,7 @@ class Verify : public ::testing::Test {
   void SetUp() override {
     c = std::make_unique<HttpClient>(server_->host(), server_->port());
     ASSERT_TRUE(register_and_login(*c, owner));
-    ASSERT_EQ(c->json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64("w")}},
+    ASSERT_EQ(c->json_request("POST", "/v1/workspaces", {{"workspace_id", ws}, {"record", b64(workspace_record(owner, ws))}},
                               owner.token).status, 201);
     ASSERT_EQ(c->json_request("POST", "/v1/workspaces/" + ws + "/collections",
                               {{"collection_id", coll}, {"record", b64("c")}}, owner.token).status,

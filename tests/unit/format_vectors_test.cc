@@ -15,6 +15,7 @@
 #include "zkwiki/revision.h"
 #include "zkwiki/search.h"
 #include "zkwiki/search_manifest.h"
+#include "zkwiki/workspace_record.h"
 
 namespace zkwiki {
 namespace {
@@ -264,6 +265,22 @@ void check_search_keys(const json& v) {
   EXPECT_EQ(search_manifest_page(ws, c).hex(), v["manifest_page"].get<std::string>());
 }
 
+void check_workspace_record(const json& v) {
+  auto rec = WorkspaceRecord::decode(unhex(v["record"]));
+  expect_outcome(rec, v["expected"]);
+  if (!v["expected"]["ok"].get<bool>()) return;
+  EXPECT_EQ(rec->workspace.hex(), v["workspace"].get<std::string>());
+  EXPECT_EQ(rec->owner.hex(), v["owner"].get<std::string>());
+  EXPECT_EQ(rec->default_collection.hex(), v["default_collection"].get<std::string>());
+  EXPECT_EQ(hex(rec->owner_key), v["owner_key"].get<std::string>());
+  EXPECT_EQ(rec->encode().size(), kWorkspaceRecordBytes);
+  // Signing the same fields with the owner's seed gives the same bytes (Ed25519 is deterministic).
+  auto owner = AccountKeys::from_seeds(rec->owner, Secret::from_bytes(Bytes(32, 0)),
+                                       Secret::from_bytes(unhex(v["owner_ed25519_seed"])));
+  EXPECT_EQ(hex(sign_workspace_record(rec->workspace, rec->default_collection, owner).encode()),
+            v["record"].get<std::string>());
+}
+
 TEST(FormatVectorsTest, EveryCaseInTestsVectorsHoldsItsExpectedOutcome) {
   auto dir = test::source_root() / "tests" / "vectors";
   std::map<std::string, int> per_kind;
@@ -284,11 +301,13 @@ TEST(FormatVectorsTest, EveryCaseInTestsVectorsHoldsItsExpectedOutcome) {
     else if (kind == "agent_certificate") check_agent_certificate(v);
     else if (kind == "agent_revocation") check_agent_revocation(v);
     else if (kind == "agent_grant") check_agent_grant(v);
+    else if (kind == "workspace_record") check_workspace_record(v);
     else ADD_FAILURE() << "unknown vector kind " << kind;
     ++per_kind[kind];
   }
   for (const char* kind : {"envelope", "revision", "keystring", "account", "page", "wrapped_key", "search_segment",
-                           "search_manifest", "search_keys", "agent_certificate", "agent_revocation", "agent_grant"})
+                           "search_manifest", "search_keys", "agent_certificate", "agent_revocation", "agent_grant",
+                           "workspace_record"})
     EXPECT_GT(per_kind[kind], 0) << "no vectors of kind " << kind;
 }
 

@@ -20,6 +20,7 @@
 #include "zkwiki/revision.h"
 #include "zkwiki/search.h"
 #include "zkwiki/search_manifest.h"
+#include "zkwiki/workspace_record.h"
 
 namespace zkwiki {
 namespace {
@@ -509,6 +510,41 @@ void search_vectors() {
                         {"expected", ok()}});
 }
 
+
+void workspace_record_vectors() {
+  // The owner's identity key from a fixed seed; the X25519 half plays no part in the record.
+  Bytes seed = pattern(32, 0x61);
+  auto owner = AccountKeys::from_seeds(fixed_id<AccountId>(0x20), Secret::from_bytes(Bytes(32, 0)),
+                                       Secret::from_bytes(seed));
+  auto rec = sign_workspace_record(fixed_id<WorkspaceId>(0x10), fixed_id<CollectionId>(0x30), owner);
+  Bytes bytes = rec.encode();
+  write("workspace-record",
+        {{"kind", "workspace_record"}, {"owner_ed25519_seed", hx(seed)}, {"workspace", rec.workspace.hex()},
+         {"owner", rec.owner.hex()}, {"default_collection", rec.default_collection.hex()},
+         {"owner_key", hx(rec.owner_key)}, {"record", hx(bytes)},
+         {"description", "signing these fields with the seed gives exactly `record` (Ed25519 is deterministic)"},
+         {"expected", ok()}});
+  auto negative = [&](const std::string& name, const std::string& why, Bytes bad, Errc e) {
+    write(name, {{"kind", "workspace_record"}, {"record", hx(bad)}, {"description", why}, {"expected", fails(e)}});
+  };
+  Bytes t = bytes;
+  t[37] ^= 1;
+  negative("workspace-record-other-collection", "a byte of the default collection changed: the signature fails", t,
+           Errc::auth_failed);
+  negative("workspace-record-truncated", "last byte missing", Bytes(bytes.begin(), bytes.end() - 1), Errc::truncated);
+  t = bytes;
+  t.push_back(0);
+  negative("workspace-record-trailing-byte", "one byte appended", t, Errc::trailing_data);
+  // Version 1, the unsigned record of earlier builds: "ZKWS" | 1 | owner | default collection.
+  Bytes v1{'Z', 'K', 'W', 'S', 1};
+  v1.insert(v1.end(), rec.owner.bytes.begin(), rec.owner.bytes.end());
+  v1.insert(v1.end(), rec.default_collection.bytes.begin(), rec.default_collection.bytes.end());
+  negative("workspace-record-unsigned-v1", "the unsigned version-1 record: no longer accepted", v1,
+           Errc::unsupported_version);
+  t = bytes;
+  t[0] = 'X';
+  negative("workspace-record-bad-magic", "magic XKWS", t, Errc::malformed);
+}
 }  // namespace
 }  // namespace zkwiki
 
@@ -527,5 +563,6 @@ int main(int argc, char** argv) {
   zkwiki::page_vectors();
   zkwiki::search_vectors();
   zkwiki::agent_vectors();
+  zkwiki::workspace_record_vectors();
   return 0;
 }

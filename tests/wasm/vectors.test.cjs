@@ -104,6 +104,13 @@ const checks = {
     const order = (a, b) => (a.collection + a.generation).localeCompare(b.collection + b.generation);
     assert.deepEqual(keys.sort(order), want.sort(order));
   },
+  workspace_record(zk, v) {
+    const r = outcome(v.expected, () => zk.format.decodeWorkspaceRecord(v.record));
+    if (!v.expected.ok) return;
+    assert.deepEqual(r, { workspace: v.workspace, owner: v.owner, defaultCollection: v.default_collection,
+                          ownerKey: v.owner_key });
+    assert.equal(zk.hex(zk.format.signWorkspaceRecord(r, v.owner_ed25519_seed)), v.record);
+  },
   search_segment(zk, v) {
     const info = outcome(v.expected, () => zk.format.inspectSearchSegment(v.bytes));
     if (!v.documents) return;

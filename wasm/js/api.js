@@ -427,6 +427,14 @@ async function zkwikiInstantiate(factory, options) {
     signAgentRevocation: (r, signerSeed) =>
       callSync('zkw_agent_revocation_sign', [zkwikiBytes(r.workspace, 'workspace', 16), zkwikiBytes(r.grant, 'grant', 16),
                                              Number(r.revokedAt), zkwikiBytes(signerSeed, 'signerSeed', 32)], outBytes),
+    // Workspace records (docs/FORMAT.md): decoded (signature checked under ownerKey; whether
+    // that is the owner's key is the caller's to check) and signed from their fields.
+    decodeWorkspaceRecord: (bytes) =>
+      callSync('zkw_workspace_record_decode', [zkwikiBytes(bytes, 'record')], outJson),
+    signWorkspaceRecord: (r, ownerSeed) =>
+      callSync('zkw_workspace_record_sign', [zkwikiBytes(r.workspace, 'workspace', 16), zkwikiBytes(r.owner, 'owner', 16),
+                                             zkwikiBytes(r.defaultCollection, 'defaultCollection', 16),
+                                             zkwikiBytes(ownerSeed, 'ownerSeed', 32)], outBytes),
     // Opens a grant string with the agent's secret (omitted for a bearer grant); returns its
     // token and keys: for test vectors only.
     openGrantForTests: (grant, agentSecret) =>

@@ -96,6 +96,14 @@ int32_t zkw_agent_certificate_sign(const uint8_t* json, size_t json_len, const u
 int32_t zkw_agent_revocation_decode(const uint8_t* bytes, size_t len);  // JSON {workspace, grant, revokedAt, signer}
 int32_t zkw_agent_revocation_sign(const uint8_t* ws, size_t ws_len, const uint8_t* grant, size_t grant_len,
                                   double revoked_at, const uint8_t* signer_seed, size_t seed_len);
+// Workspace records (workspace_record.h): JSON {workspace, owner, defaultCollection, ownerKey}
+// (hex), the signature checked under ownerKey. Errors: truncated, trailing_data, malformed,
+// unsupported_version, auth_failed.
+int32_t zkw_workspace_record_decode(const uint8_t* bytes, size_t len);
+// The record of workspace `ws` owned by account `owner`, signed with its Ed25519 seed: the bytes.
+int32_t zkw_workspace_record_sign(const uint8_t* ws, size_t ws_len, const uint8_t* owner, size_t owner_len,
+                                  const uint8_t* default_collection, size_t dc_len, const uint8_t* owner_seed,
+                                  size_t seed_len);
 // Opens a "zkwgrant_..." string with an agent secret ("zkwagentkey_...", empty for a bearer
 // grant): JSON {bearer, server, certificate, token, agent, keys: [{collection, generation,
 // primary, key}], bearerSecret?}. Reveals the token and keys: test vectors only.

@@ -1,5 +1,5 @@
-// The C ABI's format exports for agent grants and the search index (abi.h): decode and encode
-// the byte strings of agent.h, search.h and search_manifest.h, so that every case in
+// The C ABI's format exports for agent grants, workspace records and the search index (abi.h):
+// decode and encode the byte strings of agent.h, workspace_record.h, search.h and search_manifest.h, so that every case in
 // tests/vectors/ is checked through the module as the native build checks it.
 #include <cstring>
 
@@ -9,6 +9,7 @@
 #include "zkwiki/encoding.h"
 #include "zkwiki/search.h"
 #include "zkwiki/search_manifest.h"
+#include "zkwiki/workspace_record.h"
 
 using namespace zkwiki;
 using namespace zkwiki::wasm;
@@ -119,6 +120,30 @@ int32_t zkw_agent_revocation_sign(const uint8_t* ws, size_t ws_len, const uint8_
   auto signer = signer_from_seed(AccountId{}, seed, seed_len);
   if (!signer) return fail(signer.error());
   set_out(sign_revocation(*w, *g, static_cast<std::int64_t>(revoked_at), *signer).encode());
+  return 0;
+}
+
+int32_t zkw_workspace_record_decode(const uint8_t* bytes, size_t len) {
+  return finish(WorkspaceRecord::decode(in_bytes(bytes, len)), [](const WorkspaceRecord& r) {
+    set_out_json(json{{"workspace", r.workspace.hex()},
+                      {"owner", r.owner.hex()},
+                      {"defaultCollection", r.default_collection.hex()},
+                      {"ownerKey", to_hex(r.owner_key)}});
+  });
+}
+
+int32_t zkw_workspace_record_sign(const uint8_t* ws, size_t ws_len, const uint8_t* owner, size_t owner_len,
+                                  const uint8_t* default_collection, size_t dc_len, const uint8_t* owner_seed,
+                                  size_t seed_len) {
+  auto w = id_arg<WorkspaceId>(ws, ws_len, "workspace");
+  if (!w) return fail(w.error());
+  auto o = id_arg<AccountId>(owner, owner_len, "owner");
+  if (!o) return fail(o.error());
+  auto c = id_arg<CollectionId>(default_collection, dc_len, "defaultCollection");
+  if (!c) return fail(c.error());
+  auto signer = signer_from_seed(*o, owner_seed, seed_len);
+  if (!signer) return fail(signer.error());
+  set_out(sign_workspace_record(*w, *c, *signer).encode());
   return 0;
 }
 

@@ -148,6 +148,9 @@ class ApiClient {
   Result<std::vector<WorkspaceId>> list_workspaces();
   // Adds or changes a member ("admin", "write", "read"). Errors: forbidden (not an admin), not_found.
   Result<void> put_member(const WorkspaceId& ws, const AccountId& member, std::string_view role);
+  // Removes a member (their sessions' and agents' access ends at once). Errors: forbidden (not
+  // an admin, or the workspace owner), not_found (not a member).
+  Result<void> remove_member(const WorkspaceId& ws, const AccountId& member);
   Result<void> create_collection(const WorkspaceId& ws, const CollectionId& c, std::span<const std::uint8_t> record);
   Result<std::vector<std::pair<CollectionId, Bytes>>> list_collections(const WorkspaceId& ws);
   Result<void> put_wrapped_key(const WorkspaceId& ws, const CollectionId& c, const AccountId& member,

@@ -180,8 +180,12 @@ class Client {
                                                         const KdfParams& kdf = KdfParams::generate(),
                                                         ClientOptions options = {});
   // Logs in (on this or a new device): fetches the account record, unlocks it, authenticates,
-  // loads the workspace and the collection keys. Errors: wrong_passphrase, weak_parameters
-  // (a server offering KDF parameters below the floor), not_found, io, auth_failed.
+  // loads the workspace and the collection keys. The workspace record must be signed by the
+  // owner's key as this device knows it (its own, or one it trusts); a shared workspace whose
+  // owner this device does not trust yet opens without a default collection: new pages wait
+  // for trust(). Errors: wrong_passphrase, weak_parameters (a server offering KDF parameters
+  // below the floor), not_found, io, auth_failed (also a workspace record the owner did not
+  // sign), unsupported_version (an unsigned record of earlier builds).
   //
   // When the server is unreachable (io) and this device has logged in to the account before,
   // it opens offline instead (offline() is true): the passphrase unlocks the account record this
@@ -246,8 +250,17 @@ class Client {
   Result<void> share(const AccountId& member, std::string_view expected_fingerprint, std::string_view role = "write");
   // Trusts `other` (after the same check) as an author of revisions and a granter of keys on
   // this device: the owner of a workspace shared with you, or a member you shared with
-  // elsewhere. Reloads the keys. Errors: auth_failed, not_found.
+  // elsewhere. Reloads the keys; for the workspace's owner, also verifies the workspace record
+  // and takes its default collection. Errors: auth_failed, not_found.
   Result<void> trust(const AccountId& other, std::string_view expected_fingerprint);
+  // Removes `member` from this workspace (admin): the server ends their access, and their
+  // agents', at once. With `rotate`, every collection this device holds keys for moves to a new
+  // key generation, wrapped to each remaining member whose keys this device verified
+  // (share/trust) and to every live grant not issued by `member`, so what is written from then on
+  // is sealed under a key they never had (what they held stays readable to them). Errors:
+  // forbidden (not an admin, or the owner), not_found (not a member), invalid_argument (this
+  // account itself), unknown_key (this device is behind on a collection's keys: sync first).
+  Result<void> remove_member(const AccountId& member, bool rotate);
 
   // Writes many pages at once (an import): new pages are sealed and signed here, then uploaded
   // over several connections (see ClientOptions::connect); pages that already exist go through

@@ -5,7 +5,7 @@
 //   account    00000000000000000000000000000001   workspace 00000000000000000000000000000002
 //   collection 00000000000000000000000000000003   page      00000000000000000000000000000004
 // The account has a real AccountRecord and the page a real revision record, both from fixed
-// keys (below), so seeds can carry records that verify; write_record_seeds() regenerates those
+// keys (below), so seeds can carry records that verify (a signed workspace record too); write_record_seeds() regenerates those
 // seeds (zkwiki_server_fuzz_replay --write-seeds tests/server/fuzz/seeds).
 // Built with clang as a libFuzzer binary (the "fuzz" preset; ./zkwiki.sh fuzz); built with any
 // compiler as a seed replayer (ctest ServerApiFuzzSeeds).
@@ -27,6 +27,7 @@
 #include "zkwiki/account.h"
 #include "zkwiki/encoding.h"
 #include "zkwiki/revision.h"
+#include "zkwiki/workspace_record.h"
 
 #include "fuzz_common.h"
 #include "fuzz_world.h"
@@ -87,7 +88,18 @@ bool write_record_seeds(const std::string& dir) {
   const auto other_login = key_pair(0x44);
   const std::string account_rec = account_record(new_account, other_login);
   const std::string login_b64 = b64(str(other_login.public_key));
+  // A second workspace, with its record signed by the account's identity key (docs/FORMAT.md).
+  const std::string new_ws = "0000000000000000000000000000000c";
+  const auto owner = zkwiki::AccountKeys::from_seeds(zkwiki::AccountId::from_hex(kAccount).value(),
+                                                     zkwiki::Secret::from_bytes(std::vector<std::uint8_t>(32, 0)),
+                                                     zkwiki::Secret::from_bytes(std::vector<std::uint8_t>(32, 0x22)));
+  const std::string ws_record = str(zkwiki::sign_workspace_record(zkwiki::WorkspaceId::from_hex(new_ws).value(),
+                                                                  zkwiki::CollectionId::from_hex(kCollection).value(),
+                                                                  owner)
+                                        .encode());
   const std::map<std::string, std::string> seeds = {
+      {"workspace-create", "POST /v1/workspaces\n" + session + "\n\n{\"workspace_id\":\"" + new_ws +
+                               "\",\"record\":\"" + b64(ws_record) + "\"}"},
       {"page-create", "PUT " + coll_path + "/pages/" + new_page + "\n" + session +
                           "\nIf-None-Match: *\n\n" + put(created)},
       {"page-put", "PUT " + coll_path + "/pages/" + kPage + "\n" + scoped + "\nIf-Match: \"" +
