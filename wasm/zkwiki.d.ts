@@ -89,6 +89,8 @@ export interface ConnectOptions {
   server?: string;
   /** Instead of `server`: a transport of your own (tests, proxies). */
   transport?: Transport;
+  /** With `server`: the fetch() to use (default globalThis.fetch). */
+  fetch?: typeof fetch;
   /** Default: a fresh memory store (nothing persists). */
   store?: StoreOption;
   onProgress?: KdfProgress;
