@@ -53,6 +53,13 @@ export interface TransportResponse {
 /** How the client reaches the server. Reject (throw) for network errors: they become `io`. */
 export interface Transport {
   send(request: TransportRequest): Promise<TransportResponse>;
+  /**
+   * Optional: a transport to another origin. When the server names a cache for blob reads (its
+   * `blob_url`, zkwiki-server --public-url; docs/API.md), the client asks for one at login and
+   * reads blobs through it, without a token (falling back to the server when the cache fails).
+   * Return null (or leave this out) to read every blob from the server.
+   */
+  forUrl?(url: string): Transport | null;
 }
 
 /**
@@ -82,6 +89,8 @@ export interface ConnectOptions {
   server?: string;
   /** Instead of `server`: a transport of your own (tests, proxies). */
   transport?: Transport;
+  /** With `server`: the fetch() to use (default globalThis.fetch). */
+  fetch?: typeof fetch;
   /** Default: a fresh memory store (nothing persists). */
   store?: StoreOption;
   onProgress?: KdfProgress;
@@ -428,6 +437,12 @@ export interface Zkwiki {
   unifiedDiff(oldText: string, newText: string, path: string): string;
   merge3(base: string, ours: string, theirs: string): MergeResult;
 
+  /**
+   * The server through fetch(). Its forUrl(url) is the same transport to `url` (http: and
+   * https: only; null otherwise), so a client follows the server's public URL for blobs. A
+   * page on another origin than the cache needs the server's CSP (connect-src names the public
+   * URL) and the blobs' `Access-Control-Allow-Origin: *`, both sent by zkwiki-server.
+   */
   fetchTransport(baseUrl: string, options?: { fetch?: typeof fetch; timeoutMs?: number }): Transport;
   memoryStore(): MemoryStore;
   /** One IndexedDB database per name (use one per account: `zkwiki-${account}`). */

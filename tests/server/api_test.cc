@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "api.h"
@@ -139,6 +141,88 @@ TEST(Api, TheWebAppMayConnectToThePublicUrl) {
   EXPECT_NE(app_content_security_policy("").find("connect-src 'self';"), std::string::npos);
   EXPECT_NE(app_content_security_policy("https://cdn.example.com").find("connect-src 'self' https://cdn.example.com;"),
             std::string::npos);
+}
+
+// A web app on the server's origin reads blobs from the cache's (another origin): blob answers
+// allow any origin (the id is the capability, the bytes ciphertext, no credentials involved);
+// an answer that depends on a token never does, so no other origin's script can read it.
+TEST(Api, BlobReadsAllowAnyOriginAndAuthenticatedAnswersDoNot) {
+  Config cfg;
+  cfg.public_url = "https://cdn.example.com";
+  Harness h(cfg);
+  auto login = h.login();
+  ASSERT_EQ(login.status, 200);
+  const Headers auth = {{"authorization", "Bearer " + json::parse(login.body)["token"].get<std::string>()}};
+  const std::string ws = test::random_id(), data = "sealed bytes, as far as the server knows";
+  const std::string id = test::blob_id(data);
+  ASSERT_EQ(h.api.handle(make("POST", "/v1/workspaces", json{{"workspace_id", ws}, {"record", b64("w")}}.dump(), auth))
+                .status, 201);
+  auto put = h.api.handle(make("PUT", "/v1/workspaces/" + ws + "/blobs/" + id, data, auth));
+  ASSERT_EQ(put.status, 201);
+  EXPECT_EQ(put.get("Access-Control-Allow-Origin"), "");
+
+  const Headers from_app = {{"origin", "https://wiki.example.com"}};
+  auto get = h.api.handle(make("GET", "/v1/blobs/" + id, "", from_app));
+  ASSERT_EQ(get.status, 200);
+  EXPECT_EQ(get.shared_body ? *get.shared_body : get.body, data);
+  EXPECT_EQ(get.get("Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(get.get("Cache-Control"), "public, max-age=31536000, immutable");
+  // One object for every reader: nothing the answer varies on (Varnish stores it once).
+  EXPECT_EQ(get.get("Vary"), "");
+  EXPECT_EQ(get.get("Access-Control-Allow-Credentials"), "");
+  auto head = h.api.handle(make("HEAD", "/v1/blobs/" + id, "", from_app));
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.get("Access-Control-Allow-Origin"), "*");
+  auto revalidated = h.api.handle(make("GET", "/v1/blobs/" + id, "", {{"if-none-match", "\"" + id + "\""}}));
+  EXPECT_EQ(revalidated.status, 304);
+  EXPECT_EQ(revalidated.get("Access-Control-Allow-Origin"), "*");
+
+  // Authenticated answers, asked with the same Origin: none allows another origin to read it.
+  Headers with_origin = auth;
+  with_origin.emplace_back("origin", "https://wiki.example.com");
+  const std::pair<Request, int> asked[] = {
+      {make("GET", "/v1/auth/session", "", with_origin), 200},
+      {make("GET", "/v1/workspaces", "", with_origin), 200},
+      {make("GET", "/v1/workspaces/" + ws + "/changes", "", with_origin), 200},
+      {make("GET", "/v1/workspaces/" + ws + "/members", "", with_origin), 200},
+      {make("GET", "/v1/workspaces/" + ws, "", with_origin), 200},
+      {make("GET", "/v1/workspaces/" + ws + "/collections", "", with_origin), 200},
+      {make("POST", "/v1/blobs/batch", json{{"ids", {id}}}.dump(), with_origin), 200}};  // POST: never cached
+  for (const auto& [req, status] : asked) {
+    auto r = h.api.handle(req);
+    EXPECT_EQ(r.status, status) << req.method << " " << req.target << " " << r.body;
+    EXPECT_EQ(r.get("Access-Control-Allow-Origin"), "") << req.method << " " << req.target;
+  }
+}
+
+// The app's CSP as served at /app/: connect-src names exactly the origin and --public-url.
+TEST(Api, TheServedAppMayConnectToThePublicUrlAndNothingElse) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("zkwiki-app-" + test::random_id());
+  fs::create_directories(dir);
+  std::ofstream(dir / "index.html") << "<!doctype html><title>app</title>";
+  std::ofstream(dir / "app.js") << "export {};";
+  auto connect_src = [](std::string_view csp) {
+    auto at = csp.find("connect-src ");
+    if (at == std::string_view::npos) return std::string();
+    auto end = csp.find(';', at);
+    return std::string(csp.substr(at, end - at));
+  };
+  for (const std::string url : {"", "http://127.0.0.1:6081", "https://cdn.example.com"}) {
+    Config cfg;
+    cfg.app_dir = dir.string();
+    cfg.public_url = url;
+    Harness h(cfg);
+    for (const char* file : {"/app/", "/app/app.js"}) {
+      auto r = h.api.handle(make("GET", file));
+      ASSERT_EQ(r.status, 200) << file;
+      EXPECT_EQ(connect_src(r.get("Content-Security-Policy")),
+                url.empty() ? "connect-src 'self'" : "connect-src 'self' " + url)
+          << file << ": " << r.get("Content-Security-Policy");
+      EXPECT_NE(r.get("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+    }
+  }
+  fs::remove_all(dir);
 }
 
 TEST(Api, DeeplyNestedJsonIsRejectedWithoutCrashing) {

@@ -109,7 +109,9 @@ function zkwikiIndexedDbStore(name, idb) {
 }
 
 // The server through fetch(). `baseUrl` is the server's origin ("http://127.0.0.1:8080"), or ""
-// for the page's own origin.
+// for the page's own origin. `forUrl(url)` is the same transport to another origin: the client
+// reads blobs through it when the server names a cache (its blob_url, zkwiki-server
+// --public-url); null for anything but an http: or https: URL (blobs then come from the server).
 function zkwikiFetchTransport(baseUrl, opts) {
   const f = (opts && opts.fetch) || globalThis.fetch;
   const timeoutMs = (opts && opts.timeoutMs) || 30000;
@@ -126,16 +128,26 @@ function zkwikiFetchTransport(baseUrl, opts) {
       const body = new Uint8Array(await res.arrayBuffer());
       return { status: res.status, headers: [...res.headers.entries()], body };
     },
+    forUrl(url) {
+      let u;
+      try { u = new URL(String(url)); } catch (e) { return null; }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+      return zkwikiFetchTransport(String(url), opts);
+    },
   };
 }
 
 async function zkwikiInstantiate(factory, options) {
   options = options || {};
+  // JS objects the module calls (transports, stores), by id. The module registers the blob
+  // transports it asks a transport's forUrl() for, and releases them itself (js_bridge.cc).
   const objects = new Map();
   let nextObject = 1;
+  const register = (obj) => { const id = nextObject++; objects.set(id, obj); return id; };
   let progress = null;
   const moduleArgs = {
     zkwObjects: objects,
+    zkwRegister: register,
     zkwKdfProgress: (done, total) => { if (progress) progress(done, total); },
   };
   for (const k of ['wasmBinary', 'locateFile', 'instantiateWasm', 'print', 'printErr'])
@@ -206,7 +218,6 @@ async function zkwikiInstantiate(factory, options) {
       free();
     }
   });
-  const register = (obj) => { const id = nextObject++; objects.set(id, obj); return id; };
 
   const transportOf = (o) => {
     if (o.transport) return o.transport;

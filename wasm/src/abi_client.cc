@@ -60,8 +60,15 @@ std::optional<std::uint64_t> revision_arg(double r) {
 }
 
 // The defaults (the SDK's clock is the system clock: Date.now() here). Upload threads are not
-// set up: the wasm build has none, and import() then goes over the one transport.
-ClientOptions options() { return ClientOptions{}; }
+// set up: the wasm build has none, and import() then goes over the one transport. Blob reads
+// follow the server's blob_url (--public-url) through the JS transport's forUrl(url).
+ClientOptions options(const JsTransport& transport) {
+  ClientOptions o;
+  o.connect_url = [&transport](std::string_view url) -> Result<std::unique_ptr<Transport>> {
+    return std::unique_ptr<Transport>(transport.for_url(url));
+  };
+  return o;
+}
 
 // Stores a new session and writes {handle, account, workspace, fingerprint, ...} out.
 std::int32_t open_session(std::unique_ptr<Session> s, json extra = json::object()) {
@@ -147,7 +154,7 @@ int32_t zkw_client_create_account(int32_t transport, const uint8_t* pass, size_t
     auto s = new_session(transport, 0, device);  // unbound until zkw_client_bind_store
     std::string recovery;
     auto c = Client::create_account(*s->transport, std::move(device), in_text(pass, pass_len), recovery,
-                                    kdf_params(opslimit, memlimit_kib), options());
+                                    kdf_params(opslimit, memlimit_kib), options(*s->transport));
     if (!c) return fail(c.error());
     s->client = std::move(c).value();
     std::int32_t rc = open_session(std::move(s), json{{"recoveryKey", recovery}});
@@ -169,14 +176,14 @@ int32_t zkw_client_login(int32_t transport, int32_t store, const uint8_t* accoun
   return run([&]() -> std::int32_t {
     auto id = AccountId::from_hex(in_text(account, account_len));
     if (!id) return fail(Errc::invalid_argument, "account: " + id.error().message);
-    ClientOptions o = options();
+    std::unique_ptr<JsLocalStore> device;
+    auto s = new_session(transport, store, device);
+    ClientOptions o = options(*s->transport);
     if (workspace_len > 0) {
       auto ws = WorkspaceId::from_hex(in_text(workspace, workspace_len));
       if (!ws) return fail(Errc::invalid_argument, "workspace: " + ws.error().message);
       o.workspace = *ws;
     }
-    std::unique_ptr<JsLocalStore> device;
-    auto s = new_session(transport, store, device);
     auto c = Client::login(*s->transport, std::move(device), *id, in_text(pass, pass_len), std::move(o));
     if (!c) return fail(c.error());
     s->client = std::move(c).value();
@@ -193,7 +200,7 @@ int32_t zkw_client_recover(int32_t transport, int32_t store, const uint8_t* acco
     std::unique_ptr<JsLocalStore> device;
     auto s = new_session(transport, store, device);
     auto c = Client::recover(*s->transport, std::move(device), *id, in_text(recovery, recovery_len),
-                             in_text(pass, pass_len), kdf_params(opslimit, memlimit_kib), options());
+                             in_text(pass, pass_len), kdf_params(opslimit, memlimit_kib), options(*s->transport));
     if (!c) return fail(c.error());
     s->client = std::move(c).value();
     return open_session(std::move(s));

@@ -119,6 +119,19 @@ EM_ASYNC_JS(int, zkw_js_store_commit,
   return 0;
 });
 
+// Asks transport `id` for a transport to `url` (its optional forUrl(url)); registers it and
+// returns its id, or 0 for none. Synchronous: forUrl only builds an object.
+EM_JS(int, zkw_js_transport_for, (int id, const char* url, std::size_t url_len), {
+  const t = Module['zkwObjects'].get(id);
+  if (!t || typeof t.forUrl !== 'function') return 0;
+  let u = null;
+  try { u = t.forUrl(UTF8ToString(url, url_len)); } catch (e) { return 0; }
+  if (!u || typeof u.send !== 'function') return 0;
+  return Module['zkwRegister'](u);
+});
+
+EM_JS(void, zkw_js_release, (int id), { Module['zkwObjects'].delete(id); });
+
 namespace zkwiki::wasm {
 namespace {
 
@@ -173,6 +186,16 @@ void put_bytes(std::vector<std::uint8_t>& out, std::string_view s) {
 }
 
 }  // namespace
+
+JsTransport::~JsTransport() {
+  if (owned_) zkw_js_release(js_id_);
+}
+
+std::unique_ptr<JsTransport> JsTransport::for_url(std::string_view url) const {
+  int id = zkw_js_transport_for(js_id_, url.data(), url.size());
+  if (id == 0) return nullptr;
+  return std::unique_ptr<JsTransport>(new JsTransport(id, true));
+}
 
 Result<HttpResponse> JsTransport::send(const HttpRequest& request) {
   nlohmann::json headers = nlohmann::json::array();

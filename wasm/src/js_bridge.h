@@ -21,10 +21,22 @@ namespace zkwiki::wasm {
 class JsTransport final : public Transport {
  public:
   explicit JsTransport(std::int32_t js_id) : js_id_(js_id) {}
+  ~JsTransport() override;
+  JsTransport(const JsTransport&) = delete;
+  JsTransport& operator=(const JsTransport&) = delete;
+
+  // A transport to another base URL (the server's blob_url, docs/API.md) from the JS object's
+  // optional `forUrl(url)`, registered in Module.zkwObjects and released when the returned
+  // transport is destroyed. Null when the object has no forUrl or it returns no transport
+  // (the client then reads blobs from the server, as natively).
+  std::unique_ptr<JsTransport> for_url(std::string_view url) const;
+
   Result<HttpResponse> send(const HttpRequest& request) override;
 
  private:
+  JsTransport(std::int32_t js_id, bool owned) : js_id_(js_id), owned_(owned) {}
   std::int32_t js_id_;
+  bool owned_ = false;  // registered by for_url: released with this transport
 };
 
 // A LocalStore held in wasm memory and mirrored to a JS store: `load()` resolves to every
