@@ -374,7 +374,10 @@ Result<CollectionSearch*> load(Client::Impl& im, const CollectionId& c) {
 Result<CollectionSearch*> current(Client::Impl& im, const CollectionId& c) {
   ZKWIKI_ASSIGN(CollectionSearch * cs, load(im, c));
   ZKWIKI_ASSIGN(std::uint64_t changed, catch_up(im, *cs, false));
-  if (changed > 0) ZKWIKI_TRY(persist_segments(im, *cs));
+  if (changed > 0) {
+    ZKWIKI_TRY(persist_segments(im, *cs));
+    cs->uploaded = false;  // indexed here, not on the server until maintain_index publishes it
+  }
   return cs;
 }
 

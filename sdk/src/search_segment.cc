@@ -309,6 +309,13 @@ Result<Segment> decode_segment(Bytes bytes) {
   std::uint64_t declared = std::uint64_t{kHeaderBytes} + docs_bytes + dict_bytes + post_bytes;
   if (declared > bytes.size()) return segment_error(Errc::truncated, "sections run past the end");
   if (declared < bytes.size()) return segment_error(Errc::trailing_data, std::to_string(bytes.size() - declared) + " unexpected trailing bytes");
+  // Counts the sections cannot hold are refused before anything is allocated for them: each
+  // document takes at least its id, revision and flags; each deletion its id and revision; each
+  // term four varints.
+  if (std::uint64_t{doc_count} * 18 + std::uint64_t{tomb_count} * 17 > docs_bytes)
+    return segment_error(Errc::truncated, "more documents and deletions than the document section can hold");
+  if (std::uint64_t{term_count} * 4 > dict_bytes)
+    return segment_error(Errc::truncated, "more terms than the dictionary can hold");
 
   // Documents and tombstones.
   SectionReader d(bytes.data() + kHeaderBytes, docs_bytes);

@@ -184,6 +184,23 @@ TEST_F(ClientSearchTest, ReindexRebuildsEverythingAndSaysSo) {
   EXPECT_EQ(found(*a_, "gzip"), Paths{"tools/gzip.md"});
 }
 
+TEST_F(ClientSearchTest, PagesIndexedOnlyHereAreReportedNotUploadedUntilPublished) {
+  write_sample();  // the SDK's writes leave the index to the caller (the CLI runs maintain_index)
+  auto r = a_->search("gzip");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->coverage.indexed, 3u);
+  EXPECT_FALSE(r->coverage.uploaded) << "the search indexed the pages on this device only";
+  auto cov = a_->index_coverage();
+  ASSERT_TRUE(cov.ok());
+  EXPECT_FALSE(cov->uploaded);
+  auto up = a_->maintain_index();
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  EXPECT_TRUE(up->uploaded);
+  r = a_->search("gzip");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->coverage.uploaded);
+}
+
 TEST_F(ClientSearchTest, OfflineTheIndexStaysLocalAndSaysSo) {
   write_sample();
   net_a_->offline = true;

@@ -95,6 +95,11 @@ INSTANTIATE_TEST_SUITE_P(
         Corruption{"SectionsLongerThanTheInputFail", [](Bytes& b) { set_u32(b, 36, 0x7FFFFFFF); }, Errc::truncated},
         Corruption{"WrongTotalLengthFails", [](Bytes& b) { b[40] ^= 1; }, Errc::malformed},
         Corruption{"MoreDocumentsThanWrittenFail", [](Bytes& b) { set_u32(b, 16, 3); }, Errc::truncated},
+        // Under the limits but more than the sections can hold: refused before any allocation
+        // (a fuzzer's input made the decoder reserve 14 million documents).
+        Corruption{"DocumentCountBeyondItsSectionFails", [](Bytes& b) { set_u32(b, 16, 0x00D50003); }, Errc::truncated},
+        Corruption{"DeletionCountBeyondItsSectionFails", [](Bytes& b) { set_u32(b, 20, 1u << 20); }, Errc::truncated},
+        Corruption{"TermCountBeyondTheDictionaryFails", [](Bytes& b) { set_u32(b, 24, 1u << 25); }, Errc::truncated},
         Corruption{"FewerTermsThanWrittenFail", [](Bytes& b) { set_u32(b, 24, 1); }, Errc::malformed},
         Corruption{"ZeroRevisionFails", [](Bytes& b) { b[48 + 16] = 0; }, Errc::malformed},
         Corruption{"ReservedDocumentFlagsFail", [](Bytes& b) { b[48 + 17] = 0x80 | 4; }, Errc::malformed}),
