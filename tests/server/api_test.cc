@@ -155,8 +155,8 @@ TEST(Api, BlobReadsAllowAnyOriginAndAuthenticatedAnswersDoNot) {
   const Headers auth = {{"authorization", "Bearer " + json::parse(login.body)["token"].get<std::string>()}};
   const std::string ws = test::random_id(), data = "sealed bytes, as far as the server knows";
   const std::string id = test::blob_id(data);
-  ASSERT_EQ(h.api.handle(make("POST", "/v1/workspaces", json{{"workspace_id", ws}, {"record", b64("w")}}.dump(), auth))
-                .status, 201);
+  const json created{{"workspace_id", ws}, {"record", b64(test::workspace_record(h.a, ws))}};
+  ASSERT_EQ(h.api.handle(make("POST", "/v1/workspaces", created.dump(), auth)).status, 201);
   auto put = h.api.handle(make("PUT", "/v1/workspaces/" + ws + "/blobs/" + id, data, auth));
   ASSERT_EQ(put.status, 201);
   EXPECT_EQ(put.get("Access-Control-Allow-Origin"), "");
