@@ -53,19 +53,31 @@ crypto path (`wasm/asyncify_remove.txt` covers it; the profile shows no asyncify
 Left on the 1 MiB path: four JS/wasm copies and several 1 MiB wipes per seal + open, and
 malloc of fresh megabyte buffers each call.
 
-**Size** (gzip -9, `./zkwiki.sh build-wasm` prints it): `zkwiki.wasm` 508,036 bytes +
-`zkwiki.mjs` 18,307 bytes = **514 KiB: over the 400 KiB budget**; after merging main (ace4788; not yet broken down)
-524,745 + 18,307 bytes = **530 KiB**. How it got there (same
+**Size** (gzip -9, `./zkwiki.sh build-wasm` prints it): **485 KiB** (branch wasmsize,
+2026-12-04: `zkwiki.wasm` 485,819 bytes + `zkwiki.mjs` ~18,300 bytes), **still over the 400 KiB
+budget**; it was 530 KiB (524,745 + 18,307) on main at 60f8d31. What changed: ASYNCIFY now
+instruments only the functions that can reach one of the three suspending imports
+(`wasm/asyncify_only.py` walks the call graph of a probe link; an indirect call counts as a call
+of every table function of its signature): 349 instrumented functions instead of 732, −41 KB;
+md4c and libyaml at `-Os` instead of `-O3`, −5 KB. Where the bytes of the 530 KiB build went
+(one link with `--profiling-funcs`, each part gzip'ed on its own): code 376 KB, data 145 KB, JS
+18 KB. Data: utf8proc's tables 73 KB (properties 33, stage-2 index 20, sequences 17,
+compositions 2.5), libsodium's ed25519 base-point table 29 KB, md4c's entity table 11 KB, string
+literals and the rest ~30 KB. Code: the SDK client and the ABI's client exports ~98 KB, search
+~46 KB, the rest of the SDK and ABI ~100 KB, nlohmann/json 23 KB, md4c 21 KB, libsodium 20 KB,
+libc++ 19 KB, libc 18 KB (printf with floats, strtod), libyaml 15 KB, dtl 2 KB. ASYNCIFY's share
+was 86 KB (the same link without it: 444 KiB); it is ~41 KB now. How it got there (same
 machine, 2026-12-04, wasm + mjs): 398 KiB before issues 5 and 7 landed; 415 KiB on main with
 agent grants and search linked in; 449 KiB with the format exports of the vectors (agent and
 search byte strings, which pull the index builder in); 490 KiB with client search (search,
 maintain_index, reindex: the client's index code); 495 KiB with inlining on the seal/open path
 (+5 KB); 514 KiB with inlining on the search path, the local index exports and the query writer
-(+18 KB). What is known to be large (code, uncompressed, from the name section): the SDK client
-under ASYNCIFY (~360 KB), the ABI (~130 KB), search (~105 KB), nlohmann/json (~70 KB), libyaml
-(~56 KB), md4c (~50 KB), plus utf8proc's tables in data. Not done, in order of expected gain:
-`ASYNCIFY_IGNORE_INDIRECT` with an explicit add-list of the functions that reach the transport
-and store (the exclusion list alone saved 41 KB), the C libraries other than libsodium at `-Os`
-instead of `-O3`, and dropping the search-path inlining (−16 KB, for ~20% slower AND/prefix
-queries).
+(+18 KB); 530 KiB after merging main. Not done, in order of expected gain: utf8proc tables
+reduced to the fields the tokenizer and NFC use (category, combining class, decomposition, case
+folding, composition; not bidi, upper/lower/title case, width, grapheme class), generated at
+build time and checked code point by code point against the full tables (estimate −30 to
+−40 KB); a finer call graph for ASYNCIFY (resolve vtable slots and `std::variant` dispatch tables
+instead of whole signatures: every `Result<T>` destructor is instrumented now because its
+dispatch is an indirect call; up to −30 KB); `-fno-rtti`, `--closure 1` on the JS glue, and
+dropping the search-path inlining (−16 KB, for ~20% slower AND/prefix queries).
 EOF
