@@ -1,7 +1,7 @@
 // The wasm build's Transport and LocalStore, implemented by JS objects the page registers
 // (Module.zkwObjects: id -> object). Both are asynchronous in JS (fetch, IndexedDB) and
 // synchronous in C++: the calls go through Emscripten ASYNCIFY imports (EM_ASYNC_JS), which
-// suspend the wasm stack while the JS promise settles. docs/ARCHITECTURE.md says why.
+// suspend the wasm stack while the JS promise settles. wasm/README.md ("Design") says why.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,8 @@
 // ApiClient: the server's HTTP API (docs/API.md) as typed calls over a Transport. It moves
 // opaque, already sealed bytes; it never sees a key or a plaintext. Every call returns a Result:
-// HTTP errors map to Errc (401 -> expired, 403 -> forbidden, 404 -> not_found, 409/412 ->
-// conflict, 413/507 -> too_large, 429 -> io, 5xx -> io), with the server's code in the message.
+// HTTP errors map to Errc (400 -> invalid_argument, 401 -> expired, 403 -> forbidden, 404 ->
+// not_found, 409/412 -> conflict, 413/507 -> too_large, anything else (429, 5xx) -> io), with
+// the server's code in the message.
 #pragma once
 
 #include <cstdint>

@@ -270,8 +270,8 @@ class Client {
   Result<std::vector<GrantSummary>> grants();
   // Revokes a grant: a signed revocation, and the server ends its token at once. With
   // `rotate`, each of its collections moves to a new key generation, wrapped to every member
-  // and every other live grant, so content written from then on is unreadable to the revoked
-  // agent. Errors: not_found, forbidden.
+  // whose keys this device verified (share/trust) and every other live grant, so content
+  // written from then on is unreadable to the revoked agent. Errors: not_found, forbidden.
   Result<void> revoke(const GrantId& id, bool rotate);
 
   // Opens the wiki as the agent of `grant` (`agent_key`: its key pair; null for a bearer

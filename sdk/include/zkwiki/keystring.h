@@ -1,6 +1,7 @@
 // Typed, checksummed text forms for things people copy and paste: a recovery key, a public key,
-// later agent keys and grants. A string says what it is in its prefix and carries a checksum, so
-// a typo is caught and a public key pasted where a recovery key belongs is refused by name.
+// an agent's public and secret keys, an agent grant. A string says what it is in its prefix and
+// carries a checksum, so a typo is caught and a public key pasted where a recovery key belongs
+// is refused by name.
 //
 //   <prefix>_<base32(payload || checksum)>        base32: RFC 4648 alphabet, lowercase, no padding
 //   checksum = BLAKE2b-256("zkwiki keystring v1" || prefix || 0x00 || payload)[0..4]
