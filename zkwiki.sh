@@ -8,7 +8,7 @@
 #   ./zkwiki.sh build-spa                 the web app with the module (build/spa)
 #   ./zkwiki.sh bench [AREA...]           every benchmark, rewriting docs/PERFORMANCE.md (or the
 #                                         areas named: crypto store http import search wasm webapp
-#                                         agent cold-start; printed only)
+#                                         agent cold-start first-sync; printed only)
 #   ./zkwiki.sh deps                      install the Debian packages the project needs
 set -euo pipefail
 

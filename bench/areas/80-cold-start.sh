@@ -16,8 +16,8 @@ cat <<'TXT'
 
 No target was set. The CLI opens the account on every command: its floor is one Argon2id
 derivation (by design: it is what protects the account record), plus process start, a login and
-an empty sync. A new device's first sync reads every page's record and envelope once; through a
-cache each envelope is one GET (cacheable), from the server they come 1,000 per batch request.
-Most of that first sync is the device's own disk: the CLI's SQLite store commits (and fsyncs)
-each record, envelope and page it learns on its own, not once per batch.
+an empty sync. A new device's first sync reads every page's record and envelope once: records
+1,000 per batch request from the server; through a cache each envelope is one GET (cacheable),
+from the server they come 1,000 per batch request. The device's SQLite store commits once per
+feed batch of 1,000 pages (the first-sync area has the requests and a store-in-memory reference).
 TXT

@@ -4,7 +4,8 @@
 //   zkwiki-agent --grant FILE [--key FILE] [--note TEXT]
 //
 // It opens the grant (all crypto here, the server sees ciphertext), writes a memory page under
-// the grant's path prefix, reads it back, checks it is byte-identical, and searches for it.
+// the grant's path prefix, reads it back, checks it is byte-identical, indexes it and finds it
+// with the SDK's sealed search index.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -58,16 +59,24 @@ int main(int argc, char** argv) {
   }
   std::printf("read back %zu bytes: identical\n", back->body.size());
 
-  // 4. Search. INTERIM (issue 5): agent::search is a linear scan until zkwiki/search.h lands.
-  auto hits = agent::search(wiki, marker, 5);
-  if (!hits) {
-    std::fprintf(stderr, "zkwiki-agent: search: %s\n", hits.error().message.c_str());
+  // 4. Index upkeep after the write: the page is indexed here; a read-write grant without a
+  // path prefix also uploads the sealed segment and moves the collection's manifest.
+  auto indexed = agent::keep_index(wiki);
+  if (!indexed) std::fprintf(stderr, "zkwiki-agent: search index not updated: %s\n", indexed.error().message.c_str());
+
+  // 5. Search: on this machine, over the granted collections' sealed index; the query is never sent.
+  auto found = agent::search(wiki, marker, SearchOptions{.limit = 5});
+  if (!found) {
+    std::fprintf(stderr, "zkwiki-agent: search: %s\n", found.error().message.c_str());
     return 1;
   }
-  bool found = false;
-  for (const auto& h : *hits) found = found || h.path == path;
-  std::printf("search '%s': %zu hit(s)%s\n", marker.c_str(), hits->size(), found ? ", the page is first" : "");
-  if (!found || hits->front().path != path) return 1;
+  const auto& hits = found->results;
+  const bool first = !hits.empty() && hits.front().path == path;
+  std::printf("search '%s': %zu hit(s)%s\n", marker.c_str(), hits.size(), first ? ", the page is first" : "");
+  if (first && !hits.front().snippet.empty()) std::printf("  %s\n", hits.front().snippet.c_str());
+  for (const auto& n : found->coverage.notices) std::printf("search index: %s\n", n.c_str());
+  std::printf("%s\n", agent::describe(found->coverage).c_str());
+  if (!first) return 1;
   std::printf("agent ok\n");
   return 0;
 }

@@ -1,7 +1,5 @@
 #include "agent_session.h"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -19,30 +17,8 @@ Result<std::string> read_file(const std::string& path) {
   return ss.str();
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::vector<std::string> words(const std::string& q) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : lower(q)) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || (static_cast<unsigned char>(c) & 0x80)) {
-      cur.push_back(c);
-    } else if (!cur.empty()) {
-      out.push_back(cur);
-      cur.clear();
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
-std::size_t count(const std::string& hay, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + needle.size())) ++n;
-  return n;
+void add_local_notice(const Client& client, IndexCoverage& coverage) {
+  if (auto why = index_kept_locally(client)) coverage.notices.push_back("kept on this agent, not uploaded: " + *why);
 }
 
 }  // namespace
@@ -75,39 +51,33 @@ Result<Session> open_session(const std::string& grant_file, const std::string& k
   return s;
 }
 
-Result<std::vector<SearchHit>> search(Client& client, const std::string& query, std::size_t limit) {
-  auto terms = words(query);
-  if (terms.empty()) return make_error(Errc::invalid_argument, "an empty query");
-  ZKWIKI_ASSIGN(auto pages, client.list());
-  std::vector<SearchHit> hits;
-  for (const auto& p : pages) {
-    ZKWIKI_ASSIGN(PageContent content, client.read(p.path));
-    std::string title = lower(content.meta.title), path = lower(p.path), body = lower(content.body);
-    double score = 0;
-    std::size_t first = std::string::npos;
-    bool all = true;
-    for (const auto& t : terms) {
-      std::size_t in_body = count(body, t);
-      double s = 3.0 * static_cast<double>(count(title, t)) + 2.0 * static_cast<double>(count(path, t)) +
-                 static_cast<double>(in_body);
-      if (s == 0) all = false;
-      score += s;
-      if (in_body > 0) first = std::min(first, body.find(t));
-    }
-    if (!all) continue;
-    std::string snippet;
-    if (first != std::string::npos) {
-      std::size_t from = first > 60 ? first - 60 : 0;
-      snippet = content.body.substr(from, 160);
-      std::replace(snippet.begin(), snippet.end(), '\n', ' ');
-    }
-    hits.push_back({p.path, content.meta.title, score, snippet});
-  }
-  std::sort(hits.begin(), hits.end(), [](const SearchHit& a, const SearchHit& b) {
-    return a.score != b.score ? a.score > b.score : a.path < b.path;
-  });
-  if (hits.size() > limit) hits.resize(limit);
-  return hits;
+std::optional<std::string> index_kept_locally(const Client& client) {
+  const AgentCertificate* cert = client.agent_certificate();
+  if (cert == nullptr) return std::nullopt;
+  if (cert->read_only) return "the grant is read-only (the server refuses its writes)";
+  if (!cert->path_prefix.empty()) return "the grant may write only below '" + cert->path_prefix + "'";
+  return std::nullopt;
+}
+
+Result<IndexCoverage> keep_index(Client& client) {
+  if (!index_kept_locally(client)) return client.maintain_index();
+  ZKWIKI_ASSIGN(IndexCoverage coverage, client.index_coverage());
+  add_local_notice(client, coverage);
+  return coverage;
+}
+
+Result<SearchReport> search(Client& client, std::string_view query, const SearchOptions& options) {
+  ZKWIKI_ASSIGN(SearchReport report, client.search(query, options));
+  add_local_notice(client, report.coverage);
+  return report;
+}
+
+std::string describe(const IndexCoverage& c) {
+  std::string s = "index: " + std::to_string(c.indexed) + " of " + std::to_string(c.known) + " pages indexed, " +
+                  std::to_string(c.segments) + " segment" + (c.segments == 1 ? "" : "s");
+  if (c.indexed < c.known)
+    s += " (incomplete: " + std::to_string(c.known - c.indexed) + " pages are not searched)";
+  return s;
 }
 
 }  // namespace zkwiki::agent

@@ -1,10 +1,12 @@
 // What the native agent and the MCP server share: a grant (and the agent's key, unless the grant
-// is a bearer grant) loaded from the environment or files, opened into an agent Client.
+// is a bearer grant) loaded from the environment or files, opened into an agent Client; and the
+// agent's use of the SDK's sealed search index.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "zkwiki/client.h"
 #include "zkwiki/http_transport.h"
@@ -22,16 +24,27 @@ struct Session {
 // Client::open_agent (expired, forbidden, io, ...).
 Result<Session> open_session(const std::string& grant_file, const std::string& key_file);
 
-struct SearchHit {
-  std::string path;
-  std::string title;
-  double score = 0;
-  std::string snippet;
-};
+// ---- search ----
+// An agent searches with the SDK's index (Client::search): the segments of its granted
+// collections only (it holds no other collection's key, from which the search key derives).
+// The index lives in the agent's device store; whether the agent also uploads it:
+//
+// Why this agent keeps its index to itself, or nullopt when it uploads it. Only a read-write
+// grant without a path prefix uploads: the server refuses a read-only token's writes, and an
+// index a prefix-limited agent signed would speak for pages it may not write. Members' devices
+// index the agent's pages themselves from their synced copies either way.
+std::optional<std::string> index_kept_locally(const Client& client);
 
-// INTERIM (issue 5): a linear scan of every page this agent can read, scoring title, path and
-// body matches of the query's words. To be replaced by the SDK's search (zkwiki/search.h) when
-// it lands on main; callers use only this signature.
-Result<std::vector<SearchHit>> search(Client& client, const std::string& query, std::size_t limit);
+// Index upkeep after the agent's writes: indexes what changed, and, when the grant allows,
+// seals and uploads the new segments and moves the manifest (Client::maintain_index); else
+// keeps them in the device store (Client::index_coverage), with a notice saying why.
+Result<IndexCoverage> keep_index(Client& client);
+
+// Client::search, with keep_index's notice when the index stays local. Errors: those of
+// Client::search (invalid_argument for a bad query).
+Result<SearchReport> search(Client& client, std::string_view query, const SearchOptions& options = {});
+
+// "index: I of K pages indexed, S segments" and, when I < K, that results may be incomplete.
+std::string describe(const IndexCoverage& coverage);
 
 }  // namespace zkwiki::agent

@@ -36,6 +36,12 @@ std::optional<std::uint64_t> opt_revision(const json& args, const char* name) {
   return args[name].get<std::uint64_t>();
 }
 
+bool opt_bool(const json& args, const char* name) {
+  if (!args.contains(name) || args[name].is_null()) return false;
+  if (!args[name].is_boolean()) throw RpcError{-32602, std::string("argument '") + name + "' must be true or false"};
+  return args[name].get<bool>();
+}
+
 json schema(json properties, json required) {
   return json{{"type", "object"}, {"properties", std::move(properties)}, {"required", std::move(required)}};
 }
@@ -55,10 +61,39 @@ json Server::tools() const {
   const AgentCertificate* cert = client_.agent_certificate();
   json path{{"type", "string"}, {"description", "page path, e.g. memory/today.md"}};
   json list = json::array();
-  list.push_back({{"name", "search"},
-                  {"description", "Search the pages this grant can read (words in title, path and text)."},
-                  {"inputSchema", schema({{"query", {{"type", "string"}}}, {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}}},
-                                         {"query"})}});
+  list.push_back(
+      {{"name", "search"},
+       {"description",
+        "Search the pages this grant can read, ranked (BM25 over title, tags, headings, text). Runs here over the "
+        "collections' sealed index: the query is never sent. Words are ANDed; `a OR b`, `-word`, \"a phrase\", "
+        "`word*`, `title:word`, `tag:word`, `path:dir/`. The result says how many pages the index covers."},
+       {"inputSchema",
+        schema({{"query", {{"type", "string"}}},
+                {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}},
+                {"prefix", {{"type", "boolean"}, {"description", "the last word also matches as a prefix (type-ahead)"}}},
+                {"typos", {{"type", "boolean"}, {"description", "words of 5+ letters also match one edit away"}}}},
+               {"query"})},
+       {"outputSchema",
+        schema({{"hits",
+                 {{"type", "array"},
+                  {"items", schema({{"path", {{"type", "string"}}},
+                                    {"title", {{"type", "string"}}},
+                                    {"revision", {{"type", "integer"}}},
+                                    {"score", {{"type", "number"}}},
+                                    {"snippet", {{"type", "string"}}},
+                                    {"highlights", {{"type", "array"},
+                                                    {"items", {{"type", "array"}, {"items", {{"type", "integer"}}}}}}},
+                                    {"phrase_unverified", {{"type", "boolean"}}}},
+                                   {"path", "title", "revision", "score", "snippet", "highlights"})}}},
+                {"coverage", schema({{"indexed", {{"type", "integer"}}},
+                                     {"known", {{"type", "integer"}}},
+                                     {"complete", {{"type", "boolean"}}},
+                                     {"segments", {{"type", "integer"}}},
+                                     {"uploaded", {{"type", "boolean"}}},
+                                     {"kept_locally", {{"type", "boolean"}}},
+                                     {"notices", {{"type", "array"}, {"items", {{"type", "string"}}}}}},
+                                    {"indexed", "known", "complete", "notices"})}},
+               {"hits", "coverage"})}});
   list.push_back({{"name", "read_page"},
                   {"description", "Read a page (its current text, or an older revision)."},
                   {"inputSchema", schema({{"path", path}, {"revision", {{"type", "integer"}, {"minimum", 1}}}}, {"path"})}});
@@ -94,23 +129,40 @@ json Server::call_tool(const std::string& name, const json& args) {
   if (auto f = fresh(); !f) return tool_error(f.error());
   if (name == "search") {
     std::string q = need_string(args, "query");
-    std::size_t limit = 10;
+    SearchOptions options;
     if (args.contains("limit")) {
       if (!args["limit"].is_number_unsigned() || args["limit"] == 0 || args["limit"] > 100)
         throw RpcError{-32602, "limit must be 1..100"};
-      limit = args["limit"].get<std::size_t>();
+      options.limit = args["limit"].get<std::size_t>();
     }
-    // INTERIM (issue 5): agent::search is a linear scan until zkwiki/search.h lands.
-    auto hits = agent::search(client_, q, limit);
-    if (!hits) return tool_error(hits.error());
-    json arr = json::array();
+    options.prefix_last = opt_bool(args, "prefix");
+    options.typos = opt_bool(args, "typos");
+    auto found = agent::search(client_, q, options);
+    if (!found) return tool_error(found.error());
+    json hits = json::array();
     std::string text;
-    for (const auto& h : *hits) {
-      arr.push_back({{"path", h.path}, {"title", h.title}, {"score", h.score}, {"snippet", h.snippet}});
+    for (const auto& h : found->results) {
+      json hl = json::array();
+      for (auto [b, e] : h.highlights) hl.push_back({b, e});
+      json hit{{"path", h.path}, {"title", h.title},   {"revision", h.revision},
+               {"score", h.score}, {"snippet", h.snippet}, {"highlights", hl}};
+      if (h.phrase_unverified) hit["phrase_unverified"] = true;
+      hits.push_back(std::move(hit));
       text += h.path + " — " + h.title + (h.snippet.empty() ? "" : "\n  " + h.snippet) + "\n";
     }
-    json r = text_result(hits->empty() ? "no pages match" : text);
-    r["structuredContent"] = {{"hits", arr}};
+    const IndexCoverage& c = found->coverage;
+    if (found->results.empty()) text = "no pages match\n";
+    for (const auto& n : c.notices) text += "search index: " + n + "\n";
+    text += agent::describe(c);
+    json r = text_result(text);
+    r["structuredContent"] = {{"hits", hits},
+                              {"coverage", {{"indexed", c.indexed},
+                                            {"known", c.known},
+                                            {"complete", c.indexed >= c.known},
+                                            {"segments", c.segments},
+                                            {"uploaded", c.uploaded},
+                                            {"kept_locally", agent::index_kept_locally(client_).has_value()},
+                                            {"notices", c.notices}}}};
     return r;
   }
   if (name == "read_page") {
@@ -126,7 +178,12 @@ json Server::call_tool(const std::string& name, const json& args) {
     std::string what = out->unchanged ? "unchanged" : out->conflict ? "written with a conflict (both versions kept, marked)"
                                      : out->merged ? "written (merged with a concurrent edit)"
                                      : out->queued ? "queued (server unreachable)" : "written";
-    return text_result(path + ": revision " + std::to_string(out->revision) + ", " + what);
+    std::string text = path + ": revision " + std::to_string(out->revision) + ", " + what;
+    // Index upkeep, as the CLI does after a write; a failure there never fails the write.
+    if (!out->unchanged && !out->queued)
+      if (auto indexed = agent::keep_index(client_); !indexed)
+        text += "\n(search index not updated: " + indexed.error().message + ")";
+    return text_result(text);
   }
   if (name == "list_pages") {
     std::string prefix;

@@ -313,6 +313,57 @@ Result<Bytes> ApiClient::get_revision(const WorkspaceId& ws, const CollectionId&
   return rec;
 }
 
+Result<std::vector<std::optional<Bytes>>> ApiClient::get_revisions(const WorkspaceId& ws,
+                                                                   std::span<const RevisionRef> refs) {
+  constexpr std::size_t kPerRequest = 1000;  // the server's limit (docs/API.md)
+  std::vector<std::optional<Bytes>> out(refs.size());
+  std::vector<std::size_t> pending(refs.size());
+  for (std::size_t i = 0; i < refs.size(); ++i) pending[i] = i;
+  while (!pending.empty()) {
+    const std::size_t n = std::min(pending.size(), kPerRequest);
+    json list = json::array();
+    for (std::size_t k = 0; k < n; ++k) {
+      const RevisionRef& r = refs[pending[k]];
+      list.push_back({{"collection_id", r.collection.hex()}, {"page_id", r.page.hex()}, {"revision", r.revision.hex()}});
+    }
+    ZKWIKI_ASSIGN(auto r, call("POST", "/v1/workspaces/" + ws.hex() + "/revisions/batch",
+                               json{{"revisions", list}}.dump()));
+    if (r.status != 200) return http_error(r, "batch revision fetch");
+    ZKWIKI_ASSIGN(json j, parse(r, "batch revision fetch"));
+    auto it = j.find("revisions");
+    if (it == j.end() || !it->is_array() || it->size() != n)
+      return make_error(Errc::malformed, "batch revision fetch: the answer does not list every revision asked for");
+    std::vector<std::size_t> omitted;
+    for (std::size_t k = 0; k < n; ++k) {
+      const json& e = (*it)[k];
+      if (!e.is_object()) return make_error(Errc::malformed, "batch revision fetch: bad entry");
+      const RevisionRef& want = refs[pending[k]];
+      Fields f(e);
+      if (f.id<CollectionId>("collection_id") != want.collection || f.id<PageId>("page_id") != want.page ||
+          f.id<Hash256>("revision") != want.revision)
+        return make_error(Errc::malformed, "batch revision fetch: entries out of order");
+      const std::string status = f.str("status");
+      ZKWIKI_TRY(f.done("batch revision fetch"));
+      if (status == "ok") {
+        Bytes rec = f.base64("record");
+        ZKWIKI_TRY(f.done("batch revision fetch"));
+        if (blob_id(rec) != want.revision)
+          return make_error(Errc::auth_failed, "revision " + want.revision.hex() + " does not hash to its id");
+        out[pending[k]] = std::move(rec);
+      } else if (status == "omitted") {
+        omitted.push_back(pending[k]);
+      } else if (status != "not_found") {
+        return make_error(Errc::malformed, "batch revision fetch: unknown status \"" + status + "\"");
+      }
+    }
+    // A server that omits everything would never finish: it must send at least one.
+    if (omitted.size() == n) return make_error(Errc::malformed, "batch revision fetch: the server sent none");
+    omitted.insert(omitted.end(), pending.begin() + static_cast<std::ptrdiff_t>(n), pending.end());
+    pending = std::move(omitted);
+  }
+  return out;
+}
+
 Result<std::vector<PageHead>> ApiClient::list_pages(const WorkspaceId& ws, const CollectionId& c) {
   std::vector<PageHead> out;
   std::string cursor;

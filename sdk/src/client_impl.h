@@ -87,6 +87,15 @@ struct Client::Impl {
   std::map<PageId, std::string> shown_at;               // the key of each page in by_path
   std::set<std::array<std::uint8_t, 32>> trusted_authors;  // Ed25519 keys allowed to write
   std::unique_ptr<SearchState> search;  // the search indexes, loaded on first use (client_search.cc)
+  // Plaintext this client already holds for a head record, by the record's hash: what it sealed
+  // itself (an import) or opened and verified (a sync), so that the index upkeep that follows
+  // indexes it without opening the page again. Taken by the index (client_search.cc) when it
+  // indexes that head; bounded by kMaxOpenedBytes (beyond, pages are opened again as before).
+  std::map<Hash256, PageContent> opened;
+  std::size_t opened_bytes = 0;
+  static constexpr std::size_t kMaxOpenedBytes = 16u << 20;
+  void keep_opened(const Hash256& head, PageContent content);
+  std::optional<PageContent> take_opened(const Hash256& head);
   // Opened from the device's store because the server was unreachable (a member only): reads
   // come from synced state, writes go to the queue; sync() logs in and replays.
   bool offline = false;
@@ -141,10 +150,17 @@ struct Client::Impl {
   Result<void> check_agent_content(const RevisionRecord& rec, const PageContent& content);
   // Errors: expired, when this agent's grant has ended (by its clock, or a known revocation).
   Result<void> agent_alive();
+  // Before an agent sends a write: its grant is alive, not read-only, and covers `path` (and
+  // `replaces`, the path of the revision it overwrites or moves). Readers would refuse the rest.
+  // Errors: expired, forbidden. Nothing to check for a member.
+  Result<void> agent_may_write(std::string_view path, std::optional<std::string_view> replaces = std::nullopt);
   // An edit that failed this way waits in the offline queue (an agent's ended grant does not).
   bool queueable(const Error& e) const { return e.code == Errc::io || (e.code == Errc::expired && !agent); }
 
   // Objects (cached locally, fetched and verified when missing).
+  // The checks every record passes however it arrived: its hash, signature, ids and author.
+  Result<RevisionRecord> verify_record(const CollectionId& c, const PageId& p, const Hash256& rev,
+                                       std::span<const std::uint8_t> bytes);
   Result<RevisionRecord> fetch_record(const CollectionId& c, const PageId& p, const Hash256& rev);
   Result<PageContent> open_revision(const RevisionRecord& rec);  // open_content + agent rules
   Result<PageContent> open_content(const RevisionRecord& rec);
@@ -156,8 +172,10 @@ struct Client::Impl {
   // Errors: conflict (a rollback or a fork), and those of fetch_record. `what` names it.
   Result<bool> check_follows(std::uint64_t known_revision, const Hash256& known_head, const RevisionRecord& rec,
                              const std::string& what);
-  // Verifies a head this device is told about and moves the local page to it.
-  Result<bool> accept_head(const CollectionId& c, const PageId& p, const Hash256& rev);
+  // Verifies a head this device is told about and moves the local page to it. `verified`: the
+  // head record when the caller has already passed it through verify_record (else fetched).
+  Result<bool> accept_head(const CollectionId& c, const PageId& p, const Hash256& rev,
+                           const RevisionRecord* verified = nullptr);
 
   // Offline (client_offline.cc).
   // Keeps what a later offline login needs: the verified record (unsealed and sealed copies, in

@@ -16,6 +16,7 @@ struct Prepared {
   Bytes record;
   Bytes envelope;
   RevisionRecord rec;
+  PageContent content;  // what `envelope` seals, for the index (Impl::keep_opened)
   enum class Outcome { pending, accepted, queued, failed } outcome = Outcome::pending;
   Error error{Errc::internal, {}};
 };
@@ -36,9 +37,12 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
   const Keyset* keyset = im.keyset_for(im.default_collection);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for the default collection");
 
-  // Nothing is sent when any path is unusable.
-  for (const ImportItem& it : items)
+  // Nothing is sent when any path is unusable, or (for an agent) outside its grant.
+  for (const ImportItem& it : items) {
     if (auto valid = validate_page_path(it.path); !valid) return Error{valid.error().code, it.path + ": " + valid.error().message};
+    if (auto allowed = im.agent_may_write(it.path); !allowed)
+      return Error{allowed.error().code, it.path + ": " + allowed.error().message};
+  }
 
   // Pages that exist take the ordinary path (compare-and-swap, merges), here and in order.
   std::vector<Prepared> fresh;
@@ -99,6 +103,7 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
     p.record = p.rec.encode();
     p.page = LocalPage{ctx.page,          ctx.collection,     1, p.rec.hash(), it.path, content.meta.title, content.meta.tags,
                        content.meta.links, content.meta.modified_ms, it.body.size(), false};
+    p.content = std::move(content);
     return {};
   };
   auto settle = [](Prepared& p, const Result<void>& sent) {
@@ -205,6 +210,7 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
   if (!saved) return std::move(saved).error();
   for (Prepared& p : fresh) {
     if (p.outcome == Prepared::Outcome::accepted) {
+      im.keep_opened(p.page.head, std::move(p.content));
       ++report.written;
       report.bytes += p.page.size;
     } else if (p.outcome == Prepared::Outcome::failed) {

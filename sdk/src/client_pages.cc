@@ -277,6 +277,15 @@ Result<std::vector<std::string>> Client::backlinks(std::string_view path) {
 
 // ---- writing ----
 
+Result<void> Client::Impl::agent_may_write(std::string_view path, std::optional<std::string_view> replaces) {
+  if (!agent) return {};
+  ZKWIKI_TRY(agent_alive());
+  if (agent->read_only) return make_error(Errc::forbidden, "this agent's grant is read-only");
+  if (!agent->covers_path(path) || (replaces && !agent->covers_path(*replaces)))
+    return make_error(Errc::forbidden, "this agent may write only below '" + agent->path_prefix + "'");
+  return {};
+}
+
 Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::string& body_in, bool remove,
                                          const std::string& from_path, std::optional<std::uint64_t> base_revision) {
   std::string body = body_in;
@@ -299,12 +308,7 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
   CollectionId collection = current ? current->collection : default_collection;
   const Keyset* keyset = keyset_for(collection);
   if (keyset == nullptr) return make_error(Errc::unknown_key, "no key for collection " + collection.hex());
-  // An agent keeps to its certificate before sending anything: readers would refuse the rest.
-  if (agent) {
-    if (agent->read_only) return make_error(Errc::forbidden, "this agent's grant is read-only");
-    if (!agent->covers_path(path) || (current && !agent->covers_path(current->path)))
-      return make_error(Errc::forbidden, "this agent may write only below '" + agent->path_prefix + "'");
-  }
+  ZKWIKI_TRY(agent_may_write(path, current ? std::optional<std::string_view>(current->path) : std::nullopt));
 
   // Title, tags and links come from the body. A page whose front matter does not parse is
   // still saved, byte for byte: only its metadata falls back to the file name.

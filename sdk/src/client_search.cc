@@ -53,6 +53,22 @@ struct SearchState {
 Client::Impl::Impl(Transport& t, ClientOptions o) : transport(t), api(t), options(std::move(o)) {}
 Client::Impl::~Impl() = default;
 
+void Client::Impl::keep_opened(const Hash256& head, PageContent content) {
+  const std::size_t n = content.body.size() + content.meta.path.size() + content.meta.title.size();
+  if (opened_bytes + n > kMaxOpenedBytes || opened.contains(head)) return;
+  opened_bytes += n;
+  opened.emplace(head, std::move(content));
+}
+
+std::optional<PageContent> Client::Impl::take_opened(const Hash256& head) {
+  auto it = opened.find(head);
+  if (it == opened.end()) return std::nullopt;
+  PageContent c = std::move(it->second);
+  opened.erase(it);
+  opened_bytes -= std::min(opened_bytes, c.body.size() + c.meta.path.size() + c.meta.title.size());
+  return c;
+}
+
 namespace {
 
 std::string state_key(const CollectionId& c) { return "search:" + c.hex(); }
@@ -225,6 +241,13 @@ Result<std::uint64_t> catch_up(Client::Impl& im, CollectionSearch& cs, bool fetc
     }
     if (indexed && *indexed >= page.revision) continue;
     if (auto gone = cs.index.deleted_revision(id); gone && *gone >= page.revision) continue;
+    // Text this client sealed or opened for exactly this head record (an import, a sync).
+    if (auto kept = im.take_opened(page.head)) {
+      ZKWIKI_TRY(cs.index.put(SearchDocument{id, page.revision, kept->meta.path, kept->meta.title, kept->meta.tags,
+                                             kept->body}));
+      ++changed;
+      continue;
+    }
     if (!fetch) {
       auto have = im.store().get(kRecordsTable, page.head.hex());
       if (!have || !*have) continue;

@@ -5,6 +5,17 @@
 
 namespace zkwiki {
 
+Result<RevisionRecord> Client::Impl::verify_record(const CollectionId& c, const PageId& p, const Hash256& rev,
+                                                   std::span<const std::uint8_t> bytes) {
+  if (blob_id(bytes) != rev) return make_error(Errc::auth_failed, "revision " + rev.hex() + " does not hash to its id");
+  ZKWIKI_ASSIGN(RevisionRecord rec, RevisionRecord::decode(bytes));  // signature
+  if (rec.workspace != workspace || rec.collection != c || rec.page != p)
+    return make_error(Errc::auth_failed, "revision " + rev.hex() + " belongs to another page (swapped by the server?)");
+  if (auto allowed = check_author(rec); !allowed)
+    return make_error(allowed.error().code, "revision " + rev.hex() + ": " + allowed.error().message);
+  return rec;
+}
+
 Result<RevisionRecord> Client::Impl::fetch_record(const CollectionId& c, const PageId& p, const Hash256& rev) {
   auto cached = store().get(kRecordsTable, rev.hex());
   Bytes bytes;
@@ -13,12 +24,7 @@ Result<RevisionRecord> Client::Impl::fetch_record(const CollectionId& c, const P
   } else {
     ZKWIKI_ASSIGN(bytes, api.get_revision(workspace, c, p, rev));  // hash-checked
   }
-  if (blob_id(bytes) != rev) return make_error(Errc::auth_failed, "revision " + rev.hex() + " does not hash to its id");
-  ZKWIKI_ASSIGN(RevisionRecord rec, RevisionRecord::decode(bytes));  // signature
-  if (rec.workspace != workspace || rec.collection != c || rec.page != p)
-    return make_error(Errc::auth_failed, "revision " + rev.hex() + " belongs to another page (swapped by the server?)");
-  if (auto allowed = check_author(rec); !allowed)
-    return make_error(allowed.error().code, "revision " + rev.hex() + ": " + allowed.error().message);
+  ZKWIKI_ASSIGN(RevisionRecord rec, verify_record(c, p, rev, bytes));
   if (!cached || !*cached) ZKWIKI_TRY(store().put(kRecordsTable, rev.hex(), bytes));
   return rec;
 }
@@ -90,8 +96,14 @@ Result<bool> Client::Impl::check_follows(std::uint64_t known_revision, const Has
   return true;
 }
 
-Result<bool> Client::Impl::accept_head(const CollectionId& c, const PageId& p, const Hash256& rev) {
-  ZKWIKI_ASSIGN(RevisionRecord rec, fetch_record(c, p, rev));
+Result<bool> Client::Impl::accept_head(const CollectionId& c, const PageId& p, const Hash256& rev,
+                                       const RevisionRecord* verified) {
+  RevisionRecord rec;
+  if (verified != nullptr) {
+    rec = *verified;
+  } else {
+    ZKWIKI_ASSIGN(rec, fetch_record(c, p, rev));
+  }
   auto local = pages.find(p);
   if (local != pages.end()) {
     const LocalPage& known = local->second;
@@ -113,6 +125,7 @@ Result<bool> Client::Impl::accept_head(const CollectionId& c, const PageId& p, c
   page.size = content.body.size();
   page.deleted = content.meta.deleted;
   ZKWIKI_TRY(save_page(page));
+  if (!page.deleted) keep_opened(rev, std::move(content));
   return true;
 }
 
@@ -188,38 +201,96 @@ Result<SyncReport> sync_once(Client::Impl& im) {
       ZKWIKI_TRY(im.load_grants());
       grants_changed = false;
     }
-    // Fetch the records, then every missing envelope in one batch request.
+    // Network first, nothing written: the head records this device lacks, in batch requests,
+    // each then verified exactly as a single fetch is (verify_record), and every envelope they
+    // name that it lacks, in one batch request.
+    std::map<Hash256, Bytes> new_records, new_blobs;
+    // Keyed by the page, not the hash: a record verified for one page proves nothing for another.
+    std::map<std::pair<CollectionId, PageId>, RevisionRecord> verified;
     std::vector<Hash256> wanted;
-    for (const auto& key : order) {
-      auto rec = im.fetch_record(key.first, key.second, heads[key]);
+    std::vector<std::optional<Bytes>> records(order.size());
+    std::vector<RevisionRef> missing;
+    std::vector<std::size_t> missing_at;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      ZKWIKI_ASSIGN(records[i], im.store().get(kRecordsTable, heads[order[i]].hex()));
+      if (!records[i]) {
+        missing.push_back(RevisionRef{order[i].first, order[i].second, heads[order[i]]});
+        missing_at.push_back(i);
+      }
+    }
+    std::vector<std::optional<Bytes>> fetched(missing.size());
+    if (!missing.empty()) {
+      auto got = im.api.get_revisions(im.workspace, missing);
+      if (got) {
+        fetched = std::move(got).value();
+      } else if (got.error().code == Errc::io || got.error().code == Errc::expired) {
+        return std::move(got).error();
+      } else {
+        // A server without the batch route, or a batch with a bad record in it: one request
+        // per record, so that only a bad one is quarantined (by accept_head, below).
+        for (std::size_t k = 0; k < missing.size(); ++k) {
+          auto one = im.api.get_revision(im.workspace, missing[k].collection, missing[k].page, missing[k].revision);
+          if (one) fetched[k] = std::move(one).value();
+          else if (one.error().code == Errc::io || one.error().code == Errc::expired) return std::move(one).error();
+        }
+      }
+    }
+    std::vector<bool> from_server(order.size(), false);
+    for (std::size_t k = 0; k < missing.size(); ++k) {
+      records[missing_at[k]] = std::move(fetched[k]);
+      from_server[missing_at[k]] = true;
+    }
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      const auto& key = order[i];
+      if (!records[i]) continue;  // not on the server: reported below by accept_head
+      auto rec = im.verify_record(key.first, key.second, heads[key], *records[i]);
       if (!rec) continue;  // reported below by accept_head
-      auto have = im.store().get(kObjectsTable, rec->envelope_id.hex());
-      if (have && !*have) wanted.push_back(rec->envelope_id);
+      auto have_blob = im.store().get(kObjectsTable, rec->envelope_id.hex());
+      if (!have_blob) return std::move(have_blob).error();
+      if (!have_blob->has_value()) wanted.push_back(rec->envelope_id);
+      verified.emplace(key, std::move(rec).value());
+      if (from_server[i]) new_records.emplace(heads[key], std::move(*records[i]));
     }
     if (!wanted.empty()) {
       auto blobs = im.api.get_blobs(wanted);
       if (blobs) {
         for (std::size_t i = 0; i < wanted.size(); ++i)
-          if ((*blobs)[i]) ZKWIKI_TRY(im.store().put(kObjectsTable, wanted[i].hex(), *(*blobs)[i]));
+          if ((*blobs)[i]) new_blobs.emplace(wanted[i], std::move(*(*blobs)[i]));
       } else if (blobs.error().code == Errc::io || blobs.error().code == Errc::expired) {
         return std::move(blobs).error();
       }
       // A batch with a bad blob in it is dropped whole; each page then fetches its own blob
       // below, so only the bad one is quarantined.
     }
-    for (const auto& key : order) {
-      auto moved = im.accept_head(key.first, key.second, heads[key]);
-      if (!moved) {
-        if (moved.error().code == Errc::io || moved.error().code == Errc::expired) return std::move(moved).error();
-        std::string id = "page:" + key.first.hex() + "/" + key.second.hex() + "@" + heads[key].hex();
-        ZKWIKI_TRY(im.quarantine(id, moved.error().message));
-        report.quarantined.push_back(id + ": " + moved.error().message);
-      } else if (*moved) {
-        ++report.pages_updated;
+    // Then the batch is applied in one local transaction (one commit, one fsync): the records,
+    // the envelopes, the pages and the feed position together, or none of them (a crash or an
+    // error leaves the store at the previous batch, and the next sync fetches this one again).
+    SyncReport delta;
+    auto applied = im.store().transaction([&]() -> Result<void> {
+      for (const auto& [rev, bytes] : new_records) ZKWIKI_TRY(im.store().put(kRecordsTable, rev.hex(), bytes));
+      for (const auto& [id, bytes] : new_blobs) ZKWIKI_TRY(im.store().put(kObjectsTable, id.hex(), bytes));
+      for (const auto& key : order) {
+        auto pre = verified.find(key);
+        auto moved = im.accept_head(key.first, key.second, heads[key], pre == verified.end() ? nullptr : &pre->second);
+        if (!moved) {
+          if (moved.error().code == Errc::io || moved.error().code == Errc::expired) return std::move(moved).error();
+          std::string id = "page:" + key.first.hex() + "/" + key.second.hex() + "@" + heads[key].hex();
+          ZKWIKI_TRY(im.quarantine(id, moved.error().message));
+          delta.quarantined.push_back(id + ": " + moved.error().message);
+        } else if (*moved) {
+          ++delta.pages_updated;
+        }
       }
+      return im.set_last_seq(std::max(since, batch.next));
+    });
+    if (!applied) {
+      // The pages this batch moved in memory were rolled back on disk: show the disk's view.
+      ZKWIKI_TRY(im.load_pages());
+      return std::move(applied).error();
     }
+    report.pages_updated += delta.pages_updated;
+    report.quarantined.insert(report.quarantined.end(), delta.quarantined.begin(), delta.quarantined.end());
     since = std::max(since, batch.next);
-    ZKWIKI_TRY(im.set_last_seq(since));
     if (!batch.more) break;
   }
   // Queued edits go after the feed: they then merge with what other devices wrote meanwhile, and

@@ -384,6 +384,10 @@ Response Api::dispatch(Ctx& c) {
       if (!route("/v1/workspaces/{ws}/changes", {"GET"})) return not_allowed("GET");
       return changes(c, ws);
     }
+    if (n == 5 && is(3, "revisions") && is(4, "batch")) {
+      if (!route("/v1/workspaces/{ws}/revisions/batch", {"POST"})) return not_allowed("POST");
+      return batch_revisions(c, ws);
+    }
     if (is(3, "members")) {
       if (n == 4) {
         if (!route("/v1/workspaces/{ws}/members", {"GET"})) return not_allowed("GET");

@@ -125,6 +125,8 @@ constexpr std::size_t kMaxRecordBytes = 64 * 1024;
 constexpr std::size_t kMaxWrappedKeyBytes = 4 * 1024;
 constexpr int kMaxBatchIds = 1000;
 constexpr std::size_t kMaxBatchResponseBytes = 64 * 1024 * 1024;
+// Record bytes in one answer of POST .../revisions/batch (base64 in JSON: a third more).
+constexpr std::size_t kMaxRevisionBatchBytes = 16 * 1024 * 1024;
 
 // The login message an account signs: kLoginContext (16 bytes, with its NUL) || account id
 // (16 raw bytes) || challenge (32 raw bytes). See docs/API.md.
@@ -188,6 +190,7 @@ class Api {
   Response get_revision(Ctx& c, const std::string& ws, const std::string& coll,
                         const std::string& page, const std::string& rev);
   Response changes(Ctx& c, const std::string& ws);
+  Response batch_revisions(Ctx& c, const std::string& ws);
   Response list_grants(Ctx& c, const std::string& ws);
   Response put_grant(Ctx& c, const std::string& ws, const std::string& id);
   Response revoke_grant(Ctx& c, const std::string& ws, const std::string& id);

@@ -221,6 +221,60 @@ Response Api::get_revision(Ctx& c, const std::string& ws, const std::string& col
   return out;
 }
 
+Response Api::batch_revisions(Ctx& c, const std::string& ws) {
+  Response err;
+  if (!authorize(c, ws, nullptr, Need::read, err)) return err;
+  json j;
+  if (!parse_body(c.req, j, err)) return err;
+  auto it = j.find("revisions");
+  if (it == j.end()) return error(400, "missing_field", "missing field \"revisions\"");
+  if (!it->is_array() || it->size() > static_cast<size_t>(kMaxBatchIds))
+    return error(400, "wrong_type", "revisions must be an array of at most 1000 {collection_id, page_id, revision}");
+  struct Wanted {
+    std::string coll, page, rev;
+  };
+  std::vector<Wanted> wanted;
+  for (auto& e : *it) {
+    Wanted w;
+    if (!e.is_object() || !get_string(e, "collection_id", w.coll, err) || !get_string(e, "page_id", w.page, err) ||
+        !get_string(e, "revision", w.rev, err))
+      return e.is_object() ? err : error(400, "wrong_type", "each entry must be {collection_id, page_id, revision}");
+    if (!is_object_id(w.coll)) return bad_id("collection id");
+    if (!is_object_id(w.page)) return bad_id("page id");
+    if (!is_hash_id(w.rev)) return bad_id("revision");
+    wanted.push_back(std::move(w));
+  }
+  // A scoped token reads only its collections: one entry outside them refuses the whole batch,
+  // as the single route would refuse that entry.
+  const TokenRecord& t = c.who.token;
+  if (t.scoped)
+    for (const Wanted& w : wanted)
+      if (std::find(t.collections.begin(), t.collections.end(), w.coll) == t.collections.end())
+        return error(403, "forbidden", "collection " + w.coll + " is outside the token's scope");
+  json arr = json::array();
+  std::size_t bytes = 0;
+  for (const Wanted& w : wanted) {
+    json e{{"collection_id", w.coll}, {"page_id", w.page}, {"revision", w.rev}};
+    if (bytes >= kMaxRevisionBatchBytes) {
+      e["status"] = "omitted";
+    } else {
+      auto r = store_.get_revision(ws, w.coll, w.page, w.rev);
+      if (r.ok()) {
+        bytes += r.value.record.size();
+        e["status"] = "ok";
+        e["record"] = base64_of(r.value.record);
+        e["seq"] = r.value.seq;
+      } else if (r.status.code == Code::not_found) {
+        e["status"] = "not_found";
+      } else {
+        return store_error(r.status);
+      }
+    }
+    arr.push_back(std::move(e));
+  }
+  return json_response(200, json{{"revisions", arr}});
+}
+
 Response Api::changes(Ctx& c, const std::string& ws) {
   Response err;
   if (!authorize(c, ws, nullptr, Need::read, err)) return err;

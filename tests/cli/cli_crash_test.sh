@@ -58,4 +58,32 @@ check "sync after the kills" 0 zk sync
 pages_once "device 3"
 check "device 2's edit arrived" 0 zk cat import/p1.md
 expect "its text" "edited on device 2" "$OUT"
+
+# A new device's first sync killed: more pages than one change-feed batch (1,000), each batch
+# applied in one local transaction. Whatever moment the kill hits (Argon2id, the feed, a batch's
+# commit), the store reopens and a plain retry of the login resumes from the last batch it
+# committed; every page is then there once.
+M=700
+mkdir -p "$WORK/more"
+for i in $(seq 1 $M); do printf '# More %d\n\nmore text %d\n' "$i" "$i" > "$WORK/more/m$i.md"; done
+export ZKWIKI_HOME=$WORK/home
+check "import $M more pages (two feed batches in all)" 0 zk import "$WORK/more" --into more
+for delay in 0.4 0.8 1.0; do
+  export ZKWIKI_HOME=$WORK/new-$delay
+  "$BIN/zkwiki" login --server "$URL" --account "$ACCOUNT" > /dev/null 2>&1 &
+  pid=$!
+  sleep "$delay"
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  # (For the log: where the killed sync had got to, when it had saved its config.)
+  [ -f "$ZKWIKI_HOME/config.json" ] && echo "killed at ${delay}s: $(zk status --json 2>/dev/null | grep -o '"last_seq":[0-9]*')"
+  check "login again after its first sync was killed at ${delay}s (the store reopens, the sync resumes)" 0 \
+    zk login --server "$URL" --account "$ACCOUNT"
+  pages_once "new device killed at ${delay}s"
+  check "new device killed at ${delay}s: ls" 0 zk ls
+  more=$(printf '%s\n' "$OUT" | cut -f1 | grep -c '^more/m[0-9]*\.md$')
+  expect "new device killed at ${delay}s: every one of the $M more pages" "$M" "$more"
+  check "new device killed at ${delay}s: a page of the second batch reads back" 0 zk cat more/m700.md
+  expect "its text" "more text 700" "$OUT"
+done
 finish

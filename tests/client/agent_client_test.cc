@@ -1,7 +1,8 @@
 // Agents against a real zkwiki-server: a grant opened by an agent that writes and reads; expiry
 // on an injected clock and revocation mid-session; scope at the server and in the crypto; a
 // read-only agent's forged revision and an agent writing outside its path prefix, both refused
-// by readers although the server stored them; rotation after revocation.
+// by readers although the server stored them; rotation after revocation; an agent's import held
+// to its grant before anything is sent; the search index an agent can open, upload or only keep.
 #include "client_fixture.h"
 #include "zkwiki/agent.h"
 #include "zkwiki/api_client.h"
@@ -353,6 +354,129 @@ TEST_F(AgentClientTest, AfterRevocationWithRotationTheRevokedAgentCannotOpenNewC
   }
   EXPECT_EQ(after_seen, 1);
   EXPECT_EQ(heads->size(), 2u);
+}
+
+}  // namespace
+}  // namespace zkwiki
+
+namespace zkwiki {
+namespace {
+
+TEST_F(AgentClientTest, AnAgentsImportOutsideItsPrefixOrWithAReadOnlyGrantIsRefusedBeforeAnythingIsSent) {
+  AccountKeys key = generate_agent_keys();
+  auto prefixed = open(issue(&key).grant, &key);
+  auto read_only = open(issue(&key, {"memory"}, true, "").grant, &key);
+  ASSERT_TRUE(prefixed && read_only);
+  std::vector<std::string> sent;
+  net_b_->redirect = [&](HttpRequest& r) { sent.push_back(r.target); };
+  // One page outside the prefix among good ones: the whole import is refused, nothing sent.
+  const std::vector<ImportItem> mixed = {{"memory/a.md", "a\n"}, {"notes/b.md", "b\n"}, {"memory/c.md", "c\n"}};
+  auto r = prefixed->import(mixed);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::forbidden);
+  EXPECT_NE(r.error().message.find("notes/b.md"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("may write only below 'memory/'"), std::string::npos) << r.error().message;
+  const std::vector<ImportItem> inside = {{"memory/a.md", "a\n"}};
+  r = read_only->import(inside);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::forbidden);
+  EXPECT_NE(r.error().message.find("read-only"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(sent.empty()) << sent.size() << " requests, the first " << sent.front();
+  net_b_->redirect = nullptr;
+  // Inside the prefix, the same import goes through and members read it.
+  ASSERT_TRUE(prefixed->import(inside).ok());
+  ASSERT_TRUE(a_->sync().ok());
+  EXPECT_EQ(body_of(*a_, "memory/a.md"), "a\n");
+  EXPECT_EQ(a_->read("notes/b.md").error().code, Errc::not_found);
+}
+
+TEST_F(AgentClientTest, AnAgentsImportAfterItsGrantEndedIsRefusedBeforeAnythingIsSent) {
+  AccountKeys key = generate_agent_keys();
+  IssuedGrant g = issue(&key, {"memory"}, false, "memory/", 600);
+  auto clock = std::make_shared<std::int64_t>(now_ms());
+  ClientOptions o;
+  o.now_ms = [clock] { return *clock; };
+  auto agent = open(g.grant, &key, std::move(o));
+  ASSERT_TRUE(agent);
+  *clock += 601'000;
+  std::size_t sent = 0;
+  net_b_->redirect = [&](HttpRequest&) { ++sent; };
+  const std::vector<ImportItem> items = {{"memory/late.md", "late\n"}};
+  auto r = agent->import(items);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::expired);
+  EXPECT_EQ(sent, 0u);
+}
+
+// The search index an agent can use: only its granted collections' (the search key derives from
+// the collection key), fetched as sealed segments; never another collection's.
+TEST_F(AgentClientTest, AnAgentSearchesOnlyItsGrantedCollectionsIndex) {
+  ASSERT_TRUE(a_->write("ledger.md", "# Ledger\n\nthe quokka budget\n").ok());  // notes
+  ASSERT_TRUE(a_->use_collection("memory").ok());
+  ASSERT_TRUE(a_->write("memory/zoo.md", "# Zoo\n\na quokka and a wombat\n").ok());
+  auto up = a_->maintain_index();
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  ASSERT_TRUE(up->uploaded);
+  AccountKeys key = generate_agent_keys();
+  auto agent = open(issue(&key, {"memory"}, true, "").grant, &key);
+  ASSERT_TRUE(agent);
+  ASSERT_TRUE(agent->sync().ok());
+  const std::string notes = collection("notes").hex();
+  std::vector<std::string> targets;
+  net_b_->redirect = [&](HttpRequest& r) { targets.push_back(r.target); };
+  auto r = agent->search("quokka");
+  net_b_->redirect = nullptr;
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->results.size(), 1u);
+  EXPECT_EQ(r->results[0].path, "memory/zoo.md");
+  EXPECT_NE(r->results[0].snippet.find("quokka"), std::string::npos) << r->results[0].snippet;
+  EXPECT_EQ(r->coverage.known, 1u);
+  EXPECT_EQ(r->coverage.indexed, 1u);
+  EXPECT_FALSE(targets.empty()) << "the member's manifest of memory is fetched";
+  for (const auto& t : targets) EXPECT_EQ(t.find(notes), std::string::npos) << t;
+}
+
+TEST_F(AgentClientTest, AnAgentsUploadedIndexServesAMembersNewDevice) {
+  AccountKeys key = generate_agent_keys();
+  auto agent = open(issue(&key, {"memory"}, false, "").grant, &key);
+  ASSERT_TRUE(agent);
+  ASSERT_TRUE(agent->write("memory/walrus.md", "# Walrus\n\nwalruses have tusks\n").ok());
+  auto up = agent->maintain_index();
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  EXPECT_TRUE(up->uploaded);
+  EXPECT_TRUE(up->notices.empty()) << up->notices.front();
+  // A new device of the member fetches the agent's signed manifest (verified against the
+  // agent's certificate) and its segment, not the page, and finds the agent's page.
+  auto b = login_b(options());
+  ASSERT_NE(b, nullptr);
+  auto r = b->search("tusks");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->results.size(), 1u);
+  EXPECT_EQ(r->results[0].path, "memory/walrus.md");
+  EXPECT_TRUE(r->results[0].snippet.empty()) << "found from the index alone";
+  EXPECT_FALSE(r->coverage.rebuilt);
+}
+
+TEST_F(AgentClientTest, AReadOnlyAgentKeepsItsIndexOnItsDevice) {
+  ASSERT_TRUE(a_->use_collection("memory").ok());
+  ASSERT_TRUE(a_->write("memory/zoo.md", "# Zoo\n\na wombat\n").ok());
+  ASSERT_TRUE(a_->maintain_index().ok());
+  AccountKeys key = generate_agent_keys();
+  auto agent = open(issue(&key, {"memory"}, true, "").grant, &key);
+  ASSERT_TRUE(agent);
+  ASSERT_TRUE(a_->write("memory/den.md", "# Den\n\nanother wombat\n").ok());  // not in the manifest
+  ASSERT_TRUE(agent->sync().ok());
+  // The server refuses the read-only token's uploads: the index stays here, and says so.
+  auto up = agent->maintain_index();
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  EXPECT_FALSE(up->uploaded);
+  ASSERT_FALSE(up->notices.empty());
+  EXPECT_NE(up->notices.back().find("not uploaded"), std::string::npos) << up->notices.back();
+  auto r = agent->search("wombat");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->results.size(), 2u);
+  EXPECT_EQ(r->coverage.indexed, 2u);
+  EXPECT_EQ(r->coverage.known, 2u);
 }
 
 }  // namespace

@@ -372,7 +372,23 @@ TEST_F(ClientTest, RevisionSwappedFromAnotherPageIsRejected) {
   // record under one.md's address: it hashes right and is validly signed, but it is another
   // page's.
   std::string two_rev = (*a_->log("two.md"))[0].hash.hex();
+  bool swapped_in_batch = false;
   net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target.ends_with("/revisions/batch")) {
+      // The batch answer too: one.md's entry gets two.md's record (same revision id).
+      auto j = nlohmann::json::parse(res.body);
+      nlohmann::json two_record;
+      for (auto& e : j["revisions"])
+        if (e["page_id"] == two_id) two_record = e["record"];
+      for (auto& e : j["revisions"])
+        if (e["page_id"] == one_id && two_record.is_string()) {
+          e["status"] = "ok";
+          e["record"] = two_record;
+          swapped_in_batch = true;
+        }
+      res.body = j.dump();
+      return;
+    }
     if (req.target.find("/changes") == std::string::npos) return;
     auto j = nlohmann::json::parse(res.body);
     for (auto& ch : j["changes"])
@@ -385,10 +401,37 @@ TEST_F(ClientTest, RevisionSwappedFromAnotherPageIsRejected) {
   };
   auto s = (*c)->sync();
   ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(swapped_in_batch);
   EXPECT_EQ(body_of(**c, "two.md"), "page two\n");
   EXPECT_EQ((*c)->read("one.md").error().code, Errc::not_found);  // nothing wrong shown
   ASSERT_EQ(s->quarantined.size(), 1u);
   EXPECT_NE(s->quarantined[0].find("another page"), std::string::npos) << s->quarantined[0];
+}
+
+TEST_F(ClientTest, AFirstSyncFetchesRecordsInBatchesAndAsksAgainForOmittedOnes) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a_->write("p" + std::to_string(i) + ".md", "text " + std::to_string(i) + "\n").ok());
+  // The server's batch answer omits every entry but the first (as when it reaches its size
+  // limit); the client asks again for the rest, and never fetches a record alone.
+  int batches = 0, singles = 0;
+  net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target.find("/revisions/") != std::string::npos && !req.target.ends_with("/revisions/batch")) ++singles;
+    if (!req.target.ends_with("/revisions/batch")) return;
+    ++batches;
+    auto j = nlohmann::json::parse(res.body);
+    for (std::size_t i = 1; i < j["revisions"].size(); ++i) {
+      j["revisions"][i]["status"] = "omitted";
+      j["revisions"][i].erase("record");
+    }
+    res.body = j.dump();
+  };
+  auto b = login_b(options());
+  auto s = b->sync();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(s->quarantined.empty()) << s->quarantined[0];
+  EXPECT_EQ(s->pages_updated, 5u);
+  EXPECT_EQ(batches, 5);  // one more request for each omitted entry
+  EXPECT_EQ(singles, 0);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(body_of(*b, "p" + std::to_string(i) + ".md"), "text " + std::to_string(i) + "\n");
 }
 
 TEST_F(ClientTest, ChangeFeedThatSkipsSequenceNumbersIsReported) {

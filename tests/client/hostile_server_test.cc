@@ -61,7 +61,15 @@ TEST_F(HostileServerTest, BitFlipsAnywhereInARevisionRecordAreDetected) {
   // Header, ids, revision number, envelope hash, author key, signature, last byte.
   for (long at : {0L, 5L, 40L, 90L, 130L, 180L, -1L}) {
     MemoryLocalStore fresh;
+    // In the batch answer a sync asks for first, and in the single answers it falls back to.
     net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+      if (req.target.ends_with("/revisions/batch")) {
+        auto j = json::parse(res.body);
+        for (auto& e : j["revisions"])
+          if (e["page_id"] == target_id) flip_base64_field(e, "record", at, static_cast<int>((at + 8) % 8));
+        res.body = j.dump();
+        return;
+      }
       if (req.target.find("/pages/" + target_id + "/revisions/") == std::string::npos) return;
       auto j = json::parse(res.body);
       flip_base64_field(j, "record", at, static_cast<int>((at + 8) % 8));
@@ -158,7 +166,23 @@ TEST_F(HostileServerTest, ARevisionSwappedBetweenCollectionsIsRejected) {
   // trusted author, hashing to the id the feed named.
   const std::string from = "/collections/" + home_page.collection.hex() + "/pages/" + work_page.id.hex();
   const std::string to = "/collections/" + work_page.collection.hex() + "/pages/" + work_page.id.hex();
+  // The batch request the same way (asked at "notes", answered from "work", labelled "notes").
+  const std::string from_entry = "\"collection_id\":\"" + home_page.collection.hex() + "\",\"page_id\":\"" +
+                                 work_page.id.hex() + "\"";
+  const std::string to_entry = "\"collection_id\":\"" + work_page.collection.hex() + "\",\"page_id\":\"" +
+                               work_page.id.hex() + "\"";
+  bool swapped_in_batch = false;
   net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (req.target.ends_with("/revisions/batch")) {
+      auto j = json::parse(res.body);
+      for (auto& e : j["revisions"])
+        if (e["page_id"] == work_page.id.hex() && e["status"] == "ok") {
+          e["collection_id"] = home_page.collection.hex();
+          swapped_in_batch = true;
+        }
+      res.body = j.dump();
+      return;
+    }
     if (req.target.find("/changes") == std::string::npos) return;
     auto j = json::parse(res.body);
     for (auto& ch : j["changes"])
@@ -166,6 +190,10 @@ TEST_F(HostileServerTest, ARevisionSwappedBetweenCollectionsIsRejected) {
     res.body = j.dump();
   };
   net_b_->redirect = [&](HttpRequest& req) {
+    if (req.target.ends_with("/revisions/batch")) {
+      if (auto at = req.body.find(from_entry); at != std::string::npos) req.body.replace(at, from_entry.size(), to_entry);
+      return;
+    }
     auto at = req.target.find(from);
     if (at != std::string::npos) req.target.replace(at, from.size(), to);
   };
@@ -173,6 +201,7 @@ TEST_F(HostileServerTest, ARevisionSwappedBetweenCollectionsIsRejected) {
   ASSERT_TRUE(b);
   auto s = b->sync();
   ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(swapped_in_batch);
   EXPECT_TRUE(quarantined_with(*s, "another page")) << first_quarantine(*s);
   EXPECT_EQ(b->read("secret-work.md").error().code, Errc::not_found);
   EXPECT_EQ(body_of(*b, "home.md"), "home text\n");
@@ -256,16 +285,34 @@ TEST_F(HostileServerTest, AnOldRevisionReplayedAsTheNewHeadIsRefused) {
   const std::string v1 = (*log)[0].hash.hex();
   ASSERT_TRUE(a_->write("page.md", "v3\n").ok());
   const std::string v3 = (*a_->log("page.md"))[2].hash.hex();
-  // 1. Asked for revision 3, the server answers with revision 1's record (valid, signed).
+  // 1. Asked for revision 3, the server answers with revision 1's record (valid, signed), in
+  // the batch answer (labelled revision 3) and in the single one.
   net_b_->redirect = [&](HttpRequest& req) {
+    if (req.target.ends_with("/revisions/batch")) {
+      for (auto at = req.body.find(v3); at != std::string::npos; at = req.body.find(v3)) req.body.replace(at, 64, v1);
+      return;
+    }
     auto at = req.target.find("/revisions/" + v3);
     if (at != std::string::npos) req.target.replace(at + 11, 64, v1);
   };
+  bool relabelled = false;
+  net_b_->rewrite = [&](const HttpRequest& req, HttpResponse& res) {
+    if (!req.target.ends_with("/revisions/batch")) return;
+    auto j = json::parse(res.body);
+    for (auto& e : j["revisions"])
+      if (e["revision"] == v1) {
+        e["revision"] = v3;
+        relabelled = true;
+      }
+    res.body = j.dump();
+  };
   auto s = b->sync();
   ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(relabelled);
   EXPECT_TRUE(quarantined_with(*s, "does not hash")) << first_quarantine(*s);
   EXPECT_EQ(body_of(*b, "page.md"), "v2\n");
   net_b_->redirect = nullptr;
+  net_b_->rewrite = nullptr;
   // 2. A new feed entry (a fresh seq) re-announces revision 1 as the head: a rollback.
   ASSERT_TRUE(a_->write("other.md", "x\n").ok());
   const std::string page_id = (*b->list("page.md"))[0].id.hex();

@@ -1,5 +1,6 @@
 // zkwiki-mcp as an MCP host sees it: the official TypeScript SDK client over stdio lists the
-// tools and calls each one; tool failures are isError results; malformed JSON-RPC gets JSON-RPC
+// tools and calls each one (search over the sealed index, checked against its outputSchema);
+// tool failures are isError results; malformed JSON-RPC gets JSON-RPC
 // errors; a read-only grant has no write tool; a revoked grant fails its next call.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,6 +61,81 @@ test('tools over stdio with a read-write grant', async () => {
   assert.ok(resources.some((x) => x.uri === 'zkwiki:///memory/mcp.md'));
   const res = await c.readResource({ uri: 'zkwiki:///memory/mcp.md' });
   assert.equal(res.contents[0].text, '# MCP\n\nsecond line about walruses\n');
+  await c.close();
+});
+
+test('search: ranked hits from the sealed index, with snippets, highlights and coverage', async () => {
+  const c = await connect(rw.grant);
+  const { tools } = await c.listTools();  // also gives the client search's outputSchema to check against
+  assert.ok(tools.find((t) => t.name === 'search').outputSchema);
+  const pages = {
+    'memory/walrus.md': '# Walrus\n\nWalruses have tusks. The tusks of a walrus grow all its life: tusks, tusks.\n',
+    'memory/seal.md': '# Seal\n\nA seal has no tusks, only whiskers.\n',
+    'memory/kelp.md': '# Kelp\n\nKelp forests, no animals here.\n',
+  };
+  for (const [path, content] of Object.entries(pages)) {
+    const w = await c.callTool({ name: 'write_page', arguments: { path, content } });
+    assert.ok(!w.isError, text(w));
+    assert.doesNotMatch(text(w), /index not updated/);
+  }
+  let r = await c.callTool({ name: 'search', arguments: { query: 'tusks' } });
+  assert.ok(!r.isError, text(r));
+  const { hits, coverage } = r.structuredContent;
+  assert.deepEqual(hits.map((h) => h.path), ['memory/walrus.md', 'memory/seal.md']);  // more tusks ranks first
+  assert.equal(hits[0].title, 'Walrus');
+  assert.ok(hits[0].score > hits[1].score);
+  assert.equal(hits[0].revision, 1);
+  assert.ok(hits[0].highlights.length > 0);
+  for (const [b, e] of hits[0].highlights) assert.equal(hits[0].snippet.slice(b, e).toLowerCase(), 'tusks');
+  // Only the granted collection: memory's 4 pages (mcp.md from the first test), not the user's notes.
+  assert.deepEqual([coverage.indexed, coverage.known, coverage.complete], [4, 4, true]);
+  assert.equal(coverage.kept_locally, true);
+  assert.ok(coverage.notices.some((n) => /kept on this agent, not uploaded: .*only below 'memory\/'/.test(n)), coverage.notices);
+  assert.match(text(r), /^memory\/walrus\.md — Walrus\n/);
+  assert.match(text(r), /index: 4 of 4 pages indexed/);
+  r = await c.callTool({ name: 'search', arguments: { query: 'quokka' } });
+  assert.ok(!r.isError, text(r));
+  assert.equal(r.structuredContent.hits.length, 0);
+  assert.match(text(r), /^no pages match/);
+  // Query syntax and options reach the index.
+  r = await c.callTool({ name: 'search', arguments: { query: 'tusks -whiskers' } });
+  assert.deepEqual(r.structuredContent.hits.map((h) => h.path), ['memory/walrus.md']);
+  r = await c.callTool({ name: 'search', arguments: { query: 'whisk', prefix: true } });
+  assert.deepEqual(r.structuredContent.hits.map((h) => h.path), ['memory/seal.md']);
+  r = await c.callTool({ name: 'search', arguments: { query: 'walrsu', typos: true } });
+  assert.deepEqual(r.structuredContent.hits.map((h) => h.path), ['memory/walrus.md']);
+  r = await c.callTool({ name: 'search', arguments: { query: 'tusks', limit: 1 } });
+  assert.equal(r.structuredContent.hits.length, 1);
+  // An edit is searchable at once (indexed after the write).
+  await c.callTool({ name: 'write_page', arguments: { path: 'memory/kelp.md', content: '# Kelp\n\nAn otter naps in the kelp.\n' } });
+  r = await c.callTool({ name: 'search', arguments: { query: 'otter' } });
+  assert.deepEqual(r.structuredContent.hits.map((h) => h.path), ['memory/kelp.md']);
+  // A query the index refuses is a tool error; bad arguments are JSON-RPC errors.
+  r = await c.callTool({ name: 'search', arguments: { query: 'x'.repeat(5000) } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /^invalid_argument: /);
+  await assert.rejects(c.callTool({ name: 'search', arguments: { query: 'tusks', prefix: 'yes' } }), /true or false/);
+  await c.close();
+});
+
+test('search with a whole-collection grant uploads the index; a read-only grant keeps it local', async () => {
+  let c = await connect(process.env.GRANT_FULL);
+  let r = await c.callTool({ name: 'write_page', arguments: { path: 'orca.md', content: '# Orca\n\nOrcas hunt seals.\n' } });
+  assert.ok(!r.isError, text(r));
+  r = await c.callTool({ name: 'search', arguments: { query: 'orcas' } });
+  assert.deepEqual(r.structuredContent.hits.map((h) => h.path), ['orca.md']);
+  assert.equal(r.structuredContent.coverage.kept_locally, false);
+  assert.equal(r.structuredContent.coverage.uploaded, true);
+  await c.close();
+  // A new read-only session (a new device store) adopts that index, indexes the rest of its synced
+  // pages itself, and finds every page; it says its index stays on the agent.
+  c = await connect(process.env.GRANT_RO);
+  r = await c.callTool({ name: 'search', arguments: { query: 'tusks OR orcas' } });
+  assert.ok(!r.isError, text(r));
+  assert.deepEqual(r.structuredContent.hits.map((h) => h.path).sort(), ['memory/seal.md', 'memory/walrus.md', 'orca.md']);
+  const cov = r.structuredContent.coverage;
+  assert.deepEqual([cov.indexed, cov.known, cov.complete, cov.kept_locally], [5, 5, true, true]);
+  assert.ok(cov.notices.some((n) => /read-only/.test(n)), cov.notices);
   await c.close();
 });
 

@@ -57,8 +57,8 @@ export class Wiki {
       if (e.key === 'Escape') { this.searchInput.value = ''; this.onSearchInput(); }
       if (e.key === 'Enter') {
         e.preventDefault();
-        const first = $('#main .results a[data-page]');
-        if (first) first.click();
+        clearTimeout(this.searchTimer);
+        this.openFirstResult(this.searchInput.value);
       }
     });
     this.tree = h('nav', { id: 'tree', 'aria-label': 'Pages' });
@@ -229,6 +229,22 @@ export class Wiki {
     }, 120);
   }
 
+  // Enter opens the best match for what the box holds now, not for whatever results happen to be
+  // on screen from an earlier keystroke; any search still in flight is dropped so its results
+  // cannot replace the page that opens.
+  async openFirstResult(query) {
+    if (!query.trim()) return;
+    const seq = ++this.searchSeq;
+    let out;
+    try { out = await this.call('search', { query, limit: 1 }); } catch (err) {
+      if (seq === this.searchSeq) this.app.showError(err, 'Search failed');
+      return;
+    }
+    if (seq !== this.searchSeq) return;
+    ++this.searchSeq;
+    if (out.available && out.results.length) this.openPath(out.results[0].path);
+  }
+
   async viewSearch(query) {
     const seq = ++this.searchSeq;
     let out;
@@ -237,7 +253,8 @@ export class Wiki {
       clear(this.main, h('h1', { text: 'Search' }), h('p', { class: 'notice error', text: err.message }));
       return;
     }
-    if (seq !== this.searchSeq) return;  // a newer query is on its way
+    // A newer query is on its way, or the user has left the results meanwhile.
+    if (seq !== this.searchSeq || !this.current || this.current.view !== 'search') return;
     if (!out.available) {
       clear(this.main, h('h1', { text: 'Search' }),
         h('p', { class: 'notice warn', text: 'Search is not available in this build of the module.' }));

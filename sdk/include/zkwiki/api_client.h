@@ -39,6 +39,13 @@ struct PageHead {
   std::uint64_t seq = 0;
 };
 
+// One revision record asked for by its page (a change-feed entry names these three).
+struct RevisionRef {
+  CollectionId collection;
+  PageId page;
+  Hash256 revision;
+};
+
 struct PutHeadOutcome {
   bool accepted = false;
   std::uint64_t seq = 0;              // the write's sequence number, if accepted
@@ -161,6 +168,12 @@ class ApiClient {
                                                       std::span<const NewPageUpload> pages);
   Result<std::vector<Hash256>> list_revisions(const WorkspaceId& ws, const CollectionId& c, const PageId& p);
   Result<Bytes> get_revision(const WorkspaceId& ws, const CollectionId& c, const PageId& p, const Hash256& rev);
+  // Many revision records, in batch requests of up to 1000 (asking again for any the server
+  // omitted); those the server does not have are nullopt. Each returned record hashes to its
+  // revision (auth_failed otherwise); the caller verifies the rest as for get_revision.
+  // Errors: forbidden (a collection outside a scoped token), not_found (a server without the
+  // route), malformed, and those of every call.
+  Result<std::vector<std::optional<Bytes>>> get_revisions(const WorkspaceId& ws, std::span<const RevisionRef> refs);
   Result<std::vector<PageHead>> list_pages(const WorkspaceId& ws, const CollectionId& c);  // record left empty
 
   Result<ChangeBatch> changes(const WorkspaceId& ws, std::uint64_t since, std::uint32_t limit = 1000);

@@ -251,7 +251,9 @@ class Client {
 
   // Writes many pages at once (an import): new pages are sealed and signed here, then uploaded
   // over several connections (see ClientOptions::connect); pages that already exist go through
-  // write() one by one, with its merge rules. `progress` is called as pages complete.
+  // write() one by one, with its merge rules. `progress` is called as pages complete. Nothing
+  // is sent when a path is invalid or, for an agent, outside its grant (forbidden: read-only,
+  // outside the path prefix; expired: the grant ended).
   Result<ImportReport> import(std::span<const ImportItem> items,
                               const std::function<void(std::uint64_t pages, std::uint64_t bytes)>& progress = {});
 

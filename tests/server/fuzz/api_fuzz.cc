@@ -92,6 +92,13 @@ bool write_record_seeds(const std::string& dir) {
                           "\nIf-None-Match: *\n\n" + put(created)},
       {"page-put", "PUT " + coll_path + "/pages/" + kPage + "\n" + scoped + "\nIf-Match: \"" +
                        hash_hex(head_record()) + "\"\n\n" + put(next)},
+      {"revisions-batch", "POST /v1/workspaces/" + kWorkspace + "/revisions/batch\n" + scoped +
+                              "\n\n{\"revisions\":[{\"collection_id\":\"" + kCollection + "\",\"page_id\":\"" + kPage +
+                              "\",\"revision\":\"" + hash_hex(head_record()) + "\"},{\"collection_id\":\"" + kCollection +
+                              "\",\"page_id\":\"" + new_page + "\",\"revision\":\"" + hash_hex(created) + "\"}]}"},
+      {"revisions-batch-out-of-scope", "POST /v1/workspaces/" + kWorkspace + "/revisions/batch\n" + scoped +
+                                           "\n\n{\"revisions\":[{\"collection_id\":\"0000000000000000000000000000000e\","
+                                           "\"page_id\":\"" + kPage + "\",\"revision\":\"" + hash_hex(head_record()) + "\"}]}"},
       {"page-get", "GET " + coll_path + "/pages/" + kPage + "\n" + scoped +
                        "\nIf-None-Match: \"" + hash_hex(head_record()) + "\"\n\n"},
       {"account-create", "POST /v1/accounts\nContent-Type: application/json\n\n{\"account_id\":\"" +
