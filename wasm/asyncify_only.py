@@ -194,6 +194,10 @@ def link(cmd):
     return proc.returncode
 
 
+VARIANT_VISIT = "std::__2::__variant_detail::__visitation::"
+VARIANT_DISPATCH = "std::__2::__variant_detail::__visitation::__base::__dispatcher<"
+
+
 def main():
     if sys.argv[1:2] == ["--link"]:
         sys.exit(link(sys.argv[2:]))
@@ -219,12 +223,24 @@ def main():
     if len(start) != len(wanted):
         found = {imports[k] for k in start}
         raise SystemExit(f"asyncify_only.py: imports not in {probe}: {sorted(wanted - found)}")
+    # std::variant's visitation (every Result<T> destructor, copy, move and std::visit) calls
+    # indirectly only through its table of __dispatcher<...>::__dispatch functions, which call
+    # the alternative's code directly: a visitation function's indirect call can reach a
+    # dispatcher of its signature and nothing else. Without this, every Result<T> destructor
+    # counted as a possible caller of each std::function and virtual function of its type.
+    def visitation(f):
+        return VARIANT_VISIT in names.get(f, "")
+
+    def dispatcher(f):
+        return VARIANT_DISPATCH in names.get(f, "")
+
     reach, work = set(start), list(start)
     while work:
         g = work.pop()
         nxt = set(callers.get(g, ()))
         if g in in_table:
-            nxt |= indirect_callers.get(types[func_types[g]], set())
+            sig_callers = indirect_callers.get(types[func_types[g]], set())
+            nxt |= sig_callers if dispatcher(g) else {f for f in sig_callers if not visitation(f)}
         for f in nxt:
             if f not in reach and not excluded(f):
                 reach.add(f)
