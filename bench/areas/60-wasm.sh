@@ -53,8 +53,8 @@ crypto path (`wasm/asyncify_remove.txt` covers it; the profile shows no asyncify
 Left on the 1 MiB path: four JS/wasm copies and several 1 MiB wipes per seal + open, and
 malloc of fresh megabyte buffers each call.
 
-**Size** (gzip -9, `./zkwiki.sh build-wasm` prints it): **437 KiB** (branch wasmsize,
-2026-12-04: `zkwiki.wasm` 434,932 bytes + `zkwiki.mjs` 12,910 bytes), **still over the 400 KiB
+**Size** (gzip -9, `./zkwiki.sh build-wasm` prints it): **436 KiB** (branch wasmsize,
+2026-12-04: `zkwiki.wasm` 433,742 bytes + `zkwiki.mjs` 12,910 bytes), **still over the 400 KiB
 budget**; it was 490 KiB after main was merged into this branch (530 KiB on main at 60f8d31).
 The steps, each measured on the web build's wasm (gzip'ed bytes) in the same tree:
 utf8proc's tables cut to the fields the SDK reads (`wasm/utf8proc_reduce.py`, generated at build
@@ -64,7 +64,8 @@ and foldings; every code point is compared with the full tables at each build an
 `wasm_utf8proc_tables`): 490 → 466 KiB, tables 73 → 47 KB; `-fno-rtti`: −0.6 KB; a finer
 ASYNCIFY call graph (`std::variant`'s visitation reaches only its dispatchers; printf, libc++abi's
 type_info helpers, the tokenizer and md4c's HTML renderer listed as never suspending): 1,255 →
-252 listed functions, −23.2 KB; the C++ outside the seal/open and search units at `-Oz`:
+252 listed functions, −23.2 KB; then the envelope and key-wrapping internals and randombytes
+(listed only by signature): 242, −1.2 KB; the C++ outside the seal/open and search units at `-Oz`:
 −0.4 KB; the JS minified by esbuild (emscripten's closure needs a closure-compiler Debian does
 not ship): 18,307 → 12,910 bytes. Tried and not kept: `-Oz` for wasm-opt after the link (−4.7 KB,
 but Argon2id 510 → 990 ms, both builds in one node process); the search units at `-Oz` without
