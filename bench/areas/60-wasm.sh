@@ -71,7 +71,11 @@ not ship): 18,307 → 12,910 bytes. Tried and not kept: `-Oz` for wasm-opt after
 but Argon2id 510 → 990 ms, both builds in one node process); the search units at `-Oz` without
 inlining (−17.4 KB, 425 KiB, but query p50 wasm / MiniSearch 0.30 instead of 0.14–0.20 for AND,
 0.41 instead of 0.21–0.25 for prefix, 1.62 instead of 1.20–1.40 for one word: 1.5–2× slower
-queries). Where the bytes go (a 461 KiB build, one link with `--profiling-funcs`, each part
+queries). Speed did not move: `bench/wasm_bench.cjs` run back to back on the 490 KiB build
+(4ea413c) and on this one (2026-12-04 04:02, load ~3.5), wasm / sumo seal+open 1.22 → 1.12 at
+64 KiB and 0.80 → 0.77 at 1 MiB, Argon2id 234 → 177 ms, query p50 35.2 → 32.9 µs (one word),
+21.2 → 26.2 (AND), 38.3 → 38.9 (prefix): all within the run-to-run noise of this machine (an
+A/B of seal+open and kdfBenchmark in one node process gave overlapping ranges). Where the bytes go (a 461 KiB build, one link with `--profiling-funcs`, each part
 gzip'ed on its own): data 115 KB (utf8proc 47: properties 17, stage-2 16, sequences 11,
 compositions 2.5; libsodium's ed25519 base-point table 29; md4c's entities 11; the rest ~28),
 code ~326 KB (the SDK and ABI outside the client and search ~94, the client ~68, search ~43,
