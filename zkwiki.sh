@@ -94,6 +94,7 @@ preset_from_args() {
 # (build/wasm-deps, or $ZKWIKI_WASM_DEPS), then the "wasm" preset under Emscripten.
 build_wasm() {
   install_deps
+  install_npm   # esbuild minifies the module's JS
   local deps="${ZKWIKI_WASM_DEPS:-$ROOT/build/wasm-deps}"
   "$ROOT/wasm/fetch_deps.sh" "$deps"
   export NODE_PATH=/usr/share/nodejs   # emscripten's JS optimizer needs acorn from there

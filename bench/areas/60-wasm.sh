@@ -53,19 +53,38 @@ crypto path (`wasm/asyncify_remove.txt` covers it; the profile shows no asyncify
 Left on the 1 MiB path: four JS/wasm copies and several 1 MiB wipes per seal + open, and
 malloc of fresh megabyte buffers each call.
 
-**Size** (gzip -9, `./zkwiki.sh build-wasm` prints it): `zkwiki.wasm` 508,036 bytes +
-`zkwiki.mjs` 18,307 bytes = **514 KiB: over the 400 KiB budget**; after merging main (ace4788; not yet broken down)
-524,745 + 18,307 bytes = **530 KiB**. How it got there (same
-machine, 2026-12-04, wasm + mjs): 398 KiB before issues 5 and 7 landed; 415 KiB on main with
-agent grants and search linked in; 449 KiB with the format exports of the vectors (agent and
-search byte strings, which pull the index builder in); 490 KiB with client search (search,
-maintain_index, reindex: the client's index code); 495 KiB with inlining on the seal/open path
-(+5 KB); 514 KiB with inlining on the search path, the local index exports and the query writer
-(+18 KB). What is known to be large (code, uncompressed, from the name section): the SDK client
-under ASYNCIFY (~360 KB), the ABI (~130 KB), search (~105 KB), nlohmann/json (~70 KB), libyaml
-(~56 KB), md4c (~50 KB), plus utf8proc's tables in data. Not done, in order of expected gain:
-`ASYNCIFY_IGNORE_INDIRECT` with an explicit add-list of the functions that reach the transport
-and store (the exclusion list alone saved 41 KB), the C libraries other than libsodium at `-Os`
-instead of `-O3`, and dropping the search-path inlining (−16 KB, for ~20% slower AND/prefix
-queries).
+**Size** (gzip -9, `./zkwiki.sh build-wasm` prints it): **436 KiB** (branch wasmsize,
+2026-12-04: `zkwiki.wasm` 433,742 bytes + `zkwiki.mjs` 12,910 bytes), **still over the 400 KiB
+budget**; it was 490 KiB after main was merged into this branch (530 KiB on main at 60f8d31).
+The steps, each measured on the web build's wasm (gzip'ed bytes) in the same tree:
+utf8proc's tables cut to the fields the SDK reads (`wasm/utf8proc_reduce.py`, generated at build
+time from Debian's source; bidi, upper/lower/title case, width, control boundary and grapheme
+class cleared, records and stage-2 blocks deduplicated again, sequences down to decompositions
+and foldings; every code point is compared with the full tables at each build and by ctest
+`wasm_utf8proc_tables`): 490 → 466 KiB, tables 73 → 47 KB; `-fno-rtti`: −0.6 KB; a finer
+ASYNCIFY call graph (`std::variant`'s visitation reaches only its dispatchers; printf, libc++abi's
+type_info helpers, the tokenizer and md4c's HTML renderer listed as never suspending): 1,255 →
+252 listed functions, −23.2 KB; then the envelope and key-wrapping internals and randombytes
+(listed only by signature): 242, −1.2 KB; the C++ outside the seal/open and search units at `-Oz`:
+−0.4 KB; the JS minified by esbuild (emscripten's closure needs a closure-compiler Debian does
+not ship): 18,307 → 12,910 bytes. Tried and not kept: `-Oz` for wasm-opt after the link (−4.7 KB,
+but Argon2id 510 → 990 ms, both builds in one node process); the search units at `-Oz` without
+inlining (−17.4 KB, 425 KiB, but query p50 wasm / MiniSearch 0.30 instead of 0.14–0.20 for AND,
+0.41 instead of 0.21–0.25 for prefix, 1.62 instead of 1.20–1.40 for one word: 1.5–2× slower
+queries). Speed did not move: `bench/wasm_bench.cjs` run back to back on the 490 KiB build
+(4ea413c) and on this one (2026-12-04 04:02, load ~3.5), wasm / sumo seal+open 1.22 → 1.12 at
+64 KiB and 0.80 → 0.77 at 1 MiB, Argon2id 234 → 177 ms, query p50 35.2 → 32.9 µs (one word),
+21.2 → 26.2 (AND), 38.3 → 38.9 (prefix): all within the run-to-run noise of this machine (an
+A/B of seal+open and kdfBenchmark in one node process gave overlapping ranges). Where the bytes go (a 461 KiB build, one link with `--profiling-funcs`, each part
+gzip'ed on its own): data 115 KB (utf8proc 47: properties 17, stage-2 16, sequences 11,
+compositions 2.5; libsodium's ed25519 base-point table 29; md4c's entities 11; the rest ~28),
+code ~326 KB (the SDK and ABI outside the client and search ~94, the client ~68, search ~43,
+libc ~26 of which printf with long-double floats and strtod ~7, libsodium 24, nlohmann/json 20,
+md4c 18, libc++ templates 16, libyaml 15, dtl 2). Not done, in order of expected gain: the
+search units at `-Oz` (−17 KB, the query cost above: the lead's call); the ABI's JSON written and
+read by hand instead of nlohmann (up to −20 KB); printf and strtod out of the link (md4c-html's
+`<ol start>`, `client_offline.cc`'s `%020llu`, nlohmann's number parsing: ~−7 KB); `emmalloc`
+instead of dlmalloc (~−3 KB, slower allocation); `std::function` resolved like `std::variant` in
+the ASYNCIFY graph (a few KB). Without the search trade and the JSON rewrite these do not reach
+400 KiB.
 EOF

@@ -22,13 +22,19 @@ function allowed() {
   return { exact, prefixes, abi: lines.filter((l) => !l.startsWith('runtime ')) };
 }
 
-// Minified export name -> real name, from the glue's bindings.
-function realNames(glue) {
+// Minified export name -> real name, from the glue's bindings: Module["_zkw_info"] =
+// Module["asm"]["C"] as emscripten writes it, e._zkw_info=e.asm.C once esbuild has minified
+// the glue (wasm/CMakeLists.txt). The memory and the table are bound to variables whose names
+// the minifier drops: they are named by their kind.
+function realNames(glue, exports) {
   const map = new Map();
-  for (const m of glue.matchAll(/Module\["([\w$]+)"\]=Module\["asm"\]\["([^"]+)"\]/g)) map.set(m[2], m[1].replace(/^_/, ''));
-  const internal = { wasmMemory: 'memory', wasmTable: '__indirect_function_table' };
-  for (const m of glue.matchAll(/([\w$]+)=Module\["asm"\]\["([^"]+)"\]/g))
-    if (!map.has(m[2])) map.set(m[2], internal[m[1]] || m[1]);
+  const bound = /(?:Module\["([\w$]+)"\]|\b[\w$]+\.([\w$]+))=(?:Module\["asm"\]\["([^"]+)"\]|\b[\w$]+\.asm\.([\w$]+))/g;
+  for (const m of glue.matchAll(bound)) {
+    const name = m[1] || m[2], raw = m[3] || m[4];
+    if (name !== 'asm') map.set(raw, name.replace(/^_/, ''));
+  }
+  const kinds = { memory: 'memory', table: '__indirect_function_table' };
+  for (const e of exports) if (!map.has(e.name) && kinds[e.kind]) map.set(e.name, kinds[e.kind]);
   for (const m of glue.matchAll(/addOnInit\(Module\["asm"\]\["([^"]+)"\]\)/g)) map.set(m[1], '__wasm_call_ctors');
   return map;
 }
@@ -37,8 +43,9 @@ for (const flavor of ['web', 'node']) {
   test(`${flavor}/zkwiki.wasm exports nothing outside wasm/exports.txt`, () => {
     const bytes = fs.readFileSync(path.join(dist, flavor, 'zkwiki.wasm'));
     const glue = fs.readFileSync(path.join(dist, flavor, flavor === 'web' ? 'zkwiki.mjs' : 'zkwiki.cjs'), 'utf8');
-    const real = realNames(glue);
-    const raw = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
+    const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes));
+    const real = realNames(glue, exports);
+    const raw = exports.map((e) => e.name);
     assert.deepEqual(raw.filter((n) => !real.has(n)), [], 'exports the glue does not name');
     const names = raw.map((n) => real.get(n));
     const { exact, prefixes, abi } = allowed();
