@@ -19,7 +19,9 @@ expect "lists memory and notes" "memory" "$OUT"
 check "grant needs collections" 2 kr grant --to "$PUB"
 check "a bad ttl" 2 kr grant --to "$PUB" --collections memory --ttl 10x
 check "a recovery key is not an agent key" 2 kr grant --to "zkwrec_aaaaa-aaaaa-aaaaa-aaaaa-aaaaa-aaaaa-aaaaa-aaaaa-aaaaa-aaaaa-aoav5-z6u" --collections memory
-check "a typo in the agent key" 7 kr grant --to "${PUB%?}a" --collections memory
+# One character changed: the last, to a letter it is not (an "a" in its place would be no typo).
+TYPO=${PUB%?}a; [ "$TYPO" = "$PUB" ] && TYPO=${PUB%?}b
+check "a typo in the agent key" 7 kr grant --to "$TYPO" --collections memory
 check "an unknown collection" 3 kr grant --to "$PUB" --collections nowhere
 check "grant to a file" 0 kr grant --to "$PUB" --collections memory --paths memory/ --ttl 1h --label scribe --out "$WORK/scribe.grant"
 [ "$(stat -c %a "$WORK/scribe.grant")" = 600 ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL grant mode"; }
