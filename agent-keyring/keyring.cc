@@ -101,12 +101,6 @@ Result<void> write_secret_file(const fs::path& path, const std::string& text, bo
   return {};
 }
 
-fs::path default_key_path() {
-  if (const char* h = std::getenv("ZKWIKI_AGENT_HOME"); h != nullptr && *h != '\0') return fs::path(h) / "agent.key";
-  const char* home = std::getenv("HOME");
-  return fs::path(home != nullptr ? home : ".") / ".zkwiki-agent" / "agent.key";
-}
-
 std::string when(std::int64_t t) { return cli::format_time(t * 1000); }
 
 // The session takes the passphrase options only (not the keyring's --json, for instance).
@@ -123,7 +117,7 @@ int fail(const Error& e) {
 
 int agent_keygen(const Args& a) {
   if (!a.positional.empty()) throw UsageError{"usage: zkwiki-keyring agent-keygen [--out FILE] [--force]"};
-  fs::path out = a.option("out", default_key_path().string());
+  fs::path out = a.option("out", cli::agent_key_path().string());
   AccountKeys keys = generate_agent_keys();
   if (auto w = write_secret_file(out, agent_secret_string(keys), a.flag("force")); !w) return fail(w.error());
   if (a.flag("json")) {

@@ -1,9 +1,11 @@
 #include "agent_session.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "cli.h"
 #include "zkwiki/agent.h"
 
 namespace zkwiki::agent {
@@ -37,6 +39,11 @@ Result<Session> open_session(const std::string& grant_file, const std::string& k
   std::string kf = key_file;
   if (kf.empty())
     if (const char* k = std::getenv("ZKWIKI_AGENT_KEY"); k != nullptr) kf = k;
+  // A grant made for an agent key, and no key named: the file zkwiki-keyring agent-keygen wrote.
+  if (kf.empty() && !grant.bearer) {
+    std::error_code ec;
+    if (auto def = cli::agent_key_path(); std::filesystem::exists(def, ec)) kf = def.string();
+  }
   if (!kf.empty()) {
     ZKWIKI_ASSIGN(std::string secret, read_file(kf));
     ZKWIKI_ASSIGN(key, parse_agent_secret(secret));

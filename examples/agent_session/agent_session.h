@@ -19,7 +19,8 @@ struct Session {
 };
 
 // The grant from `grant_file` when given, else $ZKWIKI_GRANT (the string itself); the agent key
-// from `key_file`, else $ZKWIKI_AGENT_KEY (a file), else none (a bearer grant needs none).
+// from `key_file`, else $ZKWIKI_AGENT_KEY (a file), else (unless the grant is a bearer grant,
+// which needs none) the file agent-keygen wrote by default (cli::agent_key_path()).
 // Errors: invalid_argument (no grant), those of Grant::parse, parse_agent_secret and
 // Client::open_agent (expired, forbidden, io, ...).
 Result<Session> open_session(const std::string& grant_file, const std::string& key_file);

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     if ((a == "--grant" || a == "--key") && i + 1 < argc) {
       (a == "--grant" ? grant_file : key_file) = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: zkwiki-mcp [--grant FILE] [--key FILE]   (or ZKWIKI_GRANT, ZKWIKI_AGENT_KEY)\n");
+      std::fprintf(stderr, "usage: zkwiki-mcp [--grant FILE] [--key FILE]   (or ZKWIKI_GRANT, ZKWIKI_AGENT_KEY; the key defaults to agent-keygen's file)\n");
       return 2;
     }
   }

@@ -50,6 +50,9 @@ Args parse_args(int argc, char** argv);
 void need(const Args& a, std::size_t min, std::size_t max, const char* synopsis);
 
 std::filesystem::path home_dir();
+// An agent's secret key file, as zkwiki-keyring agent-keygen writes it and the agents read it by
+// default: $ZKWIKI_AGENT_HOME/agent.key, else ~/.zkwiki-agent/agent.key.
+std::filesystem::path agent_key_path();
 Result<void> ensure_home(const std::filesystem::path& home);
 
 struct Config {

@@ -86,6 +86,12 @@ fs::path home_dir() {
   return fs::path(home != nullptr ? home : ".") / ".zkwiki";
 }
 
+fs::path agent_key_path() {
+  if (const char* h = std::getenv("ZKWIKI_AGENT_HOME"); h != nullptr && *h != '\0') return fs::path(h) / "agent.key";
+  const char* home = std::getenv("HOME");
+  return fs::path(home != nullptr ? home : ".") / ".zkwiki-agent" / "agent.key";
+}
+
 Result<void> ensure_home(const fs::path& home) {
   std::error_code ec;
   fs::create_directories(home, ec);

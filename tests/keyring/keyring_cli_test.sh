@@ -30,7 +30,9 @@ check "grant never overwrites its file" 5 kr grant --to "$PUB" --collections mem
 
 check "the agent runs on its grant" 0 "$BIN/zkwiki-agent" --grant "$WORK/scribe.grant" --key "$WORK/agent/agent.key" --note "from the cli test"
 expect "writes, reads back, finds" "agent ok" "$OUT"
-check "without its key the grant is useless" 1 env -u ZKWIKI_AGENT_KEY "$BIN/zkwiki-agent" --grant "$WORK/scribe.grant"
+check "the agent finds the key agent-keygen wrote (no --key)" 0 "$BIN/zkwiki-agent" --grant "$WORK/scribe.grant" --note "from the cli test"
+expect "and runs on it" "agent ok" "$OUT"
+check "without its key the grant is useless" 1 env -u ZKWIKI_AGENT_KEY ZKWIKI_AGENT_HOME="$WORK/nowhere" "$BIN/zkwiki-agent" --grant "$WORK/scribe.grant"
 expect "and says why" "agent's key file" "$ERR"
 check "another agent's key does not open it" 0 kr agent-keygen --out "$WORK/other.key"
 check "refused" 1 "$BIN/zkwiki-agent" --grant "$WORK/scribe.grant" --key "$WORK/other.key"
