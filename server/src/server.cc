@@ -444,6 +444,13 @@ int parse_options(int argc, char** argv, Options& o) {
       o.memory = true;
       continue;
     }
+    static constexpr std::string_view kValued[] = {"--data", "--listen", "--app", "--max-body", "--threads",
+                                                   "--max-connections", "--read-timeout", "--quota",
+                                                   "--blob-cache", "--public-url"};
+    if (std::find(std::begin(kValued), std::end(kValued), a) == std::end(kValued)) {
+      std::fprintf(stderr, "zkwiki-server: unknown option %s\n%s", a.c_str(), kUsage);
+      return 2;
+    }
     const char* v = value();
     if (!v) {
       std::fprintf(stderr, "zkwiki-server: %s needs a value\n%s", a.c_str(), kUsage);
@@ -501,6 +508,15 @@ int run(int argc, char** argv) {
   if (ec) {
     log_line("--listen host must be an IP address");
     return 2;
+  }
+
+  // The web app's files: a directory that is not there would answer every /app/ path with 404.
+  if (!opt.app_dir.empty()) {
+    std::error_code aec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path(opt.app_dir) / "index.html", aec)) {
+      log_line("--app " + opt.app_dir + ": no index.html there (build the web app with ./zkwiki.sh build-spa)");
+      return 2;
+    }
   }
 
   std::unique_ptr<Store> store;

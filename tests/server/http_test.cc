@@ -775,6 +775,14 @@ TEST(HttpServer, TooManyConnectionsAreRefusedCleanly) {
   EXPECT_EQ(s.terminate(), 0);
 }
 
+TEST(HttpServer, RefusesToStartWithAnAppDirectoryThatHoldsNoApp) {
+  // Else every /app/ path would answer 404 and the user would not know why.
+  TempDir dir;
+  ServerProcess s;
+  EXPECT_FALSE(s.start(dir.path() + "/data", {"--app", dir.path() + "/not-built"}));
+  EXPECT_NE(s.error().find("no index.html there"), std::string::npos) << s.error();
+}
+
 TEST(HttpServer, ServesTheWebAppWithMimeTypesAndCsp) {
   TempDir dir;
   const std::string app = dir.path() + "/app";
