@@ -53,10 +53,12 @@ echo "seeding 1,000 x 4 KiB and 1,000 x 64 KiB random blobs ..." >&2
 NG_PORT="$(free_port)"
 start_nginx_static "$NG_PORT"
 
-# Varnish: the shipped VCL with the backend port set, nothing else; the cache in memory.
+# Varnish: the shipped VCL with the backend port set and the deploy notes' throughput
+# parameters; the cache in memory.
 sed "s/\.port = \"8787\";/.port = \"$ZK_PORT\";/" "$ROOT/server/deploy/varnish/zkwiki.vcl" > "$T/zkwiki.vcl"
+# shellcheck disable=SC2046  # the deploy notes' throughput parameters, as words
 "$VARNISHD" -F -j none -f "$T/zkwiki.vcl" -a "127.0.0.1:$VARNISH_PORT" -T none -S none -n "$T/varnish" \
-  -s malloc,512m > "$T/varnish.log" 2>&1 &
+  -s malloc,512m $(cat "$ROOT/server/deploy/varnish/throughput.args") > "$T/varnish.log" 2>&1 &
 VARNISH_PID=$!
 
 
@@ -144,4 +146,4 @@ done
 echo
 echo "Target (issue 8): blob reads through the cache ≥ 0.9× nginx's req/s at 4 KiB and 64 KiB."
 echo
-echo "wrk -t2 -c$CONNS -d${SECS}s per run, a random blob of the set per request, $ROUNDS interleaved rounds: each row is the median over its runs, each ratio the median of the ratios of runs made next to each other. Server threads, nginx workers: $THREADS; Varnish: server/deploy/varnish/zkwiki.vcl, -s malloc,512m, default thread pools."
+echo "wrk -t2 -c$CONNS -d${SECS}s per run, a random blob of the set per request, $ROUNDS interleaved rounds: each row is the median over its runs, each ratio the median of the ratios of runs made next to each other. Server threads, nginx workers: $THREADS; Varnish: server/deploy/varnish/zkwiki.vcl, -s malloc,512m, server/deploy/varnish/throughput.args (no per-request shared-memory log records), default thread pools."
