@@ -4,11 +4,30 @@
 #include <array>
 
 #include "internal.h"
+#include "zkwiki/encoding.h"
 #include "zkwiki/primitives.h"
 #include "zkwiki/secret.h"
 
 namespace zkwiki {
 namespace {
+
+// What an error may quote of the text it was given: printable ASCII as it is (24 characters at
+// most), anything else as the hex of its first bytes, so no escape sequence or binary from a
+// pasted or hostile string reaches the user's terminal.
+std::string quote_untrusted(std::string_view s) {
+  const bool printable =
+      s.size() <= 24 && std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+  std::string out;
+  if (printable) {
+    out.append("'").append(s).append("'");
+    return out;
+  }
+  const auto head = s.substr(0, 8);
+  out.append("0x").append(to_hex({reinterpret_cast<const std::uint8_t*>(head.data()), head.size()}));
+  if (s.size() > head.size()) out.append("...");
+  out.append(" (").append(std::to_string(s.size())).append(" bytes)");
+  return out;
+}
 
 constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz234567";
 constexpr std::size_t kChecksumBytes = 4;
@@ -77,7 +96,7 @@ Result<std::vector<std::uint8_t>> base32_decode(std::string_view text) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     auto v = kAlphabet.find(c);
     if (v == std::string_view::npos)
-      return make_error(Errc::malformed, std::string("invalid character '") + text[i] + "' at offset " +
+      return make_error(Errc::malformed, "invalid character " + quote_untrusted(text.substr(i, 1)) + " at offset " +
                                              std::to_string(i));
     buffer = (buffer << 5) | static_cast<std::uint32_t>(v);
     bits += 5;
@@ -125,7 +144,7 @@ Result<std::vector<std::uint8_t>> decode_key_string(std::string_view text, KeySt
       if (prefix == key_string_prefix(t))
         return make_error(Errc::wrong_type, "this is " + std::string(key_string_description(t)) + ", not " +
                                                 std::string(key_string_description(expected)));
-    return make_error(Errc::malformed, "unknown key string prefix '" + prefix + "'");
+    return make_error(Errc::malformed, "unknown key string prefix " + quote_untrusted(prefix));
   }
   ZKWIKI_ASSIGN(auto data, base32_decode(text.substr(sep + 1)));
   if (data.size() < kChecksumBytes) return make_error(Errc::truncated, "key string too short");

@@ -48,6 +48,20 @@ TEST(KeyStringTest, InvalidCharacterIsMalformed) {
   EXPECT_EQ(decode_key_string("zkwrec_abc0", KeyStringType::recovery_key).error().code, Errc::malformed);
 }
 
+TEST(KeyStringTest, ErrorsQuoteNoControlOrBinaryBytes) {
+  // A pasted or hostile string must not put escape sequences on the user's terminal.
+  auto prefix = decode_key_string("\x1b[2J\x1b]0;owned\x07_aaaa", KeyStringType::grant);
+  ASSERT_FALSE(prefix.ok());
+  EXPECT_EQ(prefix.error().message.find('\x1b'), std::string::npos) << prefix.error().message;
+  EXPECT_NE(prefix.error().message.find("0x1b5b326a"), std::string::npos) << prefix.error().message;
+  auto body = decode_key_string("zkwrec_ab\x1b[31mcd", KeyStringType::recovery_key);
+  ASSERT_FALSE(body.ok());
+  EXPECT_EQ(body.error().message.find('\x1b'), std::string::npos) << body.error().message;
+  EXPECT_NE(body.error().message.find("0x1b"), std::string::npos) << body.error().message;
+  // Ordinary text is still quoted as it is.
+  EXPECT_NE(decode_key_string("abc_aaaa", KeyStringType::grant).error().message.find("'abc'"), std::string::npos);
+}
+
 TEST(KeyStringTest, TooShortIsTruncated) {
   EXPECT_EQ(decode_key_string("zkwrec_ab", KeyStringType::recovery_key).error().code, Errc::malformed);
   EXPECT_EQ(decode_key_string("zkwrec_aaaaa", KeyStringType::recovery_key).error().code, Errc::truncated);
