@@ -9,38 +9,11 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import MiniSearch from 'minisearch';
 import FlexSearch from 'flexsearch';
+import queryCorpus from './lib/query_corpus.cjs';
+
+const { corpus, latencies } = queryCorpus;
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;  // ms
-
-function corpus(root) {
-  const files = [];
-  (function walk(d) {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.md')) files.push(p);
-    }
-  })(root);
-  const docs = files.map((f) => path.relative(root, f).split(path.sep).join('/'))
-    .sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))))
-    .map((id, i) => {
-      const body = fs.readFileSync(path.join(root, id), 'utf8');
-      const m = body.match(/^# (.*)$/m);
-      return { n: i, id, title: m ? m[1].trim() : path.basename(id, '.md'), body };
-    });
-  return docs;
-}
-
-function latencies(run, queries) {
-  const us = [];
-  for (const q of queries) {
-    const t = process.hrtime.bigint();
-    run(q.q);
-    us.push(Number(process.hrtime.bigint() - t) / 1e3);
-  }
-  us.sort((a, b) => a - b);
-  return { p50: us[Math.floor(us.length / 2)], p95: us[Math.min(us.length - 1, Math.floor(us.length * 0.95))] };
-}
 
 function mini(docs, qs) {
   const options = { fields: ['title', 'body'], idField: 'n' };

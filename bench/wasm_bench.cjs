@@ -97,36 +97,8 @@ function nativeNumbers() {
   return { seal, argon: Number(a[1]) };
 }
 
-// The query sets' corpus rules (bench/search_compare.mjs): every *.md under root, sorted by
-// path (bytes); the title is the first "# " line, else the file name.
-function corpus(dir) {
-  const files = [];
-  (function walk(d) {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.md')) files.push(p);
-    }
-  })(dir);
-  return files.map((f) => path.relative(dir, f).split(path.sep).join('/'))
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-    .map((id, i) => {
-      const body = fs.readFileSync(path.join(dir, id), 'utf8');
-      const m = body.match(/^# (.*)$/m);
-      return { n: i, id, title: m ? m[1].trim() : path.basename(id, '.md'), body };
-    });
-}
-
-function p50(run, queries) {
-  const us = [];
-  for (const q of queries) {
-    const t = process.hrtime.bigint();
-    run(q.q);
-    us.push(Number(process.hrtime.bigint() - t) / 1e3);
-  }
-  us.sort((a, b) => a - b);
-  return us[Math.floor(us.length / 2)];
-}
+const { corpus, latencies } = require('./lib/query_corpus.cjs');
+const p50 = (run, queries) => latencies(run, queries).p50;
 
 async function searchRows(zk) {
   const file = path.join(root, '../shared/bench/queries-tldr.json');

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "client.h"
+#include "support/borrowed_store.h"
 #include "support/fixtures.h"
 #include "zkwiki/client.h"
 #include "zkwiki/http_transport.h"
@@ -223,7 +224,7 @@ class CacheTest : public ::testing::Test {
   static std::unique_ptr<Device> login(const AccountId& id, const std::string& server_url) {
     auto d = std::make_unique<Device>();
     d->net = connect(server_url);
-    auto c = Client::login(*d->net, std::make_unique<BorrowedStoreOf>(d->store), id, kPass, options());
+    auto c = Client::login(*d->net, std::make_unique<test::BorrowedStore>(d->store), id, kPass, options());
     EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
     if (c.ok()) d->client = std::move(c).value();
     return d;
@@ -232,30 +233,12 @@ class CacheTest : public ::testing::Test {
     auto d = std::make_unique<Device>();
     d->net = connect(server_url);
     std::string recovery;
-    auto c = Client::create_account(*d->net, std::make_unique<BorrowedStoreOf>(d->store), kPass, recovery,
+    auto c = Client::create_account(*d->net, std::make_unique<test::BorrowedStore>(d->store), kPass, recovery,
                                     test::fast_kdf_params(), options());
     EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
     if (c.ok()) d->client = std::move(c).value();
     return d;
   }
-
-  // A LocalStore that forwards to a Device's store (which outlives the client).
-  class BorrowedStoreOf final : public LocalStore {
-   public:
-    explicit BorrowedStoreOf(LocalStore& s) : s_(s) {}
-    Result<std::optional<Bytes>> get(std::string_view t, std::string_view k) override { return s_.get(t, k); }
-    Result<void> put(std::string_view t, std::string_view k, std::span<const std::uint8_t> v) override {
-      return s_.put(t, k, v);
-    }
-    Result<void> erase(std::string_view t, std::string_view k) override { return s_.erase(t, k); }
-    Result<std::vector<std::pair<std::string, Bytes>>> scan(std::string_view t, std::string_view p) override {
-      return s_.scan(t, p);
-    }
-    Result<void> transaction(const std::function<Result<void>()>& body) override { return s_.transaction(body); }
-
-   private:
-    LocalStore& s_;
-  };
 
   // A raw account with a workspace and a collection, through the origin (test::HttpClient).
   struct RawWorkspace {

@@ -90,29 +90,13 @@ TEST_F(ClientTest, ARecoveryTheServerRefusesIsReported) {
   EXPECT_TRUE(login_b(options()) != nullptr);
 }
 
-class SharingTest : public ClientTest {
- protected:
-  void SetUp() override {
-    ClientTest::SetUp();
-    std::string recovery;
-    auto c = Client::create_account(*net_b_, std::make_unique<BorrowedStore>(store_c_), "carol's passphrase", recovery,
-                                    test::fast_kdf_params(), options());
-    ASSERT_TRUE(c.ok()) << c.error().message;
-    carol_ = std::move(c).value();
-  }
-  MemoryLocalStore store_c_, store_c2_;
-  std::unique_ptr<Client> carol_;
-};
 
 TEST_F(SharingTest, AVerifiedMemberReadsAndWritesTheSharedWorkspace) {
   ASSERT_TRUE(a_->write("shared/plan.md", "# Plan\n\nstep one\n").ok());
   // Carol reads her fingerprint to Alice out of band; Alice shares.
   ASSERT_TRUE(a_->share(carol_->account_id(), carol_->fingerprint()).ok());
   // Carol opens Alice's workspace and trusts Alice, whose fingerprint Alice told her.
-  ClientOptions o = options();
-  o.workspace = a_->workspace_id();
-  auto carol_in_a = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(),
-                                  "carol's passphrase", o);
+  auto carol_in_a = carol_in_alices();
   ASSERT_TRUE(carol_in_a.ok()) << carol_in_a.error().message;
   ASSERT_TRUE((*carol_in_a)->trust(a_->account_id(), a_->fingerprint()).ok());
   ASSERT_TRUE((*carol_in_a)->sync().ok());
@@ -143,10 +127,7 @@ TEST_F(SharingTest, ASubstitutedPublicKeyIsCaughtByTheFingerprint) {
   EXPECT_EQ(shared.error().code, Errc::auth_failed);
   EXPECT_NE(shared.error().message.find("nothing was shared"), std::string::npos);
   // Nothing was wrapped to anyone: Carol cannot open Alice's workspace at all.
-  ClientOptions o = options();
-  o.workspace = a_->workspace_id();
-  auto carol_in_a = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(),
-                                  "carol's passphrase", o);
+  auto carol_in_a = carol_in_alices();
   ASSERT_FALSE(carol_in_a.ok());
   EXPECT_EQ(carol_in_a.error().code, Errc::not_found);
 }
@@ -154,10 +135,7 @@ TEST_F(SharingTest, ASubstitutedPublicKeyIsCaughtByTheFingerprint) {
 TEST_F(SharingTest, RevisionsByAnUntrustedKeyAreRejected) {
   ASSERT_TRUE(a_->write("shared/plan.md", "v1\n").ok());
   ASSERT_TRUE(a_->share(carol_->account_id(), carol_->fingerprint()).ok());
-  ClientOptions o = options();
-  o.workspace = a_->workspace_id();
-  auto carol_in_a = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(),
-                                  "carol's passphrase", o);
+  auto carol_in_a = carol_in_alices();
   ASSERT_TRUE(carol_in_a.ok());
   // Without trusting Alice, Carol has no usable key (Alice's wrap is not from a trusted granter)
   // and accepts none of Alice's revisions: they are quarantined, not shown.

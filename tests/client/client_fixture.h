@@ -10,29 +10,14 @@
 #include <string>
 
 #include "client.h"
+#include "support/borrowed_store.h"
 #include "support/fixtures.h"
 #include "zkwiki/client.h"
 #include "zkwiki/http_transport.h"
 
 namespace zkwiki {
 
-// A LocalStore that forwards to one that outlives the client: "the same device" across logins.
-class BorrowedStore final : public LocalStore {
- public:
-  explicit BorrowedStore(LocalStore& s) : s_(s) {}
-  Result<std::optional<Bytes>> get(std::string_view t, std::string_view k) override { return s_.get(t, k); }
-  Result<void> put(std::string_view t, std::string_view k, std::span<const std::uint8_t> v) override {
-    return s_.put(t, k, v);
-  }
-  Result<void> erase(std::string_view t, std::string_view k) override { return s_.erase(t, k); }
-  Result<std::vector<std::pair<std::string, Bytes>>> scan(std::string_view t, std::string_view p) override {
-    return s_.scan(t, p);
-  }
-  Result<void> transaction(const std::function<Result<void>()>& body) override { return s_.transaction(body); }
-
- private:
-  LocalStore& s_;
-};
+using test::BorrowedStore;
 
 // Passes requests through, optionally failing them (offline) or rewriting answers (a hostile
 // server).
@@ -105,6 +90,31 @@ class ClientTest : public ::testing::Test {
   MemoryLocalStore store_a_, store_b_;
   std::unique_ptr<Client> a_;
   std::string recovery_;  // a_'s recovery key
+};
+
+// A second person, Carol, with her own account and workspace; her second device (store_c2_)
+// opens Alice's workspace once Alice shares it.
+class SharingTest : public ClientTest {
+ protected:
+  void SetUp() override {
+    ClientTest::SetUp();
+    std::string recovery;
+    auto c = Client::create_account(*net_b_, std::make_unique<BorrowedStore>(store_c_), kCarolPass, recovery,
+                                    test::fast_kdf_params(), options());
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    carol_ = std::move(c).value();
+  }
+
+  // Carol logs in to Alice's workspace on her second device (it trusts nobody yet).
+  Result<std::unique_ptr<Client>> carol_in_alices() {
+    ClientOptions o = options();
+    o.workspace = a_->workspace_id();
+    return Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(), kCarolPass, o);
+  }
+
+  static constexpr const char* kCarolPass = "carol's passphrase";
+  MemoryLocalStore store_c_, store_c2_;
+  std::unique_ptr<Client> carol_;
 };
 
 }  // namespace zkwiki

@@ -210,28 +210,13 @@ TEST_F(HostileServerTest, ARevisionSwappedBetweenCollectionsIsRejected) {
   EXPECT_TRUE(search_paths(*b, "collection").empty());
 }
 
-class HostileSharingTest : public ClientTest {
- protected:
-  void SetUp() override {
-    ClientTest::SetUp();
-    std::string recovery;
-    auto c = Client::create_account(*net_b_, std::make_unique<BorrowedStore>(store_c_), "carol's passphrase", recovery,
-                                    test::fast_kdf_params(), options());
-    ASSERT_TRUE(c.ok()) << c.error().message;
-    carol_ = std::move(c).value();
-  }
-  MemoryLocalStore store_c_, store_c2_;
-  std::unique_ptr<Client> carol_;
-};
+using HostileSharingTest = SharingTest;
 
 TEST_F(HostileSharingTest, ARevisionSwappedBetweenWorkspacesIsRejected) {
   // Carol writes in her own workspace and, as a member, in Alice's.
   ASSERT_TRUE(carol_->write("carol-home.md", "carol at home\n").ok());
   ASSERT_TRUE(a_->share(carol_->account_id(), carol_->fingerprint()).ok());
-  ClientOptions o = options();
-  o.workspace = a_->workspace_id();
-  auto carol_in_a = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(),
-                                  "carol's passphrase", o);
+  auto carol_in_a = carol_in_alices();
   ASSERT_TRUE(carol_in_a.ok()) << carol_in_a.error().message;
   ASSERT_TRUE((*carol_in_a)->trust(a_->account_id(), a_->fingerprint()).ok());
   ASSERT_TRUE((*carol_in_a)->write("in-alices.md", "written by carol in alice's workspace\n").ok());
@@ -264,7 +249,7 @@ TEST_F(HostileSharingTest, ARevisionSwappedBetweenWorkspacesIsRejected) {
     if (at != std::string::npos) req.target.replace(at, from.size(), to);
   };
   MemoryLocalStore fresh;
-  auto c2 = Client::login(net_c, std::make_unique<BorrowedStore>(fresh), carol_->account_id(), "carol's passphrase", options());
+  auto c2 = Client::login(net_c, std::make_unique<BorrowedStore>(fresh), carol_->account_id(), kCarolPass, options());
   ASSERT_TRUE(c2.ok()) << c2.error().message;
   auto s = (*c2)->sync();
   ASSERT_TRUE(s.ok()) << s.error().message;
@@ -350,11 +335,8 @@ TEST_F(HostileServerTest, AWorkspaceRecordPointingNewPagesElsewhereIsRefusedAtLo
 
 TEST_F(HostileSharingTest, AMembersDeviceRefusesAWorkspaceRecordNotSignedByTheTrustedOwner) {
   ASSERT_TRUE(a_->share(carol_->account_id(), carol_->fingerprint()).ok());
-  ClientOptions o = options();
-  o.workspace = a_->workspace_id();
   {
-    auto carol_in_a = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(),
-                                    "carol's passphrase", o);
+    auto carol_in_a = carol_in_alices();
     ASSERT_TRUE(carol_in_a.ok()) << carol_in_a.error().message;
     // Before she trusts Alice, nothing says where new pages go: none are written.
     auto early = (*carol_in_a)->write("early.md", "not yet\n");
@@ -365,15 +347,14 @@ TEST_F(HostileSharingTest, AMembersDeviceRefusesAWorkspaceRecordNotSignedByTheTr
   }
   // The server re-signs Alice's record with Carol's own key (an author Carol trusts, but not the
   // owner), pointing at a collection of its choosing.
-  auto carol_keys = unlock_account(*ApiClient(*http_b_).get_account(carol_->account_id()), "carol's passphrase",
+  auto carol_keys = unlock_account(*ApiClient(*http_b_).get_account(carol_->account_id()), kCarolPass,
                                    test::fast_kdf_policy());
   ASSERT_TRUE(carol_keys.ok());
   AccountKeys as_owner = AccountKeys::from_seeds(a_->account_id(), Secret::random(32),
                                                  Secret::from_bytes(carol_keys->keys.ed25519_secret.reveal().first(32)));
   serve_workspace_record(*net_b_, a_->workspace_id(),
                          sign_workspace_record(a_->workspace_id(), CollectionId::random(), as_owner).encode());
-  auto again = Client::login(*net_b_, std::make_unique<BorrowedStore>(store_c2_), carol_->account_id(),
-                             "carol's passphrase", o);
+  auto again = carol_in_alices();
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, Errc::auth_failed) << again.error().message;
 }

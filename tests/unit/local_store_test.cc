@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "support/borrowed_store.h"
 #include "support/local_store_contract.h"
 #include "zkwiki/sealed_store.h"
 
@@ -46,23 +47,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Core, LocalStoreContract, CoreStores, FactoryName
 }  // namespace test
 namespace {
 
-// A non-owning view of a store, so that one inner store can be opened under several keys.
-class BorrowedStore final : public LocalStore {
- public:
-  explicit BorrowedStore(LocalStore& s) : s_(s) {}
-  Result<std::optional<Bytes>> get(std::string_view t, std::string_view k) override { return s_.get(t, k); }
-  Result<void> put(std::string_view t, std::string_view k, std::span<const std::uint8_t> v) override {
-    return s_.put(t, k, v);
-  }
-  Result<void> erase(std::string_view t, std::string_view k) override { return s_.erase(t, k); }
-  Result<std::vector<std::pair<std::string, Bytes>>> scan(std::string_view t, std::string_view p) override {
-    return s_.scan(t, p);
-  }
-  Result<void> transaction(const std::function<Result<void>()>& body) override { return s_.transaction(body); }
-
- private:
-  LocalStore& s_;
-};
+using test::BorrowedStore;
 
 class SealedStoreTest : public ::testing::Test {
  protected:
