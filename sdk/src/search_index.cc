@@ -66,7 +66,6 @@ struct SearchIndex::Impl {
   std::vector<std::uint32_t> base;      // first global doc number of each segment
   std::vector<std::uint32_t> owner;     // segment of each global doc
   std::vector<std::uint8_t> live;       // per global doc
-  std::vector<float> norm;              // k1 * (1 - b + b * length / avgdl), per global doc
   std::vector<std::uint32_t> dead;      // superseded docs per segment
   std::vector<float> idf_single;        // with one segment and nothing dead: idf * (k1 + 1) per term
   std::uint64_t live_docs = 0;
@@ -75,10 +74,21 @@ struct SearchIndex::Impl {
   // Query scratch (reused: no allocation per query once grown).
   Tokenizer tokenizer;
   std::vector<Clause> clauses;
-  std::vector<std::uint32_t> stamp, mask, tmask;
-  std::vector<float> score;
+  // Per global doc, packed so that scoring a posting touches one cache line: what the query
+  // adds up, and (set by resolve()) the doc's length norm and whether it is live.
+  struct Acc {
+    std::uint32_t stamp;  // == gen: touched by this query
+    std::uint32_t mask;   // positive clauses matched
+    std::uint32_t tmask;  // ... in the title
+    float score;
+    float norm;           // k1 * (1 - b + b * length / avgdl)
+    std::uint32_t live;   // == live[g]
+  };
+  std::vector<Acc> acc;
   std::uint32_t gen = 0;
-  std::vector<std::uint32_t> touched;
+  std::vector<std::uint32_t> touched_buf;  // one slot per global doc
+  std::size_t touched_count = 0;            // the docs this query touched: touched_buf[0, count)
+  std::span<const std::uint32_t> touched() const { return {touched_buf.data(), touched_count}; }
   std::vector<Hit> hits;
   std::vector<std::uint32_t> pstamp, plist;
   std::vector<std::uint16_t> pcount;
@@ -116,7 +126,7 @@ struct SearchIndex::Impl {
     }
     live.assign(total, 0);
     owner.assign(total, 0);
-    norm.assign(total, 0);
+    acc.assign(total, Acc{0, 0, 0, 0.0f, 0.0f, 0});
     live_docs = 0;
     std::uint64_t length = 0;
     for (const auto& [page, w] : winners) {
@@ -131,7 +141,8 @@ struct SearchIndex::Impl {
         std::uint32_t g = base[s] + static_cast<std::uint32_t>(d);
         owner[g] = static_cast<std::uint32_t>(s);
         if (!live[g]) ++dead[s];
-        norm[g] = static_cast<float>(kK1 * (1 - kB + kB * segs[s]->docs[d].length / avgdl));
+        acc[g].norm = static_cast<float>(kK1 * (1 - kB + kB * segs[s]->docs[d].length / avgdl));
+        acc[g].live = live[g];
       }
     }
     idf_single.clear();
@@ -139,10 +150,7 @@ struct SearchIndex::Impl {
       idf_single.resize(segs[0]->term_count());
       for (std::size_t t = 0; t < idf_single.size(); ++t) idf_single[t] = idf(segs[0]->df[t]) * (kK1 + 1);
     }
-    stamp.assign(total, 0);
-    mask.assign(total, 0);
-    tmask.assign(total, 0);
-    score.assign(total, 0);
+    touched_buf.assign(total, 0);
     pstamp.assign(total, 0);
     pcount.assign(total, 0);
     pscore.assign(total, 0);
@@ -255,8 +263,10 @@ struct SearchIndex::Impl {
     return static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
   }
 
-  // Appends (doc, score) for the postings of term `t` of segment `s`.
-  void term_hits(std::size_t s, std::size_t t, float weight, std::uint32_t df) {
+  // Emits (doc, score, title) for the live postings of term `t` of segment `s`. `emit` is the
+  // query's accumulator itself where it can be (no buffer between decoding and scoring).
+  template <class Emit>
+  void term_hits(std::size_t s, std::size_t t, float weight, std::uint32_t df, Emit& emit) {
     if (df == 0) return;
     const float c = weight * (idf_single.empty() ? idf(df) * (kK1 + 1) : idf_single[t]);
     const float bonus = c * kTitleBonus;
@@ -266,27 +276,34 @@ struct SearchIndex::Impl {
     const std::uint32_t b = base[s];
     while (cur.next(d, wtf, title)) {
       std::uint32_t g = b + d;
-      if (!live[g]) continue;
+      const Acc& x = acc[g];
+      if (!x.live) continue;
       float f = static_cast<float>(wtf);
-      hits.push_back(Hit{g, c * f / (f + norm[g]) + (title ? bonus : 0.0f), title});
+      emit(g, c * f / (f + x.norm) + (title ? bonus : 0.0f), title);
     }
   }
 
-  void exact_hits(std::string_view term, float weight) {
+  template <class Emit>
+  void exact_hits(std::string_view term, float weight, Emit& emit) {
     std::uint32_t df = segs.size() == 1 ? 0 : live_df(term);
     for (std::size_t s = 0; s < segs.size(); ++s) {
       long t = segs[s]->find(term);
       if (t < 0) continue;
       if (segs.size() == 1) df = dead[0] == 0 ? segs[0]->df[static_cast<std::size_t>(t)] : live_df(term);
-      term_hits(s, static_cast<std::size_t>(t), weight, df);
+      term_hits(s, static_cast<std::size_t>(t), weight, df, emit);
     }
   }
 
-  void alternative_hits(const Alternative& a, const SearchOptions& options) {
-    hits.clear();
+  // Emits the pages alternative `a` matches, with their scores.
+  template <class Emit>
+  void alternative_hits(const Alternative& a, const SearchOptions& options, Emit& emit) {
+    auto collect = [this](std::uint32_t g, float sc, bool title) { hits.push_back(Hit{g, sc, title}); };
+    auto emit_collected = [&] {
+      for (auto [g, sc, title] : hits) emit(g, sc, title);
+    };
     switch (a.kind) {
       case AltKind::term: {
-        exact_hits(a.terms[0], 1.0f);
+        exact_hits(a.terms[0], 1.0f, emit);
         if (options.typos && term_characters(a.terms[0]) >= 5) {
           const std::string& q = a.terms[0];
           for (std::size_t s = 0; s < segs.size(); ++s) {
@@ -295,7 +312,7 @@ struct SearchIndex::Impl {
               std::string_view cand = seg.term(t);
               if (cand.size() + 4 < q.size() || cand.size() > q.size() + 4 || cand == q) continue;
               if (!within_one_edit(q, cand)) continue;
-              term_hits(s, t, kTypoWeight, segs.size() == 1 && dead[0] == 0 ? seg.df[t] : live_df(cand));
+              term_hits(s, t, kTypoWeight, segs.size() == 1 && dead[0] == 0 ? seg.df[t] : live_df(cand), emit);
             }
           }
         }
@@ -308,7 +325,7 @@ struct SearchIndex::Impl {
           for (std::size_t t = first; t < last && expansions < kMaxPrefixExpansions; ++t, ++expansions) {
             std::string_view term = segs[s]->term(t);
             std::uint32_t df = segs.size() == 1 && dead[0] == 0 ? segs[s]->df[t] : live_df(term);
-            term_hits(s, t, term.size() == a.terms[0].size() ? 1.0f : kPrefixWeight, df);
+            term_hits(s, t, term.size() == a.terms[0].size() ? 1.0f : kPrefixWeight, df, emit);
           }
         }
         break;
@@ -317,9 +334,10 @@ struct SearchIndex::Impl {
         // Pages with every word of the phrase (positions are checked later, against the text).
         ++pgen;
         plist.clear();
+        hits.clear();
         for (std::size_t k = 0; k < a.terms.size(); ++k) {
           std::size_t from = hits.size();
-          exact_hits(a.terms[k], 1.0f);
+          exact_hits(a.terms[k], 1.0f, collect);
           for (std::size_t h = from; h < hits.size(); ++h) {
             auto [g, sc, title] = hits[h];
             if (k == 0) {
@@ -333,17 +351,19 @@ struct SearchIndex::Impl {
           hits.resize(from);
         }
         for (std::uint32_t g : plist)
-          if (pcount[g] == a.terms.size()) hits.push_back(Hit{g, pscore[g], false});
+          if (pcount[g] == a.terms.size()) emit(g, pscore[g], false);
         break;
       }
       case AltKind::title:
       case AltKind::tag: {
-        exact_hits(a.terms[0], 1.0f);
+        hits.clear();
+        exact_hits(a.terms[0], 1.0f, collect);
         // Keep the pages whose title (or a tag) holds the word itself.
         std::size_t out = 0;
         for (std::size_t h = 0; h < hits.size(); ++h)
           if (field_holds(doc_of(hits[h].doc), a.kind, a.terms[0])) hits[out++] = hits[h];
         hits.resize(out);
+        emit_collected();
         break;
       }
       case AltKind::path: {
@@ -353,7 +373,7 @@ struct SearchIndex::Impl {
                                      [](const DocEntry& d, const std::string& p) { return d.path < p; });
           for (; it != docs.end() && std::string_view(it->path).starts_with(a.path); ++it) {
             std::uint32_t g = base[s] + static_cast<std::uint32_t>(it - docs.begin());
-            if (live[g]) hits.push_back(Hit{g, 0.0f, false});
+            if (live[g]) emit(g, 0.0f, false);
           }
         }
         break;
@@ -380,8 +400,13 @@ struct SearchIndex::Impl {
     return find.found;
   }
 
-  bool better(std::uint32_t a, float sa, std::uint32_t b, float sb) const {
+  // Higher score first; equal scores by (path, page). Inlined: the top-k heap calls it about
+  // k log k times per query; paths are compared only on a tie.
+  [[gnu::always_inline]] bool better(std::uint32_t a, float sa, std::uint32_t b, float sb) const {
     if (sa != sb) return sa > sb;
+    return before_on_tie(a, b);
+  }
+  [[gnu::noinline]] bool before_on_tie(std::uint32_t a, std::uint32_t b) const {
     const DocEntry &x = doc_of(a), &y = doc_of(b);
     if (x.path != y.path) return x.path < y.path;
     return x.page < y.page;
@@ -406,45 +431,57 @@ struct SearchIndex::Impl {
     flush();
     ZKWIKI_TRY(parse_query(query, options, tokenizer, clauses));
     if (++gen == 0) {  // the stamp wrapped: start over
-      std::fill(stamp.begin(), stamp.end(), 0);
+      for (Acc& x : acc) x.stamp = 0;
       gen = 1;
     }
-    touched.clear();
+    touched_count = 0;
     std::uint32_t positive = 0;
     std::vector<const std::vector<std::string>*> phrases;  // positive single-phrase clauses
     for (const Clause& c : clauses) {
       if (c.negated) continue;
       const std::uint32_t bit = 1u << positive, before = bit - 1;
+      // The first clause opens the candidates; each later one adds to those that matched all before.
+      auto first = [&](std::uint32_t g, float sc, bool title) __attribute__((always_inline)) {
+        // Without branches: whether a doc is new to this query is a coin toss per posting.
+        Acc& x = acc[g];
+        const bool fresh = x.stamp != gen;
+        touched_buf[touched_count] = g;
+        touched_count += fresh;
+        x.stamp = gen;
+        x.mask = (fresh ? 0 : x.mask) | bit;
+        x.tmask = (fresh ? 0 : x.tmask) | (title ? bit : 0);
+        x.score = (fresh ? 0.0f : x.score) + sc;
+      };
+      auto later = [&](std::uint32_t g, float sc, bool title) __attribute__((always_inline)) {
+        Acc& x = acc[g];
+        if (x.stamp != gen || (x.mask & before) != before) return;
+        x.mask |= bit;
+        x.tmask |= title ? bit : 0;
+        x.score += sc;
+      };
       for (const Alternative& a : c.alts) {
-        alternative_hits(a, options);
-        for (auto [g, sc, title] : hits) {
-          if (positive == 0) {
-            if (stamp[g] != gen) stamp[g] = gen, mask[g] = 0, tmask[g] = 0, score[g] = 0, touched.push_back(g);
-          } else if (stamp[g] != gen || (mask[g] & before) != before) {
-            continue;
-          }
-          mask[g] |= bit;
-          if (title) tmask[g] |= bit;
-          score[g] += sc;
-        }
+        if (positive == 0) alternative_hits(a, options, first);
+        else alternative_hits(a, options, later);
       }
       if (c.alts.size() == 1 && c.alts[0].kind == AltKind::phrase) phrases.push_back(&c.alts[0].terms);
       ++positive;
-      if (positive == 1 && touched.empty()) return {};
+      if (positive == 1 && touched_count == 0) return {};
     }
     if (positive == 0) return {};
     for (const Clause& c : clauses) {
       if (!c.negated) continue;
-      for (const Alternative& a : c.alts) {
-        alternative_hits(a, options);
-        for (const Hit& h : hits)
-          if (stamp[h.doc] == gen) mask[h.doc] = 0;
-      }
+      auto exclude = [&](std::uint32_t g, float, bool) {
+        if (acc[g].stamp == gen) acc[g].mask = 0;
+      };
+      for (const Alternative& a : c.alts) alternative_hits(a, options, exclude);
     }
     const std::uint32_t full = positive == 32 ? 0xFFFFFFFFu : (1u << positive) - 1;
     // A page whose title is exactly the query's words ranks above pages that only mention them.
-    for (std::uint32_t g : touched)
-      if (mask[g] == full && tmask[g] == full && doc_of(g).title_terms == positive) score[g] *= kExactTitle;
+    auto final_score = [&](Acc& x, std::uint32_t g) {
+      if (x.tmask == full && doc_of(g).title_terms == positive) [[unlikely]]
+        x.score *= kExactTitle;
+      return x.score;
+    };
     auto worse = [this](const std::pair<float, std::uint32_t>& a, const std::pair<float, std::uint32_t>& b) {
       return better(a.second, a.first, b.second, b.first);  // a heap whose top is the worst kept
     };
@@ -452,14 +489,17 @@ struct SearchIndex::Impl {
     const std::size_t limit = options.limit;
     if (limit == 0) return {};
     if (phrases.empty()) {
-      for (std::uint32_t g : touched) {
-        if (mask[g] != full) continue;
+      for (std::uint32_t g : touched()) {
+        Acc& x = acc[g];
+        if (x.mask != full) continue;
+        const float sc = final_score(x, g);
         if (heap.size() < limit) {
-          heap.emplace_back(score[g], g);
+          heap.emplace_back(sc, g);
           std::push_heap(heap.begin(), heap.end(), worse);
-        } else if (better(g, score[g], heap.front().second, heap.front().first)) {
+        } else if (sc >= heap.front().first && better(g, sc, heap.front().second, heap.front().first)) {
+          // (The score test first: most candidates lose on it, without comparing paths.)
           std::pop_heap(heap.begin(), heap.end(), worse);
-          heap.back() = {score[g], g};
+          heap.back() = {sc, g};
           std::push_heap(heap.begin(), heap.end(), worse);
         }
       }
@@ -468,8 +508,8 @@ struct SearchIndex::Impl {
       return {};
     }
     // With phrases: walk the candidates best first, checking each against its text.
-    for (std::uint32_t g : touched)
-      if (mask[g] == full) heap.emplace_back(score[g], g);
+    for (std::uint32_t g : touched())
+      if (acc[g].mask == full) heap.emplace_back(final_score(acc[g], g), g);
     std::sort(heap.begin(), heap.end(), worse);
     for (auto [sc, g] : heap) {
       if (out.size() >= limit) break;

@@ -122,27 +122,53 @@ bool within_one_edit(std::string_view a, std::string_view b) noexcept {
   return std::equal(x + i, x + m, y + i + 1);             // insertion into a
 }
 
+namespace {
+
+std::uint64_t key8_of(std::string_view s) noexcept {
+  std::uint64_t k = 0;
+  for (std::size_t i = 0; i < 8; ++i) k = k << 8 | (i < s.size() ? static_cast<unsigned char>(s[i]) : 0u);
+  return k;
+}
+
+}  // namespace
+
 long Segment::find(std::string_view t) const noexcept {
-  std::size_t lo = 0, hi = term_count();
-  while (lo < hi) {
-    std::size_t mid = (lo + hi) / 2;
+  // `t` is among the terms whose first 8 bytes are its own; those are ordered by the whole term.
+  auto [lo, hi] = std::equal_range(key8.begin(), key8.end(), key8_of(t));
+  std::size_t a = static_cast<std::size_t>(lo - key8.begin()), b = static_cast<std::size_t>(hi - key8.begin());
+  while (a < b) {
+    std::size_t mid = a + (b - a) / 2;
     int c = term(mid).compare(t);
     if (c == 0) return static_cast<long>(mid);
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
+    if (c < 0) a = mid + 1;
+    else b = mid;
   }
   return -1;
 }
 
 std::pair<std::size_t, std::size_t> Segment::prefix_range(std::string_view prefix) const noexcept {
+  const std::uint64_t k = key8_of(prefix);
   std::size_t lo = 0, hi = term_count();
+  if (prefix.size() < 8 && prefix.find('\0') == std::string_view::npos) {
+    // A term starts with a prefix of n < 8 bytes (none of them 0) exactly when its key's first
+    // n bytes are the prefix's: the keys in [k, k with the other bytes all ones].
+    auto first = std::lower_bound(key8.begin(), key8.end(), k);
+    auto last = std::upper_bound(first, key8.end(), k | (~std::uint64_t{0} >> (8 * prefix.size())));
+    return {static_cast<std::size_t>(first - key8.begin()), static_cast<std::size_t>(last - key8.begin())};
+  }
+  if (prefix.size() >= 8) {  // the terms starting with it share its first 8 bytes, hence its key
+    auto [a, b] = std::equal_range(key8.begin(), key8.end(), k);
+    lo = static_cast<std::size_t>(a - key8.begin());
+    hi = static_cast<std::size_t>(b - key8.begin());
+  }
+  const std::size_t end = hi;
   while (lo < hi) {
-    std::size_t mid = (lo + hi) / 2;
+    std::size_t mid = lo + (hi - lo) / 2;
     if (term(mid) < prefix) lo = mid + 1;
     else hi = mid;
   }
   std::size_t first = lo;
-  while (lo < term_count() && term(lo).starts_with(prefix)) ++lo;
+  while (lo < end && term(lo).starts_with(prefix)) ++lo;
   return {first, lo};
 }
 
@@ -416,6 +442,8 @@ Result<Segment> decode_segment(Bytes bytes) {
   if (t.failed()) return segment_error(t.error().code, t.error().message);
   s.term_begin[term_count] = static_cast<std::uint32_t>(s.terms.size());
   s.post_begin[term_count] = static_cast<std::uint32_t>(post_at);
+  s.key8.resize(term_count);
+  for (std::uint32_t i = 0; i < term_count; ++i) s.key8[i] = key8_of(s.term(i));
   if (post_at != post_start + post_bytes) return segment_error(Errc::malformed, "postings do not fill their section");
   for (std::uint32_t i = 0; i < term_count; ++i)
     if (!valid_text(s.term(i))) return segment_error(Errc::malformed, "a term is not valid UTF-8");
