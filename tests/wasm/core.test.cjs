@@ -186,3 +186,26 @@ test('a local search index searches a segment built natively (the vector), and i
   index.free();
   throwsCode(() => own.search('tar'), 'invalid_argument');
 });
+
+test('a search hit carries every character of its path and title, and the exact float score', async () => {
+  const zk = await load();
+  const index = zk.searchIndex();
+  // Quotes, backslashes, control characters, non-ASCII and an astral code point: the result
+  // text is JSON written by hand in wasm (abi_search.cc).
+  const title = 'say "hi" \\ back\\slash \t tab \u0001 ctl é 𝄞 end';
+  const page = 'a0'.repeat(16);
+  assert.equal(index.put({ page, revision: 7, path: 'dir/"q"\\x.md', title, body: 'zebra zebra quagga' }), true);
+  index.flush();
+  const [hit, ...rest] = index.search('zebra');
+  assert.deepEqual(rest, []);
+  assert.deepEqual(Object.keys(hit).sort(), ['page', 'path', 'phraseUnverified', 'revision', 'score', 'title']);
+  assert.equal(hit.page, page);
+  assert.equal(hit.revision, 7);
+  assert.equal(hit.path, 'dir/"q"\\x.md');
+  assert.equal(hit.title, title);
+  assert.equal(hit.phraseUnverified, false);
+  assert.ok(hit.score > 0);
+  assert.equal(Math.fround(hit.score), hit.score, 'the score is the float the index ranked with');
+  assert.equal(index.search('"zebra quagga"')[0].phraseUnverified, true, 'no page text here to check the phrase against');
+  index.free();
+});

@@ -462,6 +462,9 @@ async function zkwikiInstantiate(factory, options) {
                                    zkwikiBytes(scope.collection, 'collection', 16), ...keyArgs(key)], outJson),
   };
   // A local search index (no keys, no I/O): pages put here, or segments from another device.
+  // A hit crosses as an array, its score as the bits of its float (abi_search.cc).
+  const scoreBits32 = new Uint32Array(1);
+  const scoreFloat32 = new Float32Array(scoreBits32.buffer);
   api.searchIndex = () => {
     let h = Number(callSync('zkw_index_new', [], outText));
     const live = () => { if (h === 0) throw new ZkwikiError('invalid_argument', 'this index is freed'); return h; };
@@ -474,8 +477,12 @@ async function zkwikiInstantiate(factory, options) {
       search: (query, opts) => {
         const o = opts || {};
         const limit = o.limit === undefined ? 10 : Number(o.limit);
-        return callSync('zkw_index_search', [live(), String(query), limit >>> 0 === limit ? limit : 0,
-                                             (o.prefix ? 1 : 0) | (o.typos ? 2 : 0)], outJson);
+        const hits = callSync('zkw_index_search', [live(), String(query), limit >>> 0 === limit ? limit : 0,
+                                                   (o.prefix ? 1 : 0) | (o.typos ? 2 : 0)], outJson);
+        return hits.map(([page, revision, scoreBits, path, title, unverified]) => {
+          scoreBits32[0] = scoreBits;
+          return { page, revision, score: scoreFloat32[0], path, title, phraseUnverified: unverified === 1 };
+        });
       },
       free: () => { if (h !== 0) { callSync('zkw_index_free', [h]); h = 0; } },
     };

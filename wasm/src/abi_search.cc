@@ -1,9 +1,13 @@
 // The C ABI's local search index (abi.h): a zkwiki::SearchIndex behind a handle, with no keys
 // and no I/O. It searches segments built anywhere (natively, by another device) byte for byte
 // as the client does, and lets benchmarks time the query path alone.
-#include <cstdio>
+#include <charconv>
+#include <cstring>
 #include <map>
 #include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
 
 #include "abi.h"
 #include "abi_common.h"
@@ -24,26 +28,55 @@ SearchIndex* index_of(std::int32_t h) {
   return it == indexes().end() ? nullptr : it->second.get();
 }
 
-// JSON text of a string: a query's results are written by hand, since building them as
-// nlohmann values was 80% of a query's time here (a CPU profile of bench/wasm_bench.cjs).
-void append_json_string(std::string& out, std::string_view s) {
-  static const char* const kHex = "0123456789abcdef";
-  out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += ch;
-    }
+// A query's results as JSON text, written by hand: building them as nlohmann values was 80%
+// of a query's time here (a CPU profile of bench/wasm_bench.cjs), and so were std::string's
+// appends after that (libc++ instantiates basic_string<char> in the library, out of line: a
+// few calls per character); a vector's are inlined.
+class JsonText {
+ public:
+  void clear() { b_.clear(); }
+  void raw(std::string_view s) { b_.insert(b_.end(), s.begin(), s.end()); }
+  void raw(char c) { b_.push_back(c); }
+  template <class Int>
+  void number(Int v) {
+    char n[24];
+    b_.insert(b_.end(), n, std::to_chars(n, n + sizeof n, v).ptr);
   }
-  out += '"';
-}
+  void string(std::string_view s) {
+    static const char* const kHex = "0123456789abcdef";
+    raw('"');
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      auto c = static_cast<unsigned char>(s[i]);
+      if (c != '"' && c != '\\' && c >= 0x20) continue;
+      raw(s.substr(run, i - run));
+      run = i + 1;
+      if (c >= 0x20) {
+        raw('\\');
+        raw(static_cast<char>(c));
+      } else {
+        raw(std::string_view{"\\u00"});
+        raw(kHex[c >> 4]);
+        raw(kHex[c & 15]);
+      }
+    }
+    raw(s.substr(run));
+    raw('"');
+  }
+  void hex(std::span<const std::uint8_t> bytes) {
+    static const char* const kHex = "0123456789abcdef";
+    raw('"');
+    for (std::uint8_t x : bytes) {
+      raw(kHex[x >> 4]);
+      raw(kHex[x & 15]);
+    }
+    raw('"');
+  }
+  std::string_view text() const { return {b_.data(), b_.size()}; }
+
+ private:
+  std::vector<char> b_;
+};
 
 std::int32_t no_index() { return fail(Errc::invalid_argument, "no such search index (freed, or never made)"); }
 
@@ -126,24 +159,33 @@ int32_t zkw_index_search(int32_t h, const uint8_t* query, size_t query_len, uint
   static std::vector<SearchHit> hits;  // its capacity is reused from query to query
   auto r = index->search(in_text(query, query_len), o, hits);
   if (!r) return fail(r.error());
-  static std::string out;
+  // Each hit as [page, revision, score bits, path, title, phrase unverified]: an array parses
+  // faster than an object in JS, and the wrapper (js/api.js) names the fields. The score is a
+  // float (SearchIndex ranks in float) sent as its bits, which the wrapper turns back into the
+  // same number: printf's %g goes through musl's long double arithmetic, emulated in software
+  // on wasm32.
+  static JsonText out;
   out.clear();
-  out += '[';
-  char number[128];
+  out.raw('[');
   for (const auto& hit : hits) {
-    if (out.size() > 1) out += ',';
-    out += "{\"page\":\"";
-    out += hit.page.hex();
-    std::snprintf(number, sizeof number, "\",\"revision\":%llu,\"score\":%.17g,\"path\":",
-                  static_cast<unsigned long long>(hit.revision), hit.score);
-    out += number;
-    append_json_string(out, hit.path);
-    out += ",\"title\":";
-    append_json_string(out, hit.title);
-    out += hit.phrase_unverified ? ",\"phraseUnverified\":true}" : ",\"phraseUnverified\":false}";
+    if (&hit != hits.data()) out.raw(',');
+    out.raw('[');
+    out.hex(hit.page.bytes);
+    out.raw(',');
+    out.number(hit.revision);
+    out.raw(',');
+    const float score = static_cast<float>(hit.score);
+    std::uint32_t bits;
+    std::memcpy(&bits, &score, sizeof bits);
+    out.number(bits);
+    out.raw(',');
+    out.string(hit.path);
+    out.raw(',');
+    out.string(hit.title);
+    out.raw(hit.phrase_unverified ? std::string_view{",1]"} : std::string_view{",0]"});
   }
-  out += ']';
-  set_out(out);
+  out.raw(']');
+  set_out(out.text());
   return 0;
 }
 
