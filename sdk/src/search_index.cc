@@ -86,7 +86,7 @@ struct SearchIndex::Impl {
   };
   std::vector<Acc> acc;
   std::uint32_t gen = 0;
-  std::vector<std::uint32_t> touched_buf;  // one slot per global doc
+  std::vector<std::uint32_t> touched_buf;  // one slot per global doc, and one more (below)
   std::size_t touched_count = 0;            // the docs this query touched: touched_buf[0, count)
   std::span<const std::uint32_t> touched() const { return {touched_buf.data(), touched_count}; }
   std::vector<Hit> hits;
@@ -150,7 +150,9 @@ struct SearchIndex::Impl {
       idf_single.resize(segs[0]->term_count());
       for (std::size_t t = 0; t < idf_single.size(); ++t) idf_single[t] = idf(segs[0]->df[t]) * (kK1 + 1);
     }
-    touched_buf.assign(total, 0);
+    // The first clause writes every posting's doc at touched_buf[touched_count] before it knows
+    // whether the doc is new: once every doc is touched, a later posting writes one slot past.
+    touched_buf.assign(std::size_t{total} + 1, 0);
     pstamp.assign(total, 0);
     pcount.assign(total, 0);
     pscore.assign(total, 0);

@@ -124,6 +124,27 @@ TEST_F(SearchIndexTest, LimitKeepsTheBest) {
   EXPECT_EQ(paths(index_, "files", o), Paths{all[0]});
 }
 
+// Every page matches the first clause, several times over (a prefix of many terms in each):
+// the accumulator's bookkeeping must hold when all pages are touched and postings keep coming
+// (a one-past-the-end write the fuzzer found, seen under ASan).
+TEST(SearchAccumulatorTest, EveryPageTouchedByManyPostings) {
+  SearchIndex index;
+  const std::vector<std::string> paths = {"a.md", "b.md", "c.md"};
+  for (std::size_t i = 0; i < paths.size(); ++i)
+    ASSERT_TRUE(index.put(SearchDocument{id_for(paths[i]), 1, paths[i], "", {},
+                                         "note notes noted noting notable notation " + std::to_string(i)}));
+  SearchOptions o;
+  o.prefix_last = true;
+  std::vector<SearchHit> hits;
+  ASSERT_TRUE(index.search("not", o, hits));
+  ASSERT_EQ(hits.size(), 3u);
+  ASSERT_TRUE(index.search("notes OR noted OR noting OR notation", SearchOptions{}, hits));
+  EXPECT_EQ(hits.size(), 3u);
+  ASSERT_TRUE(index.search("0 OR notable", SearchOptions{}, hits));
+  EXPECT_EQ(hits.size(), 3u);
+  EXPECT_EQ(hits[0].path, "a.md");  // it holds both words
+}
+
 class Texts final : public DocumentTexts {
  public:
   std::optional<std::string> body(const PageId& page, std::uint64_t) const override {
