@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Blob reads: zkwiki-server, nginx static and Varnish in one run; CAS writes.
+# Blob reads: zkwiki-server, nginx static, Varnish and nginx proxy_cache in one run; CAS writes.
 set -euo pipefail
 secs=3 rounds=3
 [ "${BENCH_QUICK:-0}" = 1 ] && secs=1 rounds=1
@@ -14,12 +14,24 @@ cat <<'TXT'
 
 The same 2,000 random blobs (1,000 of 4 KiB, 1,000 of 64 KiB) uploaded through the API are
 served by zkwiki-server (SQLite, its in-memory blob cache), by nginx 1.22 as plain files under
-the same paths (`sendfile on`, `access_log off`: the reference), by Varnish 7.1 in front of
-zkwiki-server with `server/deploy/varnish/zkwiki.vcl` (no caching rules: the server's headers
-decide; the cache is filled first, so the runs measure hits). wrk shares the 2 cores with whatever it measures, so
-each server competes with its load generator: absolute numbers are the machine's, ratios are
-what to read. Hits and misses are `varnishstat` counters over the runs, the reads that reached
-the server its own `/metrics`.
+the same paths (`sendfile on`, `access_log off`: the reference), and by two caches in front of
+zkwiki-server, each filled first so that the runs measure hits: Varnish 7.1 with
+`server/deploy/varnish/zkwiki.vcl`, and nginx 1.22's `proxy_cache` with
+`server/deploy/nginx/zkwiki-cache.conf` as shipped (no caching rules in either: the server's
+headers decide; nginx writes its access log, buffered, which the static reference does not).
+wrk shares the 2 cores with whatever it measures, so each server competes with its load
+generator: absolute numbers are the machine's, ratios are what to read. Hits and misses are
+`varnishstat` counters and the `cache=` field of nginx's access log over the runs, the reads that
+reached the server its own `/metrics`.
+
+On a machine busy with other work the req/s ratios favour Varnish: its ~200 worker threads get a
+larger share of the cores than nginx's 2 workers. `bench/varnish_params.sh` also measures CPU time
+per request, which that skews less: with other builds running (load 9-15 on 2 cores), Varnish
+spent about 1.2-2x the CPU nginx static spends per blob (nginx / Varnish: medians 0.52-0.82 over
+three runs of 3-5 rounds, 4 KiB and 64 KiB), while its req/s ratio read 0.93-1.71 in the same
+runs; on a quiet machine (05:10 UTC) the req/s ratio was 0.86-0.87. None of the Varnish
+parameters tried (server/deploy/README.md) moved either ratio by more than two runs of the same
+parameters differ, so only `throughput.args` is used.
 
 Where zkwiki-server's time goes (perf, 4 KiB): about a third in the kernel's scheduler and
 socket wake-ups, then Beast's buffer sequences and allocation; nginx's `sendfile` saves the copy

@@ -1,27 +1,21 @@
-// A real Varnish (server/deploy/varnish/zkwiki.vcl, nothing changed but the backend port) in
-// front of a real zkwiki-server started with --public-url pointing at it, and the SDK's client
-// reading through it (issue 8): blobs are cache hits on the second read, heads are never stale
-// and never served to a revoked token, and the cache's storage holds no plaintext.
+// A real cache (Varnish with server/deploy/varnish/zkwiki.vcl, or nginx with
+// server/deploy/nginx/zkwiki-cache.conf, nothing changed but the ports) in front of a real
+// zkwiki-server started with --public-url pointing at it, and the SDK's client reading through it
+// (issue 8): blobs are cache hits on the second read, heads are never stale and never served to a
+// revoked token, and the cache's storage holds no plaintext. The same tests run through each.
 //
-// Varnish runs in the foreground without systemd, on loopback, in its own work directory, with
-// both its cache and its transient (pass-through) storage in files this test scans afterwards.
-#include <fcntl.h>
+// Each cache runs in the foreground without systemd, on loopback, in its own work directory, with
+// everything it stores in files this test scans afterwards.
 #include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
-#include <thread>
 
+#include "cache/cache_process.h"
 #include "client.h"
 #include "support/borrowed_store.h"
 #include "support/fixtures.h"
@@ -32,14 +26,9 @@ namespace zkwiki {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string find_program(const std::string& name) {
-  for (const char* dir : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}) {
-    fs::path p = fs::path(dir) / name;
-    if (::access(p.c_str(), X_OK) == 0) return p.string();
-  }
-  return {};
-}
+using test::CacheProcess;
+using test::NginxCache;
+using test::VarnishCache;
 
 std::uint16_t free_port() {
   int s = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -55,111 +44,20 @@ std::uint16_t free_port() {
   return port;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+enum class CacheKind { varnish, nginx };
 
-// varnishd -F (foreground) as a child process with its own work directory.
-class VarnishProcess {
- public:
-  ~VarnishProcess() { stop(); }
-
-  bool start(const std::string& varnishd, const std::string& vcl, std::uint16_t port, const fs::path& work) {
-    work_ = work;
-    fs::create_directories(work);
-    const std::string vcl_path = (work / "zkwiki.vcl").string();
-    std::ofstream(vcl_path) << vcl;
-    std::vector<std::string> args = {varnishd, "-F", "-j", "none", "-f", vcl_path,
-                                     "-a", "127.0.0.1:" + std::to_string(port), "-T", "none", "-S", "none",
-                                     "-n", work.string(),
-                                     "-s", "file," + (work / "storage.bin").string() + ",64M",
-                                     "-s", "Transient=file," + (work / "transient.bin").string() + ",32M"};
-    const pid_t parent = getpid();
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(127);
-      int log = open((work / "varnishd.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (log >= 0) {
-        dup2(log, 1);
-        dup2(log, 2);
-      }
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    // Ready when it answers through to the backend (the VCL is compiled first: seconds).
-    test::HttpClient probe("127.0.0.1", port);
-    probe.set_timeout_ms(2000);
-    for (int i = 0; i < 300; ++i) {
-      if (probe.request("GET", "/v1/health").status == 200) return true;
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      probe.disconnect();
-    }
-    return false;
-  }
-
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 100 && waitpid(pid_, &status, WNOHANG) == 0; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (waitpid(pid_, &status, WNOHANG) == 0) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-    }
-    pid_ = -1;
-  }
-
-  // A counter from varnishstat (MAIN.cache_hit, ...), or -1.
-  long long counter(const std::string& name) const {
-    const std::string cmd = "varnishstat -n '" + work_.string() + "' -1 -f " + name + " 2>/dev/null";
-    FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) return -1;
-    char line[512];
-    long long v = -1;
-    while (std::fgets(line, sizeof line, p) != nullptr) {
-      char n[256];
-      long long x = 0;
-      if (std::sscanf(line, "%255s %lld", n, &x) == 2 && name == n) v = x;
-    }
-    pclose(p);
-    return v;
-  }
-
-  // Varnish adds a worker's counters to the shared ones when the worker finishes a task, not
-  // at each request: waits (up to 5 s) for `name` to reach `at_least`, and returns its value.
-  long long counter_at_least(const std::string& name, long long at_least) const {
-    long long v = counter(name);
-    for (int i = 0; i < 100 && v < at_least; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      v = counter(name);
-    }
-    return v;
-  }
-
-  std::string log() const { return slurp(work_ / "varnishd.log"); }
-  // Every byte of both storage files (the cache and the transient pass-through objects).
-  std::string storage() const { return slurp(work_ / "storage.bin") + slurp(work_ / "transient.bin"); }
-
- private:
-  pid_t pid_ = -1;
-  fs::path work_;
-};
-
-class CacheTest : public ::testing::Test {
+// The same tests through each cache (Varnish/... and Nginx/..., ctest cache_varnish and
+// cache_nginx): one server and one cache for all the tests of a kind, started by the first.
+class CacheTest : public ::testing::TestWithParam<CacheKind> {
  protected:
-  static void SetUpTestSuite() {
-    varnishd_ = find_program("varnishd");
-    if (varnishd_.empty() || find_program("varnishstat").empty()) return;
+  static void start(CacheKind kind) {
+    TearDownTestSuite();
+    kind_ = kind;
+    if (kind == CacheKind::varnish)
+      cache_ = new VarnishCache();
+    else
+      cache_ = new NginxCache();
+    if (!cache_->installed()) return;
     dir_ = new test::TempDir();
     cache_port_ = free_port();
     server_ = new test::ServerProcess();
@@ -168,26 +66,20 @@ class CacheTest : public ::testing::Test {
       setup_error_ = "zkwiki-server did not start: " + server_->error();
       return;
     }
-    std::string vcl = slurp(ZKWIKI_VARNISH_VCL);
-    const std::string shipped = ".port = \"8787\";";
-    auto at = vcl.find(shipped);
-    if (at == std::string::npos) {
-      setup_error_ = "the shipped VCL has no backend port line";
-      return;
-    }
-    vcl.replace(at, shipped.size(), ".port = \"" + std::to_string(server_->port()) + "\";");
-    varnish_ = new VarnishProcess();
-    if (!varnish_->start(varnishd_, vcl, cache_port_, fs::path(dir_->path()) / "varnish"))
-      setup_error_ = "varnishd did not start:\n" + varnish_->log();
+    cache_->start(server_->port(), cache_port_, fs::path(dir_->path()) / "cache", setup_error_);
   }
   static void TearDownTestSuite() {
-    delete varnish_;
+    delete cache_;
     delete server_;
     delete dir_;
+    cache_ = nullptr;
+    server_ = nullptr;
+    dir_ = nullptr;
+    setup_error_.clear();
   }
   void SetUp() override {
-    if (varnishd_.empty())
-      GTEST_SKIP() << "skipped: varnishd (and varnishstat) are not installed; apt-get install varnish";
+    if (cache_ == nullptr || kind_ != GetParam()) start(GetParam());
+    if (!cache_->installed()) GTEST_SKIP() << "skipped: " << cache_->install_hint();
     ASSERT_TRUE(setup_error_.empty()) << setup_error_;
   }
 
@@ -260,14 +152,15 @@ class CacheTest : public ::testing::Test {
   }
 
   static constexpr const char* kPass = "a passphrase for the cache test";
-  static inline std::string varnishd_, setup_error_;
+  static inline CacheKind kind_ = CacheKind::varnish;
+  static inline std::string setup_error_;
   static inline test::TempDir* dir_ = nullptr;
   static inline test::ServerProcess* server_ = nullptr;
-  static inline VarnishProcess* varnish_ = nullptr;
+  static inline CacheProcess* cache_ = nullptr;
   static inline std::uint16_t cache_port_ = 0;
 };
 
-TEST_F(CacheTest, BlobsAreCacheHitsOnTheSecondRead) {
+TEST_P(CacheTest, BlobsAreCacheHitsOnTheSecondRead) {
   test::HttpClient origin("127.0.0.1", server_->port()), cache("127.0.0.1", cache_port_);
   RawWorkspace w = raw_workspace(origin);
   const std::string blob = "ciphertext canary " + test::random_id() + std::string(3000, '\x07');
@@ -278,18 +171,20 @@ TEST_F(CacheTest, BlobsAreCacheHitsOnTheSecondRead) {
   auto first = cache.request("GET", "/v1/blobs/" + id);
   ASSERT_EQ(first.status, 200);
   EXPECT_EQ(first.body, blob);
-  EXPECT_EQ(first.header("x-cache"), "MISS");
+  EXPECT_EQ(first.header(cache_->status_header()), cache_->miss());
   const long long origin_reads = origin_requests("/v1/blobs/{id}");
   auto second = cache.request("GET", "/v1/blobs/" + id);
   ASSERT_EQ(second.status, 200);
   EXPECT_EQ(second.body, blob);
-  EXPECT_EQ(second.header("x-cache"), "HIT");
-  EXPECT_FALSE(second.header("age").empty());
+  EXPECT_EQ(second.header(cache_->status_header()), cache_->hit());
+  if (cache_->sends_age()) {
+    EXPECT_FALSE(second.header("age").empty());
+  }
   EXPECT_EQ(second.header("cache-control"), "public, max-age=31536000, immutable");
   EXPECT_EQ(second.header("access-control-allow-origin"), "*");
   auto head = cache.request("HEAD", "/v1/blobs/" + id);
   EXPECT_EQ(head.status, 200);
-  EXPECT_EQ(head.header("x-cache"), "HIT");
+  EXPECT_EQ(head.header(cache_->status_header()), cache_->hit());
   EXPECT_EQ(origin_requests("/v1/blobs/{id}"), origin_reads);  // the origin saw neither
 
   // A blob that is not there yet is not remembered as missing: once uploaded, it is served.
@@ -302,23 +197,23 @@ TEST_F(CacheTest, BlobsAreCacheHitsOnTheSecondRead) {
   EXPECT_EQ(now_there.body, later);
 }
 
-TEST_F(CacheTest, ClientsReadBlobsThroughTheCacheAndTheSecondDeviceOnlyHitsIt) {
+TEST_P(CacheTest, ClientsReadBlobsThroughTheCacheAndTheSecondDeviceOnlyHitsIt) {
   auto a = new_account(origin_url());
   ASSERT_TRUE(a->client);
   constexpr int kPages = 6;
   for (int i = 0; i < kPages; ++i)
     ASSERT_TRUE(a->client->write("cache/page-" + std::to_string(i) + ".md",
-                                 "# Page " + std::to_string(i) + "\n\nread through varnish\n").ok());
+                                 "# Page " + std::to_string(i) + "\n\nread through the cache\n").ok());
   const AccountId id = a->client->account_id();
 
-  const long long miss0 = varnish_->counter("MAIN.cache_miss");
+  const long long miss0 = cache_->misses();
   auto b = login(id, origin_url());
   ASSERT_TRUE(b->client);
   ASSERT_TRUE(b->client->sync().ok());
   b.reset();  // its connections close
-  EXPECT_GE(varnish_->counter_at_least("MAIN.cache_miss", miss0 + kPages) - miss0, kPages);  // it fills the cache
+  EXPECT_GE(cache_->misses_at_least(miss0 + kPages) - miss0, kPages);  // it fills the cache
 
-  const long long hit1 = varnish_->counter("MAIN.cache_hit"), miss1 = varnish_->counter("MAIN.cache_miss");
+  const long long hit1 = cache_->hits_settled(), miss1 = cache_->misses_settled();
   const long long origin_reads = origin_requests("/v1/blobs/{id}"), origin_batches = origin_requests("/v1/blobs/batch");
   auto c = login(id, origin_url());
   ASSERT_TRUE(c->client);
@@ -326,16 +221,16 @@ TEST_F(CacheTest, ClientsReadBlobsThroughTheCacheAndTheSecondDeviceOnlyHitsIt) {
   for (int i = 0; i < kPages; ++i) {
     auto page = c->client->read("cache/page-" + std::to_string(i) + ".md");
     ASSERT_TRUE(page.ok()) << page.error().message;
-    EXPECT_EQ(page->body, "# Page " + std::to_string(i) + "\n\nread through varnish\n");
+    EXPECT_EQ(page->body, "# Page " + std::to_string(i) + "\n\nread through the cache\n");
   }
   c.reset();
-  EXPECT_GE(varnish_->counter_at_least("MAIN.cache_hit", hit1 + kPages) - hit1, kPages);
-  EXPECT_EQ(varnish_->counter("MAIN.cache_miss"), miss1);
+  EXPECT_GE(cache_->hits_at_least(hit1 + kPages) - hit1, kPages);
+  EXPECT_EQ(cache_->misses_settled(), miss1);
   EXPECT_EQ(origin_requests("/v1/blobs/{id}"), origin_reads);      // every blob came from the cache
   EXPECT_EQ(origin_requests("/v1/blobs/batch"), origin_batches);
 }
 
-TEST_F(CacheTest, APageEditedAtTheOriginIsSeenFreshThroughTheCache) {
+TEST_P(CacheTest, APageEditedAtTheOriginIsSeenFreshThroughTheCache) {
   // One device talks to the origin; the other sends everything through the cache.
   auto a = new_account(origin_url());
   ASSERT_TRUE(a->client);
@@ -370,14 +265,14 @@ TEST_F(CacheTest, APageEditedAtTheOriginIsSeenFreshThroughTheCache) {
       auto got = cache.request("GET", w.page_path(page), "", {{"Authorization", "Bearer " + w.owner.token}});
       ASSERT_EQ(got.status, 200);
       EXPECT_EQ(got.json_body()["revision"], parent);
-      EXPECT_EQ(got.header("x-cache"), "PASS");
+      EXPECT_EQ(got.header(cache_->status_header()), cache_->pass());
       EXPECT_EQ(got.header("vary"), "Authorization");
     }
   }
   EXPECT_EQ(cache.request("GET", w.page_path(page)).status, 401);  // no token, no head, cache or not
 }
 
-TEST_F(CacheTest, ARevokedTokenCannotReadHeadsThroughTheCache) {
+TEST_P(CacheTest, ARevokedTokenCannotReadHeadsThroughTheCache) {
   test::HttpClient origin("127.0.0.1", server_->port()), cache("127.0.0.1", cache_port_);
   RawWorkspace w = raw_workspace(origin);
   const std::string page = test::random_id();
@@ -429,7 +324,7 @@ TEST_F(CacheTest, ARevokedTokenCannotReadHeadsThroughTheCache) {
   EXPECT_EQ(after.error().code, Errc::expired);
 }
 
-TEST_F(CacheTest, TheCacheStorageHoldsNoPlaintext) {
+TEST_P(CacheTest, TheCacheStorageHoldsNoPlaintext) {
   // Pages with distinctive text, written at the origin and read by another device through the
   // cache (blobs) and by a third with everything through the cache (heads, feed, keys too).
   const std::string marker = "plaintext-marker-" + test::random_id();
@@ -459,11 +354,14 @@ TEST_F(CacheTest, TheCacheStorageHoldsNoPlaintext) {
                            {{"Authorization", "Bearer " + w.owner.token}}).status, 201);
   ASSERT_EQ(cache.request("GET", "/v1/blobs/" + test::blob_id(canary)).status, 200);
 
-  const std::string storage = varnish_->storage();
+  const std::string storage = cache_->storage();
   ASSERT_GT(storage.size(), 0u);
   EXPECT_NE(storage.find(canary), std::string::npos) << "the scan does not see what the cache stores";
   for (const auto& n : needles) EXPECT_EQ(storage.find(n), std::string::npos) << "plaintext in the cache: " << n;
 }
+
+INSTANTIATE_TEST_SUITE_P(Varnish, CacheTest, ::testing::Values(CacheKind::varnish));
+INSTANTIATE_TEST_SUITE_P(Nginx, CacheTest, ::testing::Values(CacheKind::nginx));
 
 }  // namespace
 }  // namespace zkwiki
