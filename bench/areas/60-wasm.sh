@@ -37,10 +37,14 @@ their rounds and keeps each round's fastest call (the call least disturbed by ot
 | + libsodium's ChaCha20 and Argon2 SIMD code as wasm SIMD | 270–273 | 296–301 | 134–188 (median 135) |
 | + seal/open output handed to JS in place, buffers reused | 305–308 | 330–333 | 132–184 (median 135) |
 
-`./zkwiki.sh bench wasm` (`node bench/wasm_bench.cjs build/bin/zkwiki-bench`), 5 runs after the
-changes, load 6–14: wasm / sumo **1.14–1.32 at 1 MiB** (0.77–0.82 in 2 runs before them, same
-session), 1.76–3.06 at 64 KiB; Argon2id wasm / native **1.38–1.97** in 4 runs, 3.38 in one run
-where sumo's Argon2id also took 490 ms instead of 160–280 (before: 1.76–1.86 in 2 runs).
+`./zkwiki.sh bench wasm` (`node bench/wasm_bench.cjs build/bin/zkwiki-bench`), same session:
+before the changes (2 runs, load 4–5) wasm / sumo 0.77–0.82 at 1 MiB, 1.34–1.40 at 64 KiB,
+Argon2id wasm / native 1.76–1.86; after both (6 runs, load 6–9) **1.13–1.52 at 1 MiB**,
+1.85–3.06 at 64 KiB, Argon2id **1.27–1.97 in 4 runs, 2.47 and 3.38 in two** (in the 3.38 run
+sumo's Argon2id took 490 ms instead of 190–300). The Argon2id ratio follows the load more than
+the code: the native side is wall time too, and `zkwiki-bench crypto --benchmark_repetitions=5`
+at load 7 gave 201–358 ms wall for 94–108 ms of CPU. With the SIMD code alone (1 run at load 10):
+1.14 at 1 MiB, Argon2id 1.38.
 
 - **libsodium's SIMD code in wasm** (wasm/cmake/deps.cmake, `ZKWIKI_WASM_SODIUM_SIMD`). Emscripten
   compiles SSE intrinsics to wasm SIMD (`-msimd128 -msse … -msse4.1`); the HAVE_*INTRIN_H macros
