@@ -47,7 +47,7 @@ BLOCKS = {0x02, 0x03, 0x04}
 
 
 def scan_body(b, i, end, on_call, on_indirect):
-    """Walks one function body's instructions (MVP + bulk memory + sign extension)."""
+    """Walks one function body's instructions (MVP + bulk memory + sign extension + SIMD)."""
     nlocals, i = leb(b, i)
     for _ in range(nlocals):
         _, i = leb(b, i)
@@ -93,8 +93,21 @@ def scan_body(b, i, end, on_call, on_indirect):
                 _, i = leb(b, i)
             elif sub == 10:
                 i += 2
-        elif op in (0x06, 0x07, 0x08, 0x09, 0x18, 0x19, 0xFD):
-            raise SystemExit(f"asyncify_only.py: opcode 0x{op:02x} is not handled (exceptions or SIMD)")
+        elif op == 0xFD:  # SIMD (libsodium's SSE code as wasm SIMD, wasm/cmake/deps.cmake)
+            sub, i = leb(b, i)
+            if sub <= 0x0B or sub in (0x5C, 0x5D):  # loads and stores: memarg
+                _, i = leb(b, i)
+                _, i = leb(b, i)
+            elif sub in (0x0C, 0x0D):  # v128.const, i8x16.shuffle: 16 bytes
+                i += 16
+            elif 0x15 <= sub <= 0x22:  # extract / replace lane: lane index
+                i += 1
+            elif 0x54 <= sub <= 0x5B:  # load / store lane: memarg, lane index
+                _, i = leb(b, i)
+                _, i = leb(b, i)
+                i += 1
+        elif op in (0x06, 0x07, 0x08, 0x09, 0x18, 0x19):
+            raise SystemExit(f"asyncify_only.py: opcode 0x{op:02x} is not handled (exceptions)")
 
 
 def read_module(path):

@@ -26,14 +26,82 @@ echo
 echo "**Size in this run** (gzip -9, zkwiki.wasm + zkwiki.mjs): **$(( (W + M + 1023) / 1024 )) KiB** ($W + $M bytes); budget (issue 6): 400 KiB: $([ $((W + M)) -lt 409600 ] && echo met || echo '**not met**')."
 cat <<'EOF'
 
-The analysis below was written from the runs of 2026-12-04 01:44–01:50 (branch wasm2; load
+**Speed work of 2026-12-04 05:59–06:40 (branch wasmsimd).** Two changes, each measured before
+and after. Machine loaded throughout (load average 4–14 on the 2 cores), so the decisions were
+taken on `bench/wasm_ab.cjs`, which loads several builds into one node process, interleaves
+their rounds and keeps each round's fastest call (the call least disturbed by other processes):
+
+| build (bench/wasm_ab.cjs, 3 rounds, range of the rounds' best) | seal+open 64 KiB MB/s | 1 MiB MB/s | Argon2id t=3, 64 MiB, ms |
+|---|---|---|---|
+| main at 84dc9e7 (scalar libsodium) | 178–180 | 185–192 | 173–192 |
+| + libsodium's ChaCha20 and Argon2 SIMD code as wasm SIMD | 270–273 | 296–301 | 134–188 (median 135) |
+| + seal/open output handed to JS in place, buffers reused | 305–308 | 330–333 | 132–184 (median 135) |
+| + the envelope to open freed without a wipe (ciphertext), 4 rounds beside the row above | 310–314 | 333–340 | 132–143 |
+| main vs the branch's head, 4 rounds, load 3 (06:48) | 180–181 → 310–314 | 192–193 → 331–342 | 173–177 → 126–135 |
+
+`./zkwiki.sh bench wasm` (`node bench/wasm_bench.cjs build/bin/zkwiki-bench`), same session:
+before the changes (2 runs, load 4–5) wasm / sumo 0.77–0.82 at 1 MiB, 1.34–1.40 at 64 KiB,
+Argon2id wasm / native 1.76–1.86; after both (6 runs, load 6–9) **1.13–1.52 at 1 MiB**,
+1.85–3.06 at 64 KiB, Argon2id **1.27–1.97 in 4 runs, 2.47 and 3.38 in two** (in the 3.38 run
+sumo's Argon2id took 490 ms instead of 190–300); at the branch's head (3 runs, load 2.5–3):
+**1.23–1.52 at 1 MiB**, 2.15–3.08 at 64 KiB, Argon2id **1.35, 1.38, 2.01** (wasm 126–193 ms,
+native 91–96 ms; in the 2.01 run sumo took 216 ms instead of 153–169). The Argon2id ratio follows the load more than
+the code: the native side is wall time too, and `zkwiki-bench crypto --benchmark_repetitions=5`
+at load 7 gave 201–358 ms wall for 94–108 ms of CPU. With the SIMD code alone (1 run at load 10):
+1.14 at 1 MiB, Argon2id 1.38.
+
+- **libsodium's SIMD code in wasm** (wasm/cmake/deps.cmake, `ZKWIKI_WASM_SODIUM_SIMD`). Emscripten
+  compiles SSE intrinsics to wasm SIMD (`-msimd128 -msse … -msse4.1`); the HAVE_*INTRIN_H macros
+  are defined for each implementation kept and the file that picks it, and
+  `wasm/sodium/runtime_wasm_simd.c` (libsodium's runtime.c, included unchanged) reports the
+  128-bit features, so `sodium_runtime_has_ssse3()` picks them. Each file was measured alone
+  against the scalar build, in one process (best call, MB/s of seal+open at 64 KiB / 1 MiB;
+  blake2b through `format.blobId` of 1 MiB):
+
+  | SIMD file | seal+open 64 KiB | 1 MiB | other | kept |
+  |---|---|---|---|---|
+  | none (scalar) | 178–181 | 122–189 | blobId 1.16–1.17 ms | |
+  | ChaCha20, dolbeau SSSE3 | 271–273 | 295–305 | | yes |
+  | Poly1305, SSE2 (`_mm_mul_epu32` as shuffles + extmul) | 174–175 | 179–181 | | no: 2–3% slower |
+  | ChaCha20 + Poly1305 | 259–262 | 269–280 | | no |
+  | Argon2 fill-block, SSSE3 | | | Argon2id min 262–270 ms vs 331–376 scalar | yes |
+  | BLAKE2b, SSE4.1 / SSSE3 | | | blobId 1.43–1.50 ms vs 1.16 | no: 25% slower |
+
+  The ChaCha20 SSSE3 code came out **wrong** at first: its four-block path (256 bytes and more)
+  gave another keystream, the seal still round-tripped, and the envelope vectors caught it.
+  `-opt-bisect-limit` put it in clang 14's "WebAssembly Instruction Selection"; the SIMD files
+  are compiled with `-mllvm -fast-isel` (IR still at -O3, same speed: AEAD 863–870 vs 867–869
+  MB/s in a C loop). ctest `wasm_sodium_simd` (tests/wasm/sodium_simd_check.c) compares each
+  SIMD implementation kept with libsodium's reference code in wasm: ChaCha20 at every length to
+  2,100 bytes and some long ones, original and IETF, at counters around the 32-bit edge;
+  Argon2id's fill at five costs (17,183 checks; the miscompiled build fails 14,857 of them).
+  Cost: **+4.4 KB gzip** (451,111 → 455,558 bytes, wasm + mjs), and the module needs wasm SIMD
+  (wasm/README.md).
+- **The 1 MiB path.** Per seal, the sealed bytes were built in a fresh vector (malloc, zero-fill,
+  encrypt), copied into the ABI's output buffer, the vector wiped and freed, then copied out by
+  JS and the output buffer wiped — ciphertext, wiped twice; per open the same with the plaintext.
+  Now `zkw_envelope_seal` / `open` write into two buffers kept between calls (the SDK's Sink writes
+  over their storage: no malloc, no fill for the same size) and the output points at them
+  (`set_out_borrowed`): JS copies the bytes out once; the plaintext is wiped after that copy (or
+  by the next output), the ciphertext is not wiped. What is left per seal + open: the input copy
+  into wasm and its wipe (each way), the copy out, the plaintext wipe, and the AEAD itself
+  (ChaCha20 1,720 MB/s, Poly1305 donna32 1,787 MB/s in a C loop in wasm).
+  The same work found page text in **freed** wasm memory after a seal: the sealer's tail buffer
+  grew (vector reallocation frees the old storage unwiped). Fixed in sdk/src/envelope.cc for the
+  native SDK as well (the tail is reserved before it holds anything; the Sink moves its bytes to
+  larger storage itself and wipes the old); `tests/wasm/core.test.cjs` now searches wasm memory
+  for the page after a seal, an open, and an open that fails on its last chunk.
+
+The older analysis below was written from the runs of 2026-12-04 01:44–01:50 (branch wasm2; load
 average 3.3–6), whose ranges were: seal+open wasm / sumo 1.24–1.66 at 64 KiB and 0.71–0.89 at
 1 MiB (before the inlining fix: 0.35 and 0.20); Argon2id wasm / native 1.55–2.19; search p50
 wasm / MiniSearch 1.62–1.69 (one word), 0.19–0.22 (AND), 0.29 (prefix).
 
-**Targets.** AEAD wasm ≥ 1.0× sumo: **met at 64 KiB** (1.24–1.66×), **not met at 1 MiB**
-(0.71–0.89×). Argon2id ≤ 2× native: met in two runs of three (1.55×, 1.81×; 2.19× in the third):
-unclear on this loaded machine, to be re-measured idle. Search p50 ≤ MiniSearch: **met for AND
+**Targets** (as they stood before the wasmsimd work above. After it: 1 MiB ≥ 1.0× sumo in all 9
+runs, 1.13–1.52×; Argon2id ≤ 2× native in 6 of 9 runs, 1.27–1.97×, and 2.01, 2.47, 3.38× in
+three loaded ones, with 126–135 ms best-of wasm against 91–96 ms native at load 3). AEAD wasm ≥ 1.0× sumo: **met at 64 KiB**
+(1.24–1.66×), **not met at 1 MiB** (0.71–0.89×). Argon2id ≤ 2× native: met in two runs of three
+(1.55×, 1.81×; 2.19× in the third): unclear on this loaded machine, to be re-measured idle. Search p50 ≤ MiniSearch: **met for AND
 and prefix queries** (0.2–0.3×), **not for one-word queries** (1.6–1.7×: those cost the native
 index 1–2 µs, so what is left is the call itself: marshalling the query, the JSON result and
 `JSON.parse` take about half of the 35–47 µs, and ~1 µs per hit inside wasm).
@@ -54,8 +122,8 @@ are written as JSON by hand: building them as nlohmann values was 80% of a query
 Inlining everything would be faster still (149 / 177 MB/s at 64 KiB / 1 MiB in the same loop)
 but costs 77 KB of gzip'ed wasm. libsodium was already `-O3`, and ASYNCIFY never instruments the
 crypto path (`wasm/asyncify_remove.txt` covers it; the profile shows no asyncify frames).
-Left on the 1 MiB path: four JS/wasm copies and several 1 MiB wipes per seal + open, and
-malloc of fresh megabyte buffers each call.
+Left on the 1 MiB path then: four JS/wasm copies and several 1 MiB wipes per seal + open, and
+malloc of fresh megabyte buffers each call (since reduced, above).
 
 **Size**, how it got here (gzip -9, `./zkwiki.sh build-wasm` prints it): **436 KiB** (branch wasmsize,
 2026-12-04: `zkwiki.wasm` 433,742 bytes + `zkwiki.mjs` 12,910 bytes), **still over the 400 KiB

@@ -64,6 +64,15 @@ class Sink {
  public:
   Sink(Bytes& v, std::size_t len) : v_(v), len_(len) {}
   std::uint8_t* grow(std::size_t n) {
+    // Past the capacity the bytes move to new storage here, not by the vector, which would free
+    // the old storage unwiped: it may hold plaintext (an opener's output).
+    if (len_ + n > v_.capacity()) {
+      Bytes bigger;
+      bigger.reserve(std::max(len_ + n, 2 * v_.capacity()));
+      bigger.assign(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(std::min(len_, v_.size())));
+      wipe(v_);
+      v_.swap(bigger);
+    }
     if (len_ + n > v_.size()) v_.resize(len_ + n);
     std::uint8_t* p = v_.data() + len_;
     len_ += n;
@@ -113,6 +122,12 @@ struct EnvelopeSealer::State {
   std::size_t total = 0;    // content bytes seen
   Bytes tail;               // < one chunk of content not yet sealed
   bool finished = false;
+
+  // The tail's storage is reserved before it holds anything: a vector that grows reallocates
+  // and frees its old storage unwiped, which left up to a chunk of page text in freed memory
+  // (found by tests/wasm/core.test.cjs searching wasm memory after a seal). finish() needs the
+  // whole chunk anyway.
+  State() { tail.reserve(kChunkBytes); }
 
   void seal_chunk(const std::uint8_t* data, std::size_t len, bool last, Sink& out) {
     auto nonce = chunk_nonce(aad.bytes.data() + kPrefixOffset, counter++, last);
@@ -506,7 +521,14 @@ Result<void> open_envelope(const EnvelopeContext& context, const Keyset& keyset,
     out.clear();
     return std::move(opener).error();
   }
-  // One pass, writing over `out`'s existing storage from offset 0.
+  // One pass, writing over `out`'s existing storage from offset 0, reserved for the whole page
+  // first (the plaintext is shorter than the envelope): no storage moves while it fills.
+  if (out.capacity() < envelope.size()) {
+    wipe(out);
+    Bytes fresh;
+    fresh.reserve(envelope.size());
+    out.swap(fresh);
+  }
   EnvelopeOpener::State& s = *opener->state_;
   return guarded(s, out, 0, [&](Sink& sink) -> Result<void> {
     ZKWIKI_TRY(open_update(s, envelope, sink));

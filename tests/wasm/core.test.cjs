@@ -104,6 +104,29 @@ test('tampering, another context or another key never releases plaintext', async
   throwsCode(() => zk.format.openEnvelope(ctx, key, env.subarray(0, 50)), 'truncated');
 });
 
+// The seal/open exports reuse their buffers and hand them to JS in place (abi_envelope.cc):
+// every size after every other still opens to its own bytes, and no page text stays in wasm
+// memory once a call returned, whether the open succeeded or failed on its last chunk.
+test('seal and open reuse their buffers: any size after any other, no plaintext left in wasm memory', async () => {
+  const zk = await load();
+  const heap = () => Buffer.from(zk._module.HEAPU8.buffer);
+  for (const n of [1 << 20, 300, 200000, 0, 65536, 1 << 20, 17]) {
+    const pt = crypto.randomBytes(n);
+    assert.deepEqual(Buffer.from(zk.format.openEnvelope(ctx, key, zk.format.sealEnvelope(ctx, key, pt))), pt,
+                     `size ${n}`);
+  }
+  const marker = crypto.randomBytes(64);
+  const page = Buffer.concat(Array.from({ length: 3000 }, () => marker));  // 192,000 bytes: 3 chunks
+  const env = zk.format.sealEnvelope(ctx, key, page);
+  assert.equal(heap().indexOf(marker), -1, 'the plaintext copied in for sealing was wiped');
+  assert.deepEqual(Buffer.from(zk.format.openEnvelope(ctx, key, env)), page);
+  assert.equal(heap().indexOf(marker), -1, 'the opened plaintext was wiped once copied out');
+  const bad = new Uint8Array(env);
+  bad[bad.length - 5] ^= 0x01;  // the last chunk: the first two decrypt before the failure
+  throwsCode(() => zk.format.openEnvelope(ctx, key, bad), 'auth_failed');
+  assert.equal(heap().indexOf(marker), -1, 'a failed open leaves none of the chunks it had opened');
+});
+
 test('bad inputs to every parser give typed errors, and the module keeps working', async () => {
   const zk = await load();
   const codes = new Set(['invalid_argument', 'truncated', 'too_large', 'trailing_data', 'malformed',

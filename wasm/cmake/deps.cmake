@@ -27,6 +27,10 @@ set(SODIUM_LIBRARY_VERSION_MINOR 3)
 set(SODIUM_LIBRARY_MINIMAL_DEF "")
 configure_file("${SODIUM_SRC}/include/sodium/version.h.in" "${SODIUM_INC}/sodium/version.h" @ONLY)
 file(GLOB_RECURSE SODIUM_SOURCES "${SODIUM_SRC}/*.c")
+# CPU features: sodium/runtime.c through wasm/sodium/runtime_wasm_simd.c (below).
+list(REMOVE_ITEM SODIUM_SOURCES "${SODIUM_SRC}/sodium/runtime.c")
+list(APPEND SODIUM_SOURCES "${CMAKE_SOURCE_DIR}/wasm/sodium/runtime_wasm_simd.c")
+set_source_files_properties("${CMAKE_SOURCE_DIR}/wasm/sodium/runtime_wasm_simd.c" PROPERTIES INCLUDE_DIRECTORIES "${SODIUM_SRC}")
 add_library(zkwiki_wasm_sodium STATIC ${SODIUM_SOURCES})
 target_include_directories(zkwiki_wasm_sodium
   PUBLIC "${SODIUM_INC}"
@@ -44,6 +48,50 @@ set_target_properties(zkwiki_wasm_sodium PROPERTIES C_STANDARD 99)
 # the SDK installs before sodium_init: one crypto.getRandomValues call per buffer
 # (sdk/src/primitives.cc).
 set_source_files_properties("${SODIUM_SRC}/randombytes/randombytes.c" PROPERTIES COMPILE_OPTIONS "-U__EMSCRIPTEN__")
+
+# libsodium's SSE code as wasm SIMD. Emscripten's <emmintrin.h>, <tmmintrin.h>, <smmintrin.h> map
+# the SSE intrinsics onto wasm SIMD (-msimd128); each implementation kept is compiled with them,
+# and the HAVE_*INTRIN_H macros its sources test are defined for it and for the file that picks
+# it at run time, only (wasm/sodium/runtime_wasm_simd.c then reports the 128-bit features). Each
+# was measured on its own against the scalar code, in one node process (bench/wasm_ab.cjs,
+# 2026-12-04): ChaCha20 (dolbeau SSSE3) seal + open 179 -> 272 MB/s at 64 KiB; Argon2id's
+# fill-block (SSSE3) about -25%; Poly1305 (SSE2: pmuludq emulated) 2% slower than donna32 and
+# BLAKE2b (SSE4.1 or SSSE3) 25% slower than the reference code: those two are not listed. An
+# empty list builds the scalar module, without wasm SIMD.
+# -mllvm -fast-isel: clang 14's optimizing instruction selection for wasm SIMD miscompiles the
+# ChaCha20 SSSE3 code (its four-block path, 256 bytes and more, gave a wrong keystream: found by
+# the envelope vectors; bisected with -opt-bisect-limit to "WebAssembly Instruction Selection").
+# The IR is still optimized at -O3; V8 compiles the wasm again anyway (same speed, measured).
+# tests/wasm/sodium_simd_check.c compares every SIMD implementation kept with libsodium's
+# reference code over many lengths and counters (ctest wasm_sodium_simd).
+set(ZKWIKI_WASM_SODIUM_SIMD "chacha20;argon2" CACHE STRING
+    "libsodium SIMD implementations compiled to wasm SIMD (of: chacha20 poly1305 argon2 blake2b blake2b-ssse3)")
+# Per implementation: its file and the file that picks it, then the macros both need.
+set(simd_chacha20_files crypto_stream/chacha20/dolbeau/chacha20_dolbeau-ssse3.c crypto_stream/chacha20/stream_chacha20.c)
+set(simd_chacha20_defs HAVE_EMMINTRIN_H HAVE_TMMINTRIN_H)
+set(simd_poly1305_files crypto_onetimeauth/poly1305/sse2/poly1305_sse2.c crypto_onetimeauth/poly1305/onetimeauth_poly1305.c)
+set(simd_poly1305_defs HAVE_EMMINTRIN_H HAVE_TI_MODE)
+set(simd_argon2_files crypto_pwhash/argon2/argon2-fill-block-ssse3.c crypto_pwhash/argon2/argon2-core.c)
+set(simd_argon2_defs HAVE_EMMINTRIN_H HAVE_TMMINTRIN_H)
+set(simd_blake2b_files crypto_generichash/blake2b/ref/blake2b-compress-sse41.c
+                       crypto_generichash/blake2b/ref/blake2b-compress-ssse3.c crypto_generichash/blake2b/ref/blake2b-ref.c)
+set(simd_blake2b_defs HAVE_EMMINTRIN_H HAVE_TMMINTRIN_H HAVE_SMMINTRIN_H)
+set(simd_blake2b-ssse3_files crypto_generichash/blake2b/ref/blake2b-compress-ssse3.c crypto_generichash/blake2b/ref/blake2b-ref.c)
+set(simd_blake2b-ssse3_defs HAVE_EMMINTRIN_H HAVE_TMMINTRIN_H)
+set(ZKWIKI_WASM_SIMD_LINK "")
+foreach(impl IN LISTS ZKWIKI_WASM_SODIUM_SIMD)
+  if(NOT DEFINED simd_${impl}_files)
+    message(FATAL_ERROR "ZKWIKI_WASM_SODIUM_SIMD: no SIMD implementation '${impl}'")
+  endif()
+  foreach(f IN LISTS simd_${impl}_files)
+    set_source_files_properties("${SODIUM_SRC}/${f}" PROPERTIES
+      COMPILE_OPTIONS "-msimd128;-msse;-msse2;-mssse3;-msse4.1;-mllvm;-fast-isel" COMPILE_DEFINITIONS "${simd_${impl}_defs}")
+  endforeach()
+  set(ZKWIKI_WASM_SIMD_LINK -msimd128)
+endforeach()
+if(ZKWIKI_WASM_SIMD_LINK)  # __wasm_simd128__ for the feature report
+  set_property(SOURCE "${CMAKE_SOURCE_DIR}/wasm/sodium/runtime_wasm_simd.c" APPEND PROPERTY COMPILE_OPTIONS -msimd128)
+endif()
 add_library(PkgConfig::SODIUM ALIAS zkwiki_wasm_sodium)
 # The Argon2 internals (argon2-core.h), for the pass-by-pass KDF with progress (wasm/src).
 set(ZKWIKI_WASM_ARGON2_DIR "${SODIUM_SRC}/crypto_pwhash/argon2")

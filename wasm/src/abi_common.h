@@ -41,6 +41,10 @@ Result<Keyset> keyset_for(const EnvelopeContext& c, std::uint32_t generation, co
 // Replaces the output buffer (wiping what it held).
 void set_out(std::span<const std::uint8_t> bytes);
 void set_out(std::string_view text);
+// Points the output at `bytes` without copying them; the caller keeps them unchanged until the
+// next call that sets the output or zkw_out_clear, which wipes them when `wipe` is set (plaintext;
+// ciphertext needs no wipe). The seal/open path's way around a megabyte copy and wipe per call.
+void set_out_borrowed(std::span<std::uint8_t> bytes, bool wipe);
 void set_out_json(const json& j);
 // Records `e` as the last error and returns its code (the ABI's return value).
 std::int32_t fail(const Error& e);

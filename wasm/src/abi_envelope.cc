@@ -48,6 +48,22 @@ std::int32_t out_bytes(Result<Bytes>&& r) {
   return 0;
 }
 
+// The sealed and opened bytes of the last call, handed to JS in place (set_out_borrowed): a
+// 1 MiB page was copied into the output buffer and wiped once more per call, and the buffers
+// came fresh from malloc and were zero-filled before being written. Their storage is reused
+// (the SDK writes over it; envelope.cc's Sink), so the same size costs no allocation and no fill.
+// The plaintext is wiped when JS has copied it out (zkw_out_clear), or by the next output; the
+// envelope is ciphertext and is not. A failed open leaves nothing in either (open_envelope wipes
+// what it had released, and the output is then empty).
+Bytes& sealed_out() {
+  static Bytes b;
+  return b;
+}
+Bytes& opened_out() {
+  static Bytes b;
+  return b;
+}
+
 }  // namespace
 
 extern "C" {
@@ -58,7 +74,12 @@ int32_t zkw_envelope_seal(const uint8_t* ctx, size_t ctx_len, uint32_t generatio
   if (!c) return fail(c.error());
   auto ks = keyset_for(*c, generation, key, key_len);
   if (!ks) return fail(ks.error());
-  return out_bytes(seal_envelope(*c, *ks, in_bytes(pt, pt_len)));
+  set_out_borrowed({}, false);  // wipes an earlier plaintext; the buffers below are not in use
+  Bytes& out = sealed_out();
+  auto r = seal_envelope(*c, *ks, in_bytes(pt, pt_len), out);
+  if (!r) return fail(r.error());
+  set_out_borrowed(out, false);  // ciphertext
+  return 0;
 }
 
 int32_t zkw_envelope_open(const uint8_t* ctx, size_t ctx_len, uint32_t generation, const uint8_t* key,
@@ -67,7 +88,12 @@ int32_t zkw_envelope_open(const uint8_t* ctx, size_t ctx_len, uint32_t generatio
   if (!c) return fail(c.error());
   auto ks = keyset_for(*c, generation, key, key_len);
   if (!ks) return fail(ks.error());
-  return out_bytes(open_envelope(*c, *ks, in_bytes(env, env_len)));  // plaintext: wiped after the copy
+  set_out_borrowed({}, false);
+  Bytes& out = opened_out();
+  auto r = open_envelope(*c, *ks, in_bytes(env, env_len), out);
+  if (!r) return fail(r.error());  // nothing released: open_envelope wiped it
+  set_out_borrowed(out, true);      // plaintext: wiped after JS copied it (zkw_out_clear)
+  return 0;
 }
 
 int32_t zkw_envelope_seal_with(const uint8_t* ctx, size_t ctx_len, uint32_t generation, const uint8_t* key,

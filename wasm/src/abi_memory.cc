@@ -14,12 +14,23 @@ namespace {
 
 // A plain buffer rather than a vector: replacing and wiping it are a memzero and a memcpy,
 // never an element-by-element loop.
+// It may instead borrow bytes another unit owns (set_out_borrowed): then `borrowed` points at
+// them and `data` keeps its own storage for the next copy.
 struct OutBuffer {
   std::uint8_t* data = nullptr;
   std::size_t size = 0;
   std::size_t capacity = 0;
+  std::uint8_t* borrowed = nullptr;
+  std::size_t borrowed_size = 0;
+  bool wipe_borrowed = false;
+
+  const std::uint8_t* ptr() const noexcept { return borrowed != nullptr ? borrowed : data; }
+  std::size_t len() const noexcept { return borrowed != nullptr ? borrowed_size : size; }
 
   void wipe_and_empty() noexcept {
+    if (borrowed != nullptr && wipe_borrowed) sodium_memzero(borrowed, borrowed_size);
+    borrowed = nullptr;
+    borrowed_size = 0;
     if (data != nullptr) sodium_memzero(data, size);
     size = 0;
     // A large result (a 1 MiB page) is not kept around once read.
@@ -54,6 +65,14 @@ std::string& error_buffer() {
 }  // namespace
 
 void set_out(std::span<const std::uint8_t> bytes) { out_buffer().assign(bytes.data(), bytes.size()); }
+void set_out_borrowed(std::span<std::uint8_t> bytes, bool wipe) {
+  OutBuffer& b = out_buffer();
+  b.wipe_and_empty();
+  if (bytes.empty()) return;
+  b.borrowed = bytes.data();
+  b.borrowed_size = bytes.size();
+  b.wipe_borrowed = wipe;
+}
 void set_out(std::string_view text) {
   set_out(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
@@ -79,8 +98,8 @@ void zkw_free(uint8_t* p, size_t size) {
   std::free(p);
 }
 
-const uint8_t* zkw_out_ptr(void) { return out_buffer().data; }
-size_t zkw_out_len(void) { return out_buffer().size; }
+const uint8_t* zkw_out_ptr(void) { return out_buffer().ptr(); }
+size_t zkw_out_len(void) { return out_buffer().len(); }
 void zkw_out_clear(void) { out_buffer().wipe_and_empty(); }
 const uint8_t* zkw_error_ptr(void) { return reinterpret_cast<const uint8_t*>(error_buffer().data()); }
 size_t zkw_error_len(void) { return error_buffer().size(); }
