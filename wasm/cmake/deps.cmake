@@ -27,6 +27,7 @@ set(SODIUM_LIBRARY_VERSION_MINOR 3)
 set(SODIUM_LIBRARY_MINIMAL_DEF "")
 configure_file("${SODIUM_SRC}/include/sodium/version.h.in" "${SODIUM_INC}/sodium/version.h" @ONLY)
 file(GLOB_RECURSE SODIUM_SOURCES "${SODIUM_SRC}/*.c")
+include("${CMAKE_CURRENT_LIST_DIR}/sodium_ed25519_table.cmake")
 add_library(zkwiki_wasm_sodium STATIC ${SODIUM_SOURCES})
 target_include_directories(zkwiki_wasm_sodium
   PUBLIC "${SODIUM_INC}"
