@@ -78,11 +78,14 @@ target_compile_definitions(zkwiki_wasm_yaml
 target_compile_options(zkwiki_wasm_yaml PRIVATE ${ZKWIKI_WASM_C_SIZE_FLAGS})
 add_library(PkgConfig::YAML ALIAS zkwiki_wasm_yaml)
 
-# md4c 0.4.8 (the parser and its HTML renderer), UTF-8 only.
+# md4c 0.4.8 (the parser and its HTML renderer), UTF-8 only. Without its entity table
+# (entity.c, 11 KB gzip): the module renders entities verbatim and the browser decodes them
+# (wasm/md4c/entity_verbatim.c).
 set(MD4C_INC "${CMAKE_BINARY_DIR}/md4c-include")
 file(COPY "${D}/md4c/src/md4c.h" "${D}/md4c/src/md4c-html.h" DESTINATION "${MD4C_INC}")
-add_library(zkwiki_wasm_md4c STATIC "${D}/md4c/src/md4c.c" "${D}/md4c/src/md4c-html.c" "${D}/md4c/src/entity.c")
-target_include_directories(zkwiki_wasm_md4c PUBLIC "${MD4C_INC}")
+add_library(zkwiki_wasm_md4c STATIC "${D}/md4c/src/md4c.c" "${D}/md4c/src/md4c-html.c"
+                                    "${CMAKE_SOURCE_DIR}/wasm/md4c/entity_verbatim.c")
+target_include_directories(zkwiki_wasm_md4c PUBLIC "${MD4C_INC}" PRIVATE "${D}/md4c/src")
 target_compile_definitions(zkwiki_wasm_md4c PUBLIC MD4C_USE_UTF8)
 target_compile_options(zkwiki_wasm_md4c PRIVATE ${ZKWIKI_WASM_C_SIZE_FLAGS})
 add_library(PkgConfig::MD4C ALIAS zkwiki_wasm_md4c)
