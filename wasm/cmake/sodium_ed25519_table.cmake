@@ -1,8 +1,9 @@
 # libsodium's ed25519_ref10.c with its stored table of base-point multiples (30,720 bytes of
 # data, 28 KB gzip) replaced by the same table computed on first use
-# (wasm/sodium/ed25519_base_table.c). Included by deps.cmake between the glob of libsodium's
-# sources and its target: swaps that one file in SODIUM_SOURCES. Fails the configure if
-# upstream's function is not found word for word, so a new libsodium is never half-patched.
+# (wasm/sodium/ed25519_base_table.c). Included by deps.cmake after libsodium's target: the
+# upstream file stays in the target's sources but is not compiled (HEADER_FILE_ONLY), the
+# patched copy is. Fails the configure if upstream's function is not found word for word, so a
+# new libsodium is never half-patched.
 set(ED25519_REF10_DIR "${SODIUM_SRC}/crypto_core/ed25519/ref10")
 set(ED25519_TABLE_C "${CMAKE_SOURCE_DIR}/wasm/sodium/ed25519_base_table.c")
 file(READ "${ED25519_REF10_DIR}/ed25519_ref10.c" ed25519_src)
@@ -29,7 +30,7 @@ set(ED25519_PATCHED "${CMAKE_BINARY_DIR}/sodium-patched/ed25519_ref10.c")
 file(WRITE "${ED25519_PATCHED}.new" "${ed25519_src}")
 file(COPY_FILE "${ED25519_PATCHED}.new" "${ED25519_PATCHED}" ONLY_IF_DIFFERENT)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${ED25519_TABLE_C}")
-list(REMOVE_ITEM SODIUM_SOURCES "${ED25519_REF10_DIR}/ed25519_ref10.c")
-list(APPEND SODIUM_SOURCES "${ED25519_PATCHED}")
+set_source_files_properties("${ED25519_REF10_DIR}/ed25519_ref10.c" PROPERTIES HEADER_FILE_ONLY ON)
+target_sources(zkwiki_wasm_sodium PRIVATE "${ED25519_PATCHED}")
 # Its relative includes (fe_25_5/*.h, base2.h) resolve from upstream's folder.
 set_source_files_properties("${ED25519_PATCHED}" PROPERTIES INCLUDE_DIRECTORIES "${ED25519_REF10_DIR}")
