@@ -105,6 +105,10 @@ build_wasm() {
   local size
   size=$(( $(gzip -9c build/wasm/dist/web/zkwiki.wasm | wc -c) + $(gzip -9c build/wasm/dist/web/zkwiki.mjs | wc -c) ))
   echo "module: build/wasm/dist (web/zkwiki.mjs + zkwiki.wasm: $((size / 1024)) KiB gzip; node/zkwiki.cjs)"
+  # A note, not a failure: the budget is issue 6's, docs/PERFORMANCE.md records the number.
+  if [ "$size" -ge 409600 ]; then
+    echo "note: the module is over its 400 KiB budget (issue 6): $size bytes gzip" >&2
+  fi
 }
 
 # The web app (examples/spa): bundled by esbuild with DOMPurify, next to the module's web build.

@@ -428,8 +428,10 @@ export interface Zkwiki {
   /**
    * HTML of a page (md4c: CommonMark + GitHub tables, strikethrough, task lists, autolinks).
    * Raw HTML in the page is escaped, never passed through; wiki links come out as
-   * <x-wikilink data-target="...">label</x-wikilink>. Still sanitize (DOMPurify) before
-   * inserting, and neutralize link schemes other than http(s) and relative ones.
+   * <x-wikilink data-target="...">label</x-wikilink>. Entities stay as the page wrote them
+   * ("&eacute;", "&#233;"): the HTML parser decodes them (the module carries no entity table).
+   * Still sanitize (DOMPurify) before inserting, and neutralize link schemes other than
+   * http(s) and relative ones.
    */
   markdownToHtml(markdown: string): string;
   markdownMeta(path: string, markdown: string): MarkdownMeta;

@@ -125,40 +125,44 @@ crypto path (`wasm/asyncify_remove.txt` covers it; the profile shows no asyncify
 Left on the 1 MiB path then: four JS/wasm copies and several 1 MiB wipes per seal + open, and
 malloc of fresh megabyte buffers each call (since reduced, above).
 
-**Size**, how it got here (gzip -9, `./zkwiki.sh build-wasm` prints it): **436 KiB** (branch wasmsize,
-2026-12-04: `zkwiki.wasm` 433,742 bytes + `zkwiki.mjs` 12,910 bytes), **still over the 400 KiB
-budget**; it was 490 KiB after main was merged into this branch (530 KiB on main at 60f8d31).
-Main has since gained the signed workspace record's exports and `forUrl` (about +5 KiB: the size
-in this run is the line above).
-The steps, each measured on the web build's wasm (gzip'ed bytes) in the same tree:
-utf8proc's tables cut to the fields the SDK reads (`wasm/utf8proc_reduce.py`, generated at build
-time from Debian's source; bidi, upper/lower/title case, width, control boundary and grapheme
-class cleared, records and stage-2 blocks deduplicated again, sequences down to decompositions
-and foldings; every code point is compared with the full tables at each build and by ctest
-`wasm_utf8proc_tables`): 490 → 466 KiB, tables 73 → 47 KB; `-fno-rtti`: −0.6 KB; a finer
-ASYNCIFY call graph (`std::variant`'s visitation reaches only its dispatchers; printf, libc++abi's
-type_info helpers, the tokenizer and md4c's HTML renderer listed as never suspending): 1,255 →
-252 listed functions, −23.2 KB; then the envelope and key-wrapping internals and randombytes
-(listed only by signature): 242, −1.2 KB; the C++ outside the seal/open and search units at `-Oz`:
-−0.4 KB; the JS minified by esbuild (emscripten's closure needs a closure-compiler Debian does
-not ship): 18,307 → 12,910 bytes. Tried and not kept: `-Oz` for wasm-opt after the link (−4.7 KB,
-but Argon2id 510 → 990 ms, both builds in one node process); the search units at `-Oz` without
-inlining (−17.4 KB, 425 KiB, but query p50 wasm / MiniSearch 0.30 instead of 0.14–0.20 for AND,
-0.41 instead of 0.21–0.25 for prefix, 1.62 instead of 1.20–1.40 for one word: 1.5–2× slower
-queries). Speed did not move: `bench/wasm_bench.cjs` run back to back on the 490 KiB build
-(4ea413c) and on this one (2026-12-04 04:02, load ~3.5), wasm / sumo seal+open 1.22 → 1.12 at
-64 KiB and 0.80 → 0.77 at 1 MiB, Argon2id 234 → 177 ms, query p50 35.2 → 32.9 µs (one word),
-21.2 → 26.2 (AND), 38.3 → 38.9 (prefix): all within the run-to-run noise of this machine (an
-A/B of seal+open and kdfBenchmark in one node process gave overlapping ranges). Where the bytes go (a 461 KiB build, one link with `--profiling-funcs`, each part
-gzip'ed on its own): data 115 KB (utf8proc 47: properties 17, stage-2 16, sequences 11,
-compositions 2.5; libsodium's ed25519 base-point table 29; md4c's entities 11; the rest ~28),
-code ~326 KB (the SDK and ABI outside the client and search ~94, the client ~68, search ~43,
-libc ~26 of which printf with long-double floats and strtod ~7, libsodium 24, nlohmann/json 20,
-md4c 18, libc++ templates 16, libyaml 15, dtl 2). Not done, in order of expected gain: the
-search units at `-Oz` (−17 KB, the query cost above: the lead's call); the ABI's JSON written and
-read by hand instead of nlohmann (up to −20 KB); printf and strtod out of the link (md4c-html's
-`<ol start>`, `client_offline.cc`'s `%020llu`, nlohmann's number parsing: ~−7 KB); `emmalloc`
-instead of dlmalloc (~−3 KB, slower allocation); `std::function` resolved like `std::variant` in
-the ASYNCIFY graph (a few KB). Without the search trade and the JSON rewrite these do not reach
-400 KiB.
+**Size**, how it got here (gzip -9 of `web/zkwiki.wasm` + `web/zkwiki.mjs`, each on its own;
+`./zkwiki.sh build-wasm` prints it): **388 KiB** (branch wasmsize3, 2026-12-04: 383,600 +
+13,133 = 396,733 bytes), **under the 400 KiB budget**; main was at 441 KiB before (437,978 +
+13,133). The steps, each measured on the web build's wasm in the same tree:
+libsodium's ed25519 base-point table (30,720 bytes of field elements that gzip cannot shrink)
+computed on first use instead of stored (`wasm/sodium/ed25519_base_table.c`, spliced into a copy
+of `ed25519_ref10.c` at configure time, which fails if upstream's function ever changes; checked
+natively against upstream's table: all 768 coordinates identical, limb for limb; the signature
+vectors pass in node): 437,978 → 412,383 (−25.6 KB), for ~2–6 ms more on the first signature or
+key pair of a module instance (CPU time, six fresh instances: 2.3–9.1 ms against 0.3–2.7 ms;
+later ones unchanged, 0.19–0.27 ms); md4c's entity table left out, entities rendered verbatim
+for the browser to decode (`MD_HTML_FLAG_VERBATIM_ENTITIES`, `wasm/md4c/entity_verbatim.c`; the
+tokenizer never used the table, so the index bytes are the same): → 393,834 (−18.5 KB, the
+2,125 entries and their names); one JSON parse helper for the whole SDK
+(`sdk/src/json_internal.h`: nlohmann's parser was instantiated for four iterator types) →
+389,617 (−4.2 KB); emmalloc instead of dlmalloc → 386,217 (−3.4 KB); a second `wasm-opt -Os`
+after the link (ASYNCIFY runs after emcc's own passes) → 383,600 (−2.6 KB). Tried and not kept:
+md4c and libyaml at `-Oz` (−0.3 KB), `wasm-opt --converge` (−0.4 KB more). Speed did not move:
+the builds before and after in one node process, rounds interleaved, CPU time (wall time was
+useless at load average 8–11): seal+open 139 → 148 MB/s at 64 KiB and 158 → 159 at 1 MiB,
+Argon2id 190 → 182 ms, mean query 27.5 → 24.9 µs (one word), 20.9 → 20.0 (AND), 40.9 → 39.0
+(prefix), every range overlapping. One visible difference of verbatim entities: an unknown
+entity that starts with a legacy name (`&notit;`) is decoded by the browser's prefix rule
+(`¬it;`), where md4c's table printed it as text.
+Earlier (branch wasmsize, 490 → 436 KiB): utf8proc's tables cut to the fields the SDK reads
+(`wasm/utf8proc_reduce.py`, checked code point by code point at each build and by ctest
+`wasm_utf8proc_tables`): −24 KiB; `-fno-rtti`: −0.6 KB; a finer ASYNCIFY call graph (1,255 →
+242 listed functions): −24.4 KB; the C++ outside the seal/open and search units at `-Oz`:
+−0.4 KB; the JS minified by esbuild: 18,307 → 12,910 bytes. Tried and not kept there: `-Oz`
+for wasm-opt after the link (−4.7 KB, but Argon2id 510 → 990 ms); the search units at `-Oz`
+without inlining (−17.4 KB, but 1.5–2× slower queries).
+Where the bytes go now (one link with `--profiling-funcs`, each part gzip'ed on its own): data
+70 KB (utf8proc's tables 35, strings 9, the rest small), code 305 KB (libsodium 23, the client
+ABI 21, the search index 18, md4c 18, nlohmann/json 17, libyaml 15, the client's search 16,
+server API 15, client 15, segments 14, sync 14, diffs 11, libc's printf and strtod 4.8 with
+compiler-rt's long double 2.8). Not done: nlohmann out of the ABI alone saves nothing (the SDK
+reads and writes its server answers, local store and search state with it too); printf's float
+formatting out of the link (~3 KB; nlohmann's serializer calls `snprintf`, so it would take an
+integer-only `snprintf` in place of libc's) and strtod (nlohmann's number parsing); the search
+units at `-Oz` (the query cost above).
 EOF

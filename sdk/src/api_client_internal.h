@@ -2,7 +2,7 @@
 // answers without throwing, and mapping HTTP errors to Errc. Not part of the public API.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "json_internal.h"
 
 #include "zkwiki/api_client.h"
 #include "zkwiki/encoding.h"
@@ -72,7 +72,7 @@ class Fields {
 };
 
 inline Result<json> parse(const HttpResponse& r, std::string_view what) {
-  json j = json::parse(r.body, nullptr, false);
+  json j = internal::parse_json(r.body);
   if (j.is_discarded() || !j.is_object())
     return make_error(Errc::malformed, "server answer to " + std::string(what) + " is not a JSON object");
   return j;
@@ -81,7 +81,7 @@ inline Result<json> parse(const HttpResponse& r, std::string_view what) {
 inline Error http_error(const HttpResponse& r, std::string_view what) {
   std::string code = "http_" + std::to_string(r.status);
   std::string message;
-  json j = json::parse(r.body, nullptr, false);
+  json j = internal::parse_json(r.body);
   if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_object()) {
     if (j["error"].contains("code") && j["error"]["code"].is_string()) code = j["error"]["code"];
     if (j["error"].contains("message") && j["error"]["message"].is_string()) message = j["error"]["message"];

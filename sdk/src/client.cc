@@ -442,7 +442,7 @@ Result<void> Client::Impl::load_pages() {
   shown_at.clear();
   ZKWIKI_ASSIGN(auto rows, store().scan(kPagesTable));
   for (const auto& [key, value] : rows) {
-    json j = json::parse(value.begin(), value.end(), nullptr, false);
+    json j = internal::parse_json(value);
     if (j.is_discarded()) return make_error(Errc::malformed, "local page state is damaged");
     ZKWIKI_ASSIGN(LocalPage p, local_page_from_json(j));
     index_page(p);

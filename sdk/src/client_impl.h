@@ -3,7 +3,7 @@
 
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include "json_internal.h"
 #include <set>
 
 #include "zkwiki/api_client.h"

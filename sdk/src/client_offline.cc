@@ -84,7 +84,7 @@ Result<void> Client::Impl::open_cached_workspace() {
                                          "logged in (changed on disk?): log in with the server reachable");
   ZKWIKI_ASSIGN(auto ws_bytes, store().get(kOfflineTable, kWorkspaceKey));
   if (!ws_bytes) return make_error(Errc::not_found, "this device has not opened a workspace of this account before");
-  json j = json::parse(ws_bytes->begin(), ws_bytes->end(), nullptr, false);
+  json j = internal::parse_json(*ws_bytes);
   if (!j.is_object()) return make_error(Errc::malformed, "the workspace kept on this device is damaged");
   auto ws = WorkspaceId::from_hex(j.value("workspace", ""));
   auto owner = AccountId::from_hex(j.value("owner", ""));
@@ -197,7 +197,7 @@ Result<std::vector<QueueRef>*> Client::Impl::queue_index() {
     ZKWIKI_ASSIGN(auto rows, store().scan(kQueueTable));
     std::vector<QueueRef> refs;
     for (const auto& [key, value] : rows) {
-      json j = json::parse(value.begin(), value.end(), nullptr, false);
+      json j = internal::parse_json(value);
       ZKWIKI_ASSIGN(QueuedEdit e, queued_from_json(j));
       refs.push_back(ref_of(key, e));
     }
@@ -221,7 +221,7 @@ Result<bool> Client::Impl::queue_touches(const std::string& path) {
 Result<QueuedEdit> Client::Impl::queued_edit(const QueueRef& ref) {
   ZKWIKI_ASSIGN(auto value, store().get(kQueueTable, ref.key));
   if (!value) return make_error(Errc::malformed, "a queued edit vanished from this device's store");
-  json j = json::parse(value->begin(), value->end(), nullptr, false);
+  json j = internal::parse_json(*value);
   return queued_from_json(j);
 }
 
@@ -300,7 +300,7 @@ Result<std::uint64_t> Client::Impl::replay_queue(std::uint64_t& pending) {
     ~Reset() { flag = false; }
   } reset{replaying};
   for (const auto& [key, value] : queued) {
-    json j = json::parse(value.begin(), value.end(), nullptr, false);
+    json j = internal::parse_json(value);
     ZKWIKI_ASSIGN(QueuedEdit e, queued_from_json(j));
     // Written before the entry is erased: a crash in between replays an edit the server already
     // has, which the unchanged-head check turns into a no-op rather than a duplicate revision.

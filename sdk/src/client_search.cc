@@ -304,7 +304,7 @@ Result<CollectionSearch*> load(Client::Impl& im, const CollectionId& c) {
   ZKWIKI_ASSIGN(auto saved, im.store().get(kStateTable, state_key(c)));
   bool ready = false;
   if (saved) {
-    json j = json::parse(saved->begin(), saved->end(), nullptr, false);
+    json j = internal::parse_json(*saved);
     if (j.is_object()) {
       cs.feed_seq = j.value("feed_seq", std::uint64_t{0});
       if (j.contains("manifest_revision")) {

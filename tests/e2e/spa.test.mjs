@@ -29,7 +29,9 @@ const ALPHA_V1 = `# ${ALPHA_TITLE}\n\nThe marmalade shipment arrives on Thursday
 const ALPHA_V2 = ALPHA_V1.replace('arrives on Thursday', 'arrives on Friday with seventeen crates');
 const ZEBRA = 'projects/zebra-almanac.md';
 const ZEBRA_TITLE = 'Zebra Almanac';
-const ZEBRA_BODY = `# ${ZEBRA_TITLE}\n\nStriped calendars and a persimmon footnote.\n`;
+const ZEBRA_BODY = `# ${ZEBRA_TITLE}\n\nStriped calendars and a persimmon footnote.\n\n` +
+  // Entities reach the DOM verbatim from the module and are decoded by the browser.
+  'Caf&eacute; &amp; cr&egrave;me &#x2603; [en cr&egrave;me](https://example.org/?a=1&amp;b=2)\n';
 const HOSTILE = 'hostile.md';
 const HOSTILE_BODY = [
   '# Hostile page',
@@ -140,6 +142,9 @@ test('the web app in Chromium: zero knowledge on the wire, inert hostile pages, 
     await page.locator('.markdown a.wikilink').first().click();
     await heading.filter({ hasText: ZEBRA_TITLE }).waitFor();
     await page.locator('.backlinks').getByRole('link', { name: ALPHA_TITLE }).waitFor();
+    const zebra = page.locator('article .markdown');
+    assert.match(await zebra.textContent(), /Café & crème ☃ en crème/);
+    assert.equal(await zebra.getByText('en crème').getAttribute('href'), 'https://example.org/?a=1&b=2');
   });
 
   await t.test('a hostile page renders inert: no script runs, unsafe links lose their href, no image loads', async () => {

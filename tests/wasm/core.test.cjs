@@ -32,6 +32,18 @@ test('Markdown renders to HTML with raw HTML escaped and wiki links marked', asy
   assert.match(html, /<table>/);
 });
 
+test('Markdown entities come out as written, for the HTML parser to decode', async () => {
+  // The module has no table of named entities (wasm/md4c/entity_verbatim.c): md4c passes each
+  // entity through verbatim; DOMPurify and the browser decode it (the e2e test checks the text).
+  const zk = await load();
+  assert.equal(zk.markdownToHtml('Caf&eacute; &amp; cr&egrave;me &#233; &#x2603; &copy;'),
+               '<p>Caf&eacute; &amp; cr&egrave;me &#233; &#x2603; &copy;</p>\n');
+  assert.equal(zk.markdownToHtml('[a](https://example.org/?a=1&amp;b=2 "t&eacute;")'),
+               '<p><a href="https://example.org/?a=1&amp;b=2" title="t&eacute;">a</a></p>\n');
+  // Not an entity (no semicolon, or in code): escaped as before.
+  assert.equal(zk.markdownToHtml('AT&T `&eacute;`'), '<p>AT&amp;T <code>&amp;eacute;</code></p>\n');
+});
+
 test('Markdown that is not UTF-8 is refused with invalid_argument', async () => {
   const zk = await load();
   throwsCode(() => zk.markdownToHtml(new Uint8Array([0x23, 0x20, 0xff, 0xfe])), 'invalid_argument');

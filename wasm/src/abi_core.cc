@@ -64,7 +64,10 @@ int32_t zkw_markdown_to_html(const uint8_t* md, size_t md_len) {
   std::string html;
   html.reserve(text.size() + text.size() / 4 + 16);
   unsigned flags = MD_DIALECT_GITHUB | MD_FLAG_NOHTML | MD_FLAG_WIKILINKS;
-  if (md_html(text.data(), static_cast<MD_SIZE>(text.size()), on_html, &html, flags, MD_HTML_FLAG_SKIP_UTF8_BOM) != 0)
+  // Entities as written ("&eacute;"): the browser's HTML parser decodes them, and the module
+  // carries no table of named entities (wasm/md4c/entity_verbatim.c).
+  unsigned renderer_flags = MD_HTML_FLAG_SKIP_UTF8_BOM | MD_HTML_FLAG_VERBATIM_ENTITIES;
+  if (md_html(text.data(), static_cast<MD_SIZE>(text.size()), on_html, &html, flags, renderer_flags) != 0)
     return fail(Errc::internal, "md4c failed (out of memory?)");
   set_out(html);
   return 0;

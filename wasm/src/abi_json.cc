@@ -1,6 +1,7 @@
 // JSON in and out of the C ABI (abi_common.h): kept apart from abi_memory.cc, which is
 // built with inlining (wasm/CMakeLists.txt) where nlohmann's templates would cost size.
 #include "abi_common.h"
+#include "json_internal.h"
 #include "zkwiki/secret.h"
 
 namespace zkwiki::wasm {
@@ -44,7 +45,7 @@ bool get_bool(const json& j, const char* k, bool& out) {
   out = it->get<bool>();
   return true;
 }
-json parse_json(std::string_view text) { return json::parse(text, nullptr, false); }
+json parse_json(std::string_view text) { return internal::parse_json(text); }
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
