@@ -92,6 +92,19 @@ at load 7 gave 201–358 ms wall for 94–108 ms of CPU. With the SIMD code alon
   larger storage itself and wipes the old); `tests/wasm/core.test.cjs` now searches wasm memory
   for the page after a seal, an open, and an open that fails on its last chunk.
 
+**Search results across the boundary** (branch prefix2, 2026-12-04 06:30–06:40, load 6–9). A CPU
+profile of one-word queries (the module linked with `--profiling-funcs`) put most of a query in
+writing its JSON result, not in the index: `std::string`'s appends (libc++ instantiates
+`basic_string<char>` in the library, out of line: a few calls per character, since the hits'
+paths and titles were appended a character at a time), and printf's `%.17g` for the score
+(musl's long double arithmetic, emulated in software on wasm32). The hits are now JSON arrays
+written through a `std::vector<char>` (inlined), the score as its float's bits, which
+`js/api.js` turns back into the same number and names the fields (`wasm_core` checks quotes,
+backslashes, control and astral characters and the exact score). One-word p50 on tldr ~30 →
+~15 µs; `bench/wasm_bench.cjs` in one loaded run: wasm / MiniSearch 0.72 (one word), 0.13 (AND),
+0.14 (prefix). The native query path got faster too (issue 5: a dictionary searched by integer
+keys, postings scored straight into one packed accumulator), which the wasm build shares.
+
 The older analysis below was written from the runs of 2026-12-04 01:44–01:50 (branch wasm2; load
 average 3.3–6), whose ranges were: seal+open wasm / sumo 1.24–1.66 at 64 KiB and 0.71–0.89 at
 1 MiB (before the inlining fix: 0.35 and 0.20); Argon2id wasm / native 1.55–2.19; search p50
