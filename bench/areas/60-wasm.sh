@@ -141,7 +141,8 @@ malloc of fresh megabyte buffers each call (since reduced, above).
 **Size**, how it got here (gzip -9 of `web/zkwiki.wasm` + `web/zkwiki.mjs`, each on its own;
 `./zkwiki.sh build-wasm` prints it): **388 KiB** (branch wasmsize3, 2026-12-04: 383,600 +
 13,133 = 396,733 bytes), **under the 400 KiB budget**; main was at 441 KiB before (437,978 +
-13,133). The steps, each measured on the web build's wasm in the same tree:
+13,133). Merged with libsodium's SIMD code (+4.4 KB) and the search results' writer, main's
+module is **395 KiB** (390,998 + 13,274 = 404,272 bytes, `./zkwiki.sh bench` 2026-12-04 07:02). The steps, each measured on the web build's wasm in the same tree:
 libsodium's ed25519 base-point table (30,720 bytes of field elements that gzip cannot shrink)
 computed on first use instead of stored (`wasm/sodium/ed25519_base_table.c`, spliced into a copy
 of `ed25519_ref10.c` at configure time, which fails if upstream's function ever changes; checked
