@@ -139,6 +139,30 @@ test('seal and open reuse their buffers: any size after any other, no plaintext 
   assert.equal(heap().indexOf(marker), -1, 'a failed open leaves none of the chunks it had opened');
 });
 
+// A fresh user's reports: text arguments that are not strings were passed on as pointers, and
+// an argument refused after others were copied in left those in wasm memory, unwiped.
+test('text arguments must be strings, and a refused call leaves nothing of its inputs behind', async () => {
+  const zk = await load();
+  const heap = () => Buffer.from(zk._module.HEAPU8.buffer);
+  const secret = 'page text ' + crypto.randomBytes(24).toString('hex');
+  for (const call of [() => zk.diffLines(secret, {}), () => zk.diffLines('a\n', 1024), () => zk.unifiedDiff(0, 'b\n', 'p.md'),
+                      () => zk.unifiedDiff(secret, 'b\n', null), () => zk.markdownToHtml(12345), () => zk.markdownToHtml(true),
+                      () => zk.markdownToHtml(undefined), () => zk.markdownMeta('p.md', 7), () => zk.merge3(secret, secret, 3),
+                      () => zk.format.decodeKeyString(42, 'account'), () => zk.format.unlockAccount(new Uint8Array(8), 99)])
+    throwsCode(call, 'invalid_argument');
+  assert.equal(heap().indexOf(Buffer.from(secret)), -1, 'no input of a refused call stays in wasm memory');
+  assert.equal(zk.markdownToHtml('fine'), '<p>fine</p>\n');
+});
+
+// Loading the node build must not take over the host's error handling (emscripten's node glue
+// adds rethrowing uncaughtException / unhandledRejection listeners unless told not to).
+test('loading the module adds no process-wide listeners', async () => {
+  const before = ['uncaughtException', 'unhandledRejection', 'exit'].map((e) => process.listenerCount(e));
+  await load();
+  await load();
+  assert.deepEqual(['uncaughtException', 'unhandledRejection', 'exit'].map((e) => process.listenerCount(e)), before);
+});
+
 test('bad inputs to every parser give typed errors, and the module keeps working', async () => {
   const zk = await load();
   const codes = new Set(['invalid_argument', 'truncated', 'too_large', 'trailing_data', 'malformed',

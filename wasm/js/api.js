@@ -170,21 +170,34 @@ async function zkwikiInstantiate(factory, options) {
   // Arguments: numbers pass as they are; strings and bytes become (pointer, length) in wasm
   // memory, wiped and freed after the call. Bytes wrapped by ciphertextArg (an envelope) are
   // freed without the wipe (zkw_free wipes the size it is given): a 1 MiB pass saved per open.
+  // An argument refused part-way frees (and wipes) the ones already copied in.
   const marshal = (args) => {
     const c = [];
     const owned = [];
-    for (const a of args) {
-      if (typeof a === 'number' || typeof a === 'boolean') { c.push(Number(a)); continue; }
-      const isCiphertext = a instanceof CiphertextArg;
-      const b = isCiphertext ? a.bytes : typeof a === 'string' ? zkwikiEncoder.encode(a) : a;
-      if (!(b instanceof Uint8Array)) throw new ZkwikiError('invalid_argument', 'expected a string or bytes');
-      const p = M._zkw_alloc(b.length);
-      if (!p) throw new ZkwikiError('internal', 'out of memory');
-      M.HEAPU8.set(b, p);
-      owned.push([p, isCiphertext ? 0 : b.length]);
-      c.push(p, b.length);
+    const free = () => { for (const [p, n] of owned) M._zkw_free(p, n); owned.length = 0; };
+    try {
+      for (const a of args) {
+        if (typeof a === 'number' || typeof a === 'boolean') { c.push(Number(a)); continue; }
+        const isCiphertext = a instanceof CiphertextArg;
+        const b = isCiphertext ? a.bytes : typeof a === 'string' ? zkwikiEncoder.encode(a) : a;
+        if (!(b instanceof Uint8Array)) throw new ZkwikiError('invalid_argument', 'expected a string or bytes');
+        const p = M._zkw_alloc(b.length);
+        if (!p) throw new ZkwikiError('internal', 'out of memory');
+        M.HEAPU8.set(b, p);
+        owned.push([p, isCiphertext ? 0 : b.length]);
+        c.push(p, b.length);
+      }
+    } catch (e) {
+      free();
+      throw e;
     }
-    return { c, free: () => { for (const [p, n] of owned) M._zkw_free(p, n); } };
+    return { c, free };
+  };
+  // Text arguments of the rendering and diff calls: anything but a string is refused here
+  // (marshal passes numbers through as they are, which the C side would read as a pointer).
+  const text = (v, what) => {
+    if (typeof v !== 'string') throw new ZkwikiError('invalid_argument', `${what} must be a string`);
+    return v;
   };
   const callSync = (name, args, read) => {
     const { c, free } = marshal(args);
@@ -311,11 +324,14 @@ async function zkwikiInstantiate(factory, options) {
     ZkwikiError,
     info: () => callSync('zkw_info', [], outJson),
     // Rendering and diffs.
-    markdownToHtml: (md) => callSync('zkw_markdown_to_html', [md], outText),
-    markdownMeta: (path, md) => callSync('zkw_markdown_meta', [path, md], outJson),
-    diffLines: (a, b, opts) => callSync('zkw_diff_lines', [a, b, (opts && opts.context) ?? 3], outJson),
-    unifiedDiff: (a, b, path) => callSync('zkw_unified_diff', [a, b, path], outText),
-    merge3: (base, ours, theirs) => callSync('zkw_merge3', [base, ours, theirs], outJson),
+    markdownToHtml: (md) => callSync('zkw_markdown_to_html', [text(md, 'markdown')], outText),
+    markdownMeta: (path, md) => callSync('zkw_markdown_meta', [text(path, 'path'), text(md, 'markdown')], outJson),
+    diffLines: (a, b, opts) => callSync('zkw_diff_lines', [text(a, 'old text'), text(b, 'new text'),
+                                                           (opts && opts.context) ?? 3], outJson),
+    unifiedDiff: (a, b, path) => callSync('zkw_unified_diff', [text(a, 'old text'), text(b, 'new text'), text(path, 'path')],
+                                          outText),
+    merge3: (base, ours, theirs) => callSync('zkw_merge3', [text(base, 'base'), text(ours, 'ours'), text(theirs, 'theirs')],
+                                             outJson),
     // Transports and stores.
     fetchTransport: zkwikiFetchTransport,
     memoryStore: zkwikiMemoryStore,
@@ -403,7 +419,7 @@ async function zkwikiInstantiate(factory, options) {
     blobId: (bytes) => callSync('zkw_blob_id', [zkwikiBytes(bytes, 'bytes')], outText),
     encodePage: (page) => callSync('zkw_page_encode', [JSON.stringify(page)], outBytes),
     decodePage: (bytes) => callSync('zkw_page_decode', [zkwikiBytes(bytes, 'page')], outJson),
-    decodeKeyString: (text, type) => callSync('zkw_keystring_decode', [text, keyType(type)], outBytes),
+    decodeKeyString: (s, type) => callSync('zkw_keystring_decode', [text(s, 'a key string'), keyType(type)], outBytes),
     encodeKeyString: (type, payload, group) =>
       callSync('zkw_keystring_encode', [keyType(type), zkwikiBytes(payload, 'payload'), group || 0], outText),
     fingerprint: (publicKeys) => callSync('zkw_public_keys_fingerprint', [publicKeys], outText),
@@ -412,7 +428,7 @@ async function zkwikiInstantiate(factory, options) {
       const p = policy || {};
       progress = onProgress || null;
       try {
-        return callSync('zkw_account_unlock', [zkwikiBytes(record, 'record'), passphrase,
+        return callSync('zkw_account_unlock', [zkwikiBytes(record, 'record'), text(passphrase, 'passphrase'),
                                                p.minOpslimit || 3, p.minMemlimitKib || 65536], outJson);
       } finally { progress = null; }
     },
