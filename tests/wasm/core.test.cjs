@@ -154,6 +154,16 @@ test('text arguments must be strings, and a refused call leaves nothing of its i
   assert.equal(zk.markdownToHtml('fine'), '<p>fine</p>\n');
 });
 
+test('an envelope context\'s numbers are checked, not truncated', async () => {
+  const zk = await load();
+  const pt = new Uint8Array([1, 2, 3]);
+  for (const kind of [300, 256, -1, 1.5, '1']) throwsCode(() => zk.format.sealEnvelope({ ...ctx, kind }, key, pt), 'invalid_argument');
+  for (const revision of [-1, 1.5, 2 ** 64, -1n, 1n << 64n]) throwsCode(() => zk.format.sealEnvelope({ ...ctx, revision }, key, pt), 'invalid_argument');
+  for (const generation of [-1, 2 ** 32, 0.5]) throwsCode(() => zk.format.sealEnvelope(ctx, { ...key, generation }, pt), 'invalid_argument');
+  const big = { ...ctx, revision: (1n << 64n) - 1n };
+  assert.deepEqual(zk.format.openEnvelope(big, key, zk.format.sealEnvelope(big, key, pt)), pt, 'the largest revision still works');
+});
+
 // Loading the node build must not take over the host's error handling (emscripten's node glue
 // adds rethrowing uncaughtException / unhandledRejection listeners unless told not to).
 test('loading the module adds no process-wide listeners', async () => {

@@ -378,17 +378,30 @@ async function zkwikiInstantiate(factory, options) {
   };
 
   // The format byte for byte: interop with the native SDK and the vectors in tests/vectors/.
+  // Numeric fields are checked, not truncated (a fresh user's report: kind 300 was sealed as 44,
+  // revision -1 as 2^64-1, generation -1 as 2^32-1).
+  const smallInt = (v, what, max) => {
+    if (!Number.isSafeInteger(v) || v < 0 || v > max)
+      throw new ZkwikiError('invalid_argument', `${what} must be an integer from 0 to ${max}`);
+    return v;
+  };
+  const u64 = (v, what) => {
+    const ok = typeof v === 'bigint' ? v >= 0n && v < (1n << 64n) : Number.isSafeInteger(v) && v >= 0;
+    if (!ok) throw new ZkwikiError('invalid_argument', `${what} must be an integer from 0 to 2^64-1`);
+    return BigInt(v);
+  };
   const ctxBytes = (c) => {
     const b = new Uint8Array(89);
-    b[0] = c.kind === undefined ? 1 : c.kind;
+    b[0] = c.kind === undefined ? 1 : smallInt(c.kind, 'kind', 255);
     b.set(zkwikiBytes(c.workspace, 'workspace', 16), 1);
     b.set(zkwikiBytes(c.collection, 'collection', 16), 17);
     b.set(zkwikiBytes(c.page, 'page', 16), 33);
-    new DataView(b.buffer).setBigUint64(49, BigInt(c.revision || 0), true);
+    new DataView(b.buffer).setBigUint64(49, u64(c.revision || 0, 'revision'), true);
     b.set(c.parent ? zkwikiBytes(c.parent, 'parent', 32) : new Uint8Array(32), 57);
     return b;
   };
-  const keyArgs = (k) => [k.generation >>> 0, zkwikiBytes(k.key, 'key')];
+  const keyArgs = (k) => [k.generation === undefined ? 0 : smallInt(k.generation, 'generation', 0xFFFFFFFF),
+                          zkwikiBytes(k.key, 'key')];
   const KEY_TYPES = { recovery_key: 0, public_keys: 1, agent_public: 2, grant: 3, agent_secret: 4 };
   const keyType = (t) => {
     if (!(t in KEY_TYPES)) throw new ZkwikiError('invalid_argument', 'unknown key string type ' + t);
