@@ -164,6 +164,20 @@ test('an envelope context\'s numbers are checked, not truncated', async () => {
   assert.deepEqual(zk.format.openEnvelope(big, key, zk.format.sealEnvelope(big, key, pt)), pt, 'the largest revision still works');
 });
 
+test('a KDF run inside another one\'s progress callback leaves the outer callback in place', async () => {
+  const zk = await load();
+  const kdf = { opslimit: 3, memlimitKib: 65536 };  // the client's floor
+  let alone = 0;
+  zk.format.kdfBenchmark(kdf, () => { alone++; });
+  assert.ok(alone >= 2, `progress reported ${alone} times`);
+  let outer = 0, inner = 0;
+  zk.format.kdfBenchmark(kdf, () => {
+    if (outer++ === 0) zk.format.kdfBenchmark(kdf, () => { inner++; });
+  });
+  assert.equal(inner, alone);
+  assert.equal(outer, alone, 'the outer run kept reporting after the inner one ended');
+});
+
 // Loading the node build must not take over the host's error handling (emscripten's node glue
 // adds rethrowing uncaughtException / unhandledRejection listeners unless told not to).
 test('loading the module adds no process-wide listeners', async () => {

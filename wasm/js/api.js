@@ -144,7 +144,15 @@ async function zkwikiInstantiate(factory, options) {
   const objects = new Map();
   let nextObject = 1;
   const register = (obj) => { const id = nextObject++; objects.set(id, obj); return id; };
+  // The progress callback of the KDF running now. A call that sets it puts back the one it
+  // found when it ends: a synchronous KDF call made while a client call is suspended (from its
+  // transport, say) must not take the client call's callback away (a fresh user's report).
   let progress = null;
+  const withProgress = (onProgress, fn) => {
+    const outer = progress;
+    progress = onProgress || null;
+    try { return fn(); } finally { progress = outer; }
+  };
   const moduleArgs = {
     zkwObjects: objects,
     zkwRegister: register,
@@ -219,6 +227,7 @@ async function zkwikiInstantiate(factory, options) {
   // A client call: may suspend; its result comes from Module.zkwDelivered (abi_client.cc).
   const callAsync = (name, args, read, onProgress) => enqueue(async () => {
     const { c, free } = marshal(args);
+    const outer = progress;
     progress = onProgress || null;
     try {
       M.zkwDelivered = null;
@@ -231,7 +240,7 @@ async function zkwikiInstantiate(factory, options) {
       d.bytes.fill(0);
       return read === 'json' ? JSON.parse(text) : read === 'text' ? text : undefined;
     } finally {
-      progress = null;
+      progress = outer;
       free();
     }
   });
@@ -439,18 +448,15 @@ async function zkwikiInstantiate(factory, options) {
     // Argon2id at the record's parameters (synchronous: run it in a worker in a browser).
     unlockAccount: (record, passphrase, policy, onProgress) => {
       const p = policy || {};
-      progress = onProgress || null;
-      try {
-        return callSync('zkw_account_unlock', [zkwikiBytes(record, 'record'), text(passphrase, 'passphrase'),
-                                               p.minOpslimit || 3, p.minMemlimitKib || 65536], outJson);
-      } finally { progress = null; }
+      return withProgress(onProgress, () =>
+        callSync('zkw_account_unlock', [zkwikiBytes(record, 'record'), text(passphrase, 'passphrase'),
+                                        p.minOpslimit || 3, p.minMemlimitKib || 65536], outJson));
     },
     // Milliseconds of one Argon2id derivation at these parameters (default: the login's).
     kdfBenchmark: (kdf, onProgress) => {
-      progress = onProgress || null;
       const t0 = Date.now();
-      try { callSync('zkw_kdf_benchmark', [(kdf && kdf.opslimit) || 3, (kdf && kdf.memlimitKib) || 65536]); }
-      finally { progress = null; }
+      withProgress(onProgress, () =>
+        callSync('zkw_kdf_benchmark', [(kdf && kdf.opslimit) || 3, (kdf && kdf.memlimitKib) || 65536]));
       return Date.now() - t0;
     },
     // Opens a wrapped key generation; returns the key itself: for test vectors only.
