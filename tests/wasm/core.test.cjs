@@ -290,5 +290,6 @@ test('a search hit carries every character of its path and title, and the exact 
   assert.ok(hit.score > 0);
   assert.equal(Math.fround(hit.score), hit.score, 'the score is the float the index ranked with');
   assert.equal(index.search('"zebra quagga"')[0].phraseUnverified, true, 'no page text here to check the phrase against');
+  for (const revision of [1.5, 0, -1, NaN, 2 ** 53]) throwsCode(() => index.remove(page, revision), 'invalid_argument');
   index.free();
 });

@@ -116,7 +116,9 @@ int32_t zkw_index_remove(int32_t h, const uint8_t* page, size_t page_len, double
   if (index == nullptr) return no_index();
   auto id = PageId::from_hex(in_text(page, page_len));
   if (!id) return fail(Errc::invalid_argument, "page: " + id.error().message);
-  if (!(revision >= 1) || revision > 9007199254740991.0) return fail(Errc::invalid_argument, "revision: at least 1");
+  // A whole number from 1 to 2^53 - 1 (what a JS number holds exactly); 1.5 is refused, not cut.
+  if (!(revision >= 1) || revision > 9007199254740991.0 || revision != static_cast<double>(static_cast<std::uint64_t>(revision)))
+    return fail(Errc::invalid_argument, "revision: a whole number, at least 1");
   index->remove(*id, static_cast<std::uint64_t>(revision));
   return 0;
 }
