@@ -65,7 +65,6 @@ struct SearchIndex::Impl {
   std::unordered_map<PageId, Winner, PageIdHash> winners;
   std::vector<std::uint32_t> base;      // first global doc number of each segment
   std::vector<std::uint32_t> owner;     // segment of each global doc
-  std::vector<std::uint8_t> live;       // per global doc
   std::vector<std::uint32_t> dead;      // superseded docs per segment
   std::vector<float> idf_single;        // with one segment and nothing dead: idf * (k1 + 1) per term
   std::uint64_t live_docs = 0;
@@ -75,14 +74,15 @@ struct SearchIndex::Impl {
   Tokenizer tokenizer;
   std::vector<Clause> clauses;
   // Per global doc, packed so that scoring a posting touches one cache line: what the query
-  // adds up, and (set by resolve()) the doc's length norm and whether it is live.
+  // adds up, and (set by resolve()) the doc's length norm and whether it is live (the one
+  // record of liveness: merges and counts read it too).
   struct Acc {
     std::uint32_t stamp;  // == gen: touched by this query
     std::uint32_t mask;   // positive clauses matched
     std::uint32_t tmask;  // ... in the title
     float score;
     float norm;           // k1 * (1 - b + b * length / avgdl)
-    std::uint32_t live;   // == live[g]
+    std::uint32_t live;   // the doc is its page's newest revision, not deleted
   };
   std::vector<Acc> acc;
   std::uint32_t gen = 0;
@@ -124,14 +124,13 @@ struct SearchIndex::Impl {
         offer(seg.docs[d].page, Winner{seg.docs[d].revision, static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(d), false});
       for (const auto& t : seg.tombstones) offer(t.page, Winner{t.revision, static_cast<std::uint32_t>(s), 0, true});
     }
-    live.assign(total, 0);
     owner.assign(total, 0);
     acc.assign(total, Acc{0, 0, 0, 0.0f, 0.0f, 0});
     live_docs = 0;
     std::uint64_t length = 0;
     for (const auto& [page, w] : winners) {
       if (w.deleted) continue;
-      live[base[w.seg] + w.doc] = 1;
+      acc[base[w.seg] + w.doc].live = 1;
       ++live_docs;
       length += segs[w.seg]->docs[w.doc].length;
     }
@@ -140,9 +139,8 @@ struct SearchIndex::Impl {
       for (std::size_t d = 0; d < segs[s]->docs.size(); ++d) {
         std::uint32_t g = base[s] + static_cast<std::uint32_t>(d);
         owner[g] = static_cast<std::uint32_t>(s);
-        if (!live[g]) ++dead[s];
+        if (!acc[g].live) ++dead[s];
         acc[g].norm = static_cast<float>(kK1 * (1 - kB + kB * segs[s]->docs[d].length / avgdl));
-        acc[g].live = live[g];
       }
     }
     idf_single.clear();
@@ -204,7 +202,7 @@ struct SearchIndex::Impl {
     std::vector<std::uint32_t> kept;
     for (std::size_t s = first; s < last; ++s)
       for (std::size_t d = 0; d < segs[s]->docs.size(); ++d)
-        if (live[base[s] + d]) kept.push_back(base[s] + static_cast<std::uint32_t>(d));
+        if (acc[base[s] + d].live) kept.push_back(base[s] + static_cast<std::uint32_t>(d));
     std::sort(kept.begin(), kept.end(), [&](std::uint32_t a, std::uint32_t b) {
       const DocEntry &x = doc_of(a), &y = doc_of(b);
       if (x.path != y.path) return x.path < y.path;
@@ -228,7 +226,7 @@ struct SearchIndex::Impl {
         bool title;
         std::string_view term = seg.term(t);
         while (cur.next(d, wtf, title)) {
-          auto it = live[base[s] + d] ? renumber.find(base[s] + d) : renumber.end();
+          auto it = acc[base[s] + d].live ? renumber.find(base[s] + d) : renumber.end();
           if (it != renumber.end()) builder.add(term, it->second, wtf, title);
         }
       }
@@ -255,7 +253,7 @@ struct SearchIndex::Impl {
       auto cur = postings(*segs[s], static_cast<std::size_t>(t));
       std::uint32_t d, wtf;
       bool title;
-      while (cur.next(d, wtf, title)) df += live[base[s] + d];
+      while (cur.next(d, wtf, title)) df += acc[base[s] + d].live;
     }
     return df;
   }
@@ -300,9 +298,6 @@ struct SearchIndex::Impl {
   template <class Emit>
   void alternative_hits(const Alternative& a, const SearchOptions& options, Emit& emit) {
     auto collect = [this](std::uint32_t g, float sc, bool title) { hits.push_back(Hit{g, sc, title}); };
-    auto emit_collected = [&] {
-      for (auto [g, sc, title] : hits) emit(g, sc, title);
-    };
     switch (a.kind) {
       case AltKind::term: {
         exact_hits(a.terms[0], 1.0f, emit);
@@ -365,7 +360,7 @@ struct SearchIndex::Impl {
         for (std::size_t h = 0; h < hits.size(); ++h)
           if (field_holds(doc_of(hits[h].doc), a.kind, a.terms[0])) hits[out++] = hits[h];
         hits.resize(out);
-        emit_collected();
+        for (auto [g, sc, title] : hits) emit(g, sc, title);
         break;
       }
       case AltKind::path: {
@@ -375,7 +370,7 @@ struct SearchIndex::Impl {
                                      [](const DocEntry& d, const std::string& p) { return d.path < p; });
           for (; it != docs.end() && std::string_view(it->path).starts_with(a.path); ++it) {
             std::uint32_t g = base[s] + static_cast<std::uint32_t>(it - docs.begin());
-            if (live[g]) emit(g, 0.0f, false);
+            if (acc[g].live) emit(g, 0.0f, false);
           }
         }
         break;

@@ -5,7 +5,6 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <span>
 #include <string_view>
 #include <vector>
 
@@ -61,15 +60,6 @@ class JsonText {
       }
     }
     raw(s.substr(run));
-    raw('"');
-  }
-  void hex(std::span<const std::uint8_t> bytes) {
-    static const char* const kHex = "0123456789abcdef";
-    raw('"');
-    for (std::uint8_t x : bytes) {
-      raw(kHex[x >> 4]);
-      raw(kHex[x & 15]);
-    }
     raw('"');
   }
   std::string_view text() const { return {b_.data(), b_.size()}; }
@@ -172,7 +162,7 @@ int32_t zkw_index_search(int32_t h, const uint8_t* query, size_t query_len, uint
   for (const auto& hit : hits) {
     if (&hit != hits.data()) out.raw(',');
     out.raw('[');
-    out.hex(hit.page.bytes);
+    out.string(hit.page.hex());
     out.raw(',');
     out.number(hit.revision);
     out.raw(',');
