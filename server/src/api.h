@@ -3,6 +3,7 @@
 // tests and fuzzers can drive Api directly.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <deque>
@@ -205,6 +206,12 @@ class Api {
   bool check_revision(Ctx& c, const std::string& ws, const std::string& coll,
                       const std::string& page, const std::optional<std::string>& expected,
                       const Bytes& record, Response& err, RevisionRecord* decoded = nullptr);
+
+  // Whether `key` is the identity (Ed25519) key of the session's account: records the account
+  // signs (workspace records, revisions, grant revocations) are checked with it. On a store
+  // failure or another key, `err` holds the answer (403 with `code` and `message` for the key).
+  bool signed_by_session_account(const Ctx& c, const std::array<std::uint8_t, 32>& key, std::string_view code,
+                                 std::string_view message, Response& err);
 
   // Authentication and authorization; on failure `out` holds the error response.
   bool authenticate(Ctx& c, Response& out);

@@ -4,6 +4,7 @@
 #include <span>
 
 #include "api_internal.h"
+#include "zkwiki/account.h"
 #include "zkwiki/primitives.h"
 
 namespace zkwiki::server {
@@ -67,6 +68,21 @@ bool Api::authenticate(Ctx& c, Response& out) {
   }
   c.who.token = std::move(t.value);
   c.who.valid = true;
+  return true;
+}
+
+bool Api::signed_by_session_account(const Ctx& c, const std::array<std::uint8_t, 32>& key, std::string_view code,
+                                    std::string_view message, Response& err) {
+  auto a = store_.get_account(c.who.token.account_id);
+  if (!a.ok()) {
+    err = store_error(a.status);
+    return false;
+  }
+  auto account = AccountRecord::decode(as_span(a.value.record));
+  if (!account || account->public_keys.ed25519 != key) {
+    err = error(403, code, message);
+    return false;
+  }
   return true;
 }
 

@@ -1,7 +1,6 @@
 #include "api.h"
 
 #include "api_internal.h"
-#include "zkwiki/account.h"
 #include "zkwiki/agent.h"
 
 namespace zkwiki::server {
@@ -75,11 +74,10 @@ Response Api::revoke_grant(Ctx& c, const std::string& ws, const std::string& id)
   auto rec = AgentRevocation::decode(as_span(revocation));
   if (!rec || rec->workspace.hex() != ws || rec->grant.hex() != id)
     return error(400, "invalid_record", "not a signed revocation of this grant");
-  auto a = store_.get_account(c.who.token.account_id);
-  if (!a.ok()) return store_error(a.status);
-  auto account = AccountRecord::decode(as_span(a.value.record));
-  if (!account || account->public_keys.ed25519 != rec->signer)
-    return error(403, "author_not_member", "the revocation is not signed by the session account's identity key");
+  Response denied;
+  if (!signed_by_session_account(c, rec->signer, "author_not_member",
+                                 "the revocation is not signed by the session account's identity key", denied))
+    return denied;
   auto r = store_.revoke_grant(ws, id, revocation);
   if (!r.ok()) return store_error(r.status);
   notifier_.notify(ws, r.value);

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "api_internal.h"
-#include "zkwiki/account.h"
 #include "zkwiki/revision.h"
 
 namespace zkwiki::server {
@@ -91,17 +90,9 @@ bool Api::check_revision(Ctx& c, const std::string& ws, const std::string& coll,
       return false;
     }
   } else {
-    auto a = store_.get_account(c.who.token.account_id);
-    if (!a.ok()) {
-      err = store_error(a.status);
+    if (!signed_by_session_account(c, rec->author, "author_not_member",
+                                   "the record is not signed by the identity key of the session's account", err))
       return false;
-    }
-    auto account = AccountRecord::decode(as_span(a.value.record));
-    if (!account || account->public_keys.ed25519 != rec->author) {
-      err = error(403, "author_not_member",
-                  "the record is not signed by the identity key of the session's account");
-      return false;
-    }
   }
   // The record must follow the head the precondition names: a new page starts at revision 1;
   // an update names the head as its parent and counts one up from it.

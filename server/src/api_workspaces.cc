@@ -4,7 +4,6 @@
 
 #include "api_internal.h"
 #include "crypto.h"
-#include "zkwiki/account.h"
 #include "zkwiki/workspace_record.h"
 
 namespace zkwiki::server {
@@ -28,11 +27,9 @@ Response Api::create_workspace(Ctx& c) {
   if (!rec) return error(400, "invalid_record", "record is not a valid signed workspace record: " + rec.error().message);
   if (rec->workspace.hex() != ws || rec->owner.hex() != c.who.token.account_id)
     return error(400, "invalid_record", "the record names another workspace or owner");
-  auto a = store_.get_account(c.who.token.account_id);
-  if (!a.ok()) return store_error(a.status);
-  auto account = AccountRecord::decode(as_span(a.value.record));
-  if (!account || account->public_keys.ed25519 != rec->owner_key)
-    return error(403, "forbidden", "the record is not signed by the identity key of the session's account");
+  if (!signed_by_session_account(c, rec->owner_key, "forbidden",
+                                 "the record is not signed by the identity key of the session's account", err))
+    return err;
   Status s = store_.create_workspace(Workspace{ws, c.who.token.account_id, record, 0});
   if (!s.ok()) return store_error(s);
   Response r = json_response(201, json{{"workspace_id", ws}, {"seq", 0}});
