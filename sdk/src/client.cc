@@ -151,13 +151,9 @@ Result<AccountId> Client::Impl::open_workspace() {
   std::optional<WorkspaceRecord> chosen;
   for (const auto& ws : workspaces) {
     if (options.workspace && ws != *options.workspace) continue;
-    ZKWIKI_ASSIGN(Bytes bytes, api.get_workspace_record(ws));
-    auto decoded = WorkspaceRecord::decode(bytes);
-    if (!decoded) return Error{decoded.error().code, "workspace " + ws.hex() + ": " + decoded.error().message};
-    if (decoded->workspace != ws)
-      return make_error(Errc::auth_failed, "the record served for workspace " + ws.hex() + " is another workspace's");
-    const bool mine = decoded->owner == record.id;
-    if (!chosen || mine) chosen = *decoded;
+    ZKWIKI_ASSIGN(WorkspaceRecord decoded, fetch_workspace_record(ws));
+    const bool mine = decoded.owner == record.id;
+    if (!chosen || mine) chosen = decoded;
     if (mine || options.workspace) break;
   }
   if (!chosen) return make_error(Errc::not_found, "this account is not a member of workspace " + options.workspace->hex());
@@ -171,6 +167,15 @@ Result<AccountId> Client::Impl::open_workspace() {
     return make_error(Errc::forbidden, "no key for the workspace's default collection was found for this account");
   ZKWIKI_TRY(load_grants());
   return chosen->owner;
+}
+
+Result<WorkspaceRecord> Client::Impl::fetch_workspace_record(const WorkspaceId& ws) {
+  ZKWIKI_ASSIGN(Bytes bytes, api.get_workspace_record(ws));
+  auto decoded = WorkspaceRecord::decode(bytes);
+  if (!decoded) return Error{decoded.error().code, "workspace " + ws.hex() + ": " + decoded.error().message};
+  if (decoded->workspace != ws)
+    return make_error(Errc::auth_failed, "the record served for workspace " + ws.hex() + " is another workspace's");
+  return std::move(decoded).value();
 }
 
 Result<void> Client::Impl::adopt_workspace_record(const WorkspaceRecord& ws) {
@@ -266,10 +271,7 @@ Result<void> Client::trust(const AccountId& other, std::string_view expected_fin
   im.trusted_authors.insert(keys.ed25519);
   if (im.default_collection.is_zero() && !im.agent && !im.offline) {
     // The workspace's owner, trusted now: its record gives the default collection.
-    ZKWIKI_ASSIGN(Bytes bytes, im.api.get_workspace_record(im.workspace));
-    ZKWIKI_ASSIGN(WorkspaceRecord ws, WorkspaceRecord::decode(bytes));
-    if (ws.workspace != im.workspace)
-      return make_error(Errc::auth_failed, "the record served for this workspace is another workspace's");
+    ZKWIKI_ASSIGN(WorkspaceRecord ws, im.fetch_workspace_record(im.workspace));
     ZKWIKI_TRY(im.adopt_workspace_record(ws));
     // An offline login later goes by what this device verified now.
     if (!im.default_collection.is_zero()) ZKWIKI_TRY(im.cache_for_offline(ws.owner));

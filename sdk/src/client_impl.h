@@ -211,6 +211,8 @@ struct Client::Impl {
   // the owner's key as this device knows it; an owner not trusted yet leaves it unset (zero).
   // Errors: auth_failed (signed by another key: changed by the server).
   Result<void> adopt_workspace_record(const WorkspaceRecord& ws);
+  // The signed record the server keeps for `ws`, decoded (its signature checked) and naming `ws`.
+  Result<WorkspaceRecord> fetch_workspace_record(const WorkspaceId& ws);
   // An offline client reaches the server: logs in with the login key it unlocked, reloads keys
   // and grants. Errors: io (still unreachable), expired (the server refused this login key:
   // the passphrase changed or the account was recovered elsewhere).
