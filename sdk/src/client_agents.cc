@@ -200,9 +200,7 @@ Result<void> Client::remove_member(const AccountId& member, bool rotate) {
   if (member == im.record.id) return make_error(Errc::invalid_argument, "this account cannot remove itself");
   std::vector<CollectionId> all;
   for (const auto& [c, _] : im.keysets) all.push_back(c);
-  // Refused before the removal when the rotation could not be made.
-  if (rotate)
-    for (const auto& c : all) ZKWIKI_TRY(im.sealing_keyset(c));
+  if (rotate) ZKWIKI_TRY(im.check_rotatable(all));  // before the removal
   ZKWIKI_TRY(im.api.remove_member(im.workspace, member));
   if (!rotate) return {};
   ZKWIKI_TRY(im.load_grants());
@@ -312,10 +310,7 @@ Result<void> Client::revoke(const GrantId& id, bool rotate) {
   auto it = im.known_grants.find(id);
   if (it == im.known_grants.end()) return make_error(Errc::not_found, "no grant " + id.hex() + " that this device can verify");
   const AgentCertificate cert = it->second.cert;
-  // Refused before anything is sent when the rotation could not be made.
-  if (rotate)
-    for (const auto& c : cert.collections)
-      if (im.keysets.contains(c)) ZKWIKI_TRY(im.sealing_keyset(c));
+  if (rotate) ZKWIKI_TRY(im.check_rotatable(cert.collections));  // before anything is sent
   if (!it->second.revocation) {
     AgentRevocation rev = sign_revocation(im.workspace, id, im.now_ms() / 1000, im.keys);
     ZKWIKI_TRY(im.api.revoke_grant(im.workspace, id, rev.encode()));
@@ -328,12 +323,15 @@ Result<void> Client::revoke(const GrantId& id, bool rotate) {
 // Rotation: a new generation of each collection, wrapped to every member the server lists whose
 // keys this device has verified and to every other grant still live; whoever was removed or
 // revoked gets none, so content written from then on is sealed under a key they never had.
+Result<void> Client::Impl::check_rotatable(const std::vector<CollectionId>& collections) {
+  for (const auto& c : collections)
+    if (keysets.contains(c)) ZKWIKI_TRY(sealing_keyset(c));
+  return {};
+}
+
 Result<void> Client::Impl::rotate_collections(const std::vector<CollectionId>& collections,
                                               const std::optional<GrantId>& except_grant,
                                               const std::optional<AccountId>& except_member) {
-  // A device behind on a collection's keys would make a second, different generation N + 1.
-  for (const auto& c : collections)
-    if (keysets.contains(c)) ZKWIKI_TRY(sealing_keyset(c));
   ZKWIKI_ASSIGN(auto members, api.list_members(workspace));
   const std::int64_t now = now_ms() / 1000;
   for (const auto& c : collections) {

@@ -157,11 +157,15 @@ struct Client::Impl {
   std::vector<std::string> key_notices;
   // Moves each of `collections` this device holds keys for to a new generation, wrapped to every
   // member the server lists whose keys this device verified (share/trust) and to every live
-  // grant covering it, except `except_grant` and `except_member` (client_agents.cc). Errors:
-  // unknown_key (this device is behind on a collection's keys: see sealing_keyset).
+  // grant covering it, except `except_grant` and `except_member` (client_agents.cc). Callers
+  // check_rotatable first, before the revocation or removal that calls for it reaches the server.
   Result<void> rotate_collections(const std::vector<CollectionId>& collections,
                                   const std::optional<GrantId>& except_grant,
                                   const std::optional<AccountId>& except_member);
+  // Whether every collection of `collections` this device holds can be rotated: refused
+  // (unknown_key) when the device is behind on one's keys, which would make a second, different
+  // generation N + 1. Callers check before anything reaches the server.
+  Result<void> check_rotatable(const std::vector<CollectionId>& collections);
 
   // Agents (client_agents.cc).
   Result<void> load_grants();
