@@ -203,7 +203,7 @@ async function zkwikiInstantiate(factory, options) {
   };
   // Text arguments of the rendering and diff calls: anything but a string is refused here
   // (marshal passes numbers through as they are, which the C side would read as a pointer).
-  const text = (v, what) => {
+  const textArg = (v, what) => {
     if (typeof v !== 'string') throw new ZkwikiError('invalid_argument', `${what} must be a string`);
     return v;
   };
@@ -333,13 +333,13 @@ async function zkwikiInstantiate(factory, options) {
     ZkwikiError,
     info: () => callSync('zkw_info', [], outJson),
     // Rendering and diffs.
-    markdownToHtml: (md) => callSync('zkw_markdown_to_html', [text(md, 'markdown')], outText),
-    markdownMeta: (path, md) => callSync('zkw_markdown_meta', [text(path, 'path'), text(md, 'markdown')], outJson),
-    diffLines: (a, b, opts) => callSync('zkw_diff_lines', [text(a, 'old text'), text(b, 'new text'),
+    markdownToHtml: (md) => callSync('zkw_markdown_to_html', [textArg(md, 'markdown')], outText),
+    markdownMeta: (path, md) => callSync('zkw_markdown_meta', [textArg(path, 'path'), textArg(md, 'markdown')], outJson),
+    diffLines: (a, b, opts) => callSync('zkw_diff_lines', [textArg(a, 'old text'), textArg(b, 'new text'),
                                                            (opts && opts.context) ?? 3], outJson),
-    unifiedDiff: (a, b, path) => callSync('zkw_unified_diff', [text(a, 'old text'), text(b, 'new text'), text(path, 'path')],
+    unifiedDiff: (a, b, path) => callSync('zkw_unified_diff', [textArg(a, 'old text'), textArg(b, 'new text'), textArg(path, 'path')],
                                           outText),
-    merge3: (base, ours, theirs) => callSync('zkw_merge3', [text(base, 'base'), text(ours, 'ours'), text(theirs, 'theirs')],
+    merge3: (base, ours, theirs) => callSync('zkw_merge3', [textArg(base, 'base'), textArg(ours, 'ours'), textArg(theirs, 'theirs')],
                                              outJson),
     // Transports and stores.
     fetchTransport: zkwikiFetchTransport,
@@ -441,7 +441,7 @@ async function zkwikiInstantiate(factory, options) {
     blobId: (bytes) => callSync('zkw_blob_id', [zkwikiBytes(bytes, 'bytes')], outText),
     encodePage: (page) => callSync('zkw_page_encode', [JSON.stringify(page)], outBytes),
     decodePage: (bytes) => callSync('zkw_page_decode', [zkwikiBytes(bytes, 'page')], outJson),
-    decodeKeyString: (s, type) => callSync('zkw_keystring_decode', [text(s, 'a key string'), keyType(type)], outBytes),
+    decodeKeyString: (text, type) => callSync('zkw_keystring_decode', [textArg(text, 'a key string'), keyType(type)], outBytes),
     encodeKeyString: (type, payload, group) =>
       callSync('zkw_keystring_encode', [keyType(type), zkwikiBytes(payload, 'payload'), group || 0], outText),
     fingerprint: (publicKeys) => callSync('zkw_public_keys_fingerprint', [publicKeys], outText),
@@ -449,7 +449,7 @@ async function zkwikiInstantiate(factory, options) {
     unlockAccount: (record, passphrase, policy, onProgress) => {
       const p = policy || {};
       return withProgress(onProgress, () =>
-        callSync('zkw_account_unlock', [zkwikiBytes(record, 'record'), text(passphrase, 'passphrase'),
+        callSync('zkw_account_unlock', [zkwikiBytes(record, 'record'), textArg(passphrase, 'passphrase'),
                                         p.minOpslimit || 3, p.minMemlimitKib || 65536], outJson));
     },
     // Milliseconds of one Argon2id derivation at these parameters (default: the login's).
