@@ -62,8 +62,8 @@ bool safe_relative_path(const std::string& path) {
 
 // Pages are text: what `import` skips, `put` and `edit` refuse (docs/CLI.md, "Page text").
 Result<void> check_text(const std::string& what, const std::string& body) {
-  if (valid_text(body)) return {};
-  return make_error(Errc::invalid_argument, what + " is not UTF-8 text (or holds a NUL byte): pages are text; nothing written");
+  if (auto text = validate_page_text(body); !text) return Error{text.error().code, what + " is " + text.error().message};
+  return {};
 }
 
 Result<void> cmd_ls(const Args& a, Client& c) {

@@ -39,6 +39,7 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
   // Nothing is sent when any path is unusable, or (for an agent) outside its grant.
   for (const ImportItem& it : items) {
     if (auto valid = validate_page_path(it.path); !valid) return Error{valid.error().code, it.path + ": " + valid.error().message};
+    if (auto text = validate_page_text(it.body); !text) return Error{text.error().code, it.path + ": " + text.error().message};
     if (auto allowed = im.agent_may_write(it.path); !allowed)
       return Error{allowed.error().code, it.path + ": " + allowed.error().message};
   }

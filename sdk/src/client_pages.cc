@@ -182,6 +182,7 @@ Result<SaveOutcome> Client::write(std::string_view path, std::string_view body) 
   Impl& im = *impl_;
   ZKWIKI_TRY(im.agent_alive());
   ZKWIKI_TRY(validate_page_path(path));
+  ZKWIKI_TRY(validate_page_text(body));
   const std::string p(path);
   // A page with an edit waiting in the queue: this one joins it there (sent by sync()).
   ZKWIKI_ASSIGN(bool queued, im.queue_touches(p));

@@ -35,6 +35,11 @@ Result<void> validate(const PageContent& p) {
 
 }  // namespace
 
+Result<void> validate_page_text(std::string_view body) {
+  if (valid_text(body)) return {};
+  return make_error(Errc::invalid_argument, "not UTF-8 text (or holds a NUL byte): pages are text; nothing written");
+}
+
 Result<void> validate_page_path(std::string_view path) {
   auto bad = [&](std::string why) { return make_error(Errc::invalid_argument, "not a page path (" + why + ")"); };
   if (path.empty()) return bad("empty");

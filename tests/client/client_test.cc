@@ -151,6 +151,25 @@ TEST_F(ClientTest, TwoDevicesCreatingOnePathKeepBothPagesVisibleAndAgree) {
   EXPECT_EQ(body_of(*b, "today.md"), on_a["today.md"]);
 }
 
+// Pages are text, whichever way they are written (the MCP server's write_page took a NUL byte
+// that the CLI refused: a fresh user's report): nothing of a refused write or import is sent.
+TEST_F(ClientTest, BodiesThatAreNotTextAreRefusedBeforeAnythingIsWritten) {
+  for (const std::string& bad : {std::string("a\0b", 3), std::string("\xff\xfe not utf-8"), std::string("\xed\xa0\x80")}) {
+    auto w = a_->write("page.md", bad);
+    ASSERT_FALSE(w.ok());
+    EXPECT_EQ(w.error().code, Errc::invalid_argument) << w.error().message;
+    std::vector<ImportItem> items{{"fine.md", "x\n"}, {"bad.md", bad}};
+    auto i = a_->import(items);
+    ASSERT_FALSE(i.ok());
+    EXPECT_EQ(i.error().code, Errc::invalid_argument);
+    EXPECT_NE(i.error().message.find("bad.md"), std::string::npos) << i.error().message;
+  }
+  auto list = a_->list();
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->empty());
+  EXPECT_TRUE(a_->write("page.md", "text, tabs\t and ünïcødé\n").ok());
+}
+
 TEST_F(ClientTest, UnusablePathsAreRefusedBeforeAnythingIsWritten) {
   for (const std::string& bad : std::vector<std::string>{"", "/etc/passwd", "../x.md", "a/../../b.md", "./a.md", "a//b.md", "dir/", "a/./b",
                           "tab\tname.md", "new\nline.md", std::string(5000, 'a')}) {

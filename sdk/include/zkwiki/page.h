@@ -41,6 +41,10 @@ struct PageContent {
 // and newlines would break `ls` and scripts). Every such path exports to a file inside the
 // export directory, and two different paths never export to the same file.
 // Errors: invalid_argument, saying which rule the path breaks.
+// Pages are text: well-formed UTF-8 without NUL (docs/CLI.md, "Page text"). Every way a page is
+// written (Client::write, Client::import; so the CLI, agents and the MCP server) refuses other
+// bytes with invalid_argument before anything is sent.
+Result<void> validate_page_text(std::string_view body);
 Result<void> validate_page_path(std::string_view path);
 
 // Errors: as decode_page: what cannot be read back is never written.
