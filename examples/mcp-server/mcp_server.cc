@@ -220,8 +220,8 @@ json Server::call_tool(const std::string& name, const json& args) {
     auto out = client_.write(path, args["content"].get<std::string>(), WriteOptions{.base_revision = base.value_or(0)});
     if (!out) return tool_error(out.error());
     std::string what = out->unchanged ? "unchanged"
-                       : out->merged  ? "written, merged with edits made since revision " + std::to_string(base.value_or(0)) +
-                                           " (read the page again before your next edit of it)"
+                       : out->merged && base ? "written, merged with edits made since revision " + std::to_string(*base) +
+                                                   " (read the page again before your next edit of it)"
                        : out->queued  ? "queued (server unreachable)"
                                       : "written";
     std::string text = path + ": revision " + std::to_string(out->revision) + ", " + what;

@@ -30,13 +30,16 @@ std::string lower(std::string s) {
 // message says what to read again.
 Error refused_conflict(const std::string& path, std::uint64_t base, std::uint64_t head, bool head_deleted,
                        std::size_t regions) {
-  const std::string now = "revision " + std::to_string(head);
+  const std::string now = "revision " + std::to_string(head), since = "revision " + std::to_string(base);
   std::string what;
-  if (head_deleted) what = path + " was deleted since revision " + std::to_string(base) + " (the base of this edit; its head is now " + now + ", a deletion)";
-  else if (base == 0) what = "a page already exists at " + path + " (its head is " + now + ") and this edit was written as a new page (no base revision)";
+  if (head_deleted)
+    what = path + " was deleted since " + since + " (the base of this edit; its head is now " + now + ", a deletion)";
+  else if (base == 0)
+    what = "a page already exists at " + path + " (its head is " + now +
+           ") and this edit was written as a new page (no base revision)";
   else
-    what = path + " changed since revision " + std::to_string(base) + ", the base of this edit: its head is now " + now +
-           " and the two edits overlap (" + std::to_string(regions) + " conflicting region" + (regions == 1 ? "" : "s") + ")";
+    what = path + " changed since " + since + ", the base of this edit: its head is now " + now + " and the two edits " +
+           "overlap (" + std::to_string(regions) + " conflicting region" + (regions == 1 ? "" : "s") + ")";
   return make_error(Errc::conflict, what + "; nothing was written: read " + path + " again (" + now +
                                         ") and apply the edit to that text, with base revision " + std::to_string(head));
 }
@@ -225,7 +228,8 @@ Result<SaveOutcome> Client::write(std::string_view path, std::string_view body, 
     return make_error(Errc::not_found, "no page at " + p + " on this device, but the edit is based on its revision " +
                                            std::to_string(base) + ": sync, or write it as a new page");
   if (page && base > page->revision)
-    return make_error(Errc::not_found, p + " has no revision " + std::to_string(base) + " on this device (its head here is revision " +
+    return make_error(Errc::not_found, p + " has no revision " + std::to_string(base) +
+                                           " on this device (its head here is revision " +
                                            std::to_string(page->revision) + "): sync first");
   return im.commit(p, std::string(body), false, {}, base, options.on_conflict);
 }
