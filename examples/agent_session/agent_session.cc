@@ -25,7 +25,7 @@ void add_local_notice(const Client& client, IndexCoverage& coverage) {
 
 }  // namespace
 
-Result<Session> open_session(const std::string& grant_file, const std::string& key_file) {
+Result<Session> open_session(const std::string& grant_file, const std::string& key_file, FirstSync first_sync) {
   std::string text;
   if (!grant_file.empty()) {
     ZKWIKI_ASSIGN(text, read_file(grant_file));
@@ -54,7 +54,7 @@ Result<Session> open_session(const std::string& grant_file, const std::string& k
   options.connect_url = connect_http;  // blobs through the cache the server names, if any
   ZKWIKI_ASSIGN(s.client, Client::open_agent(*s.transport, std::make_unique<MemoryLocalStore>(), grant,
                                              key ? &*key : nullptr, std::move(options)));
-  ZKWIKI_TRY(s.client->sync());
+  if (first_sync == FirstSync::at_open) ZKWIKI_TRY(s.client->sync());
   return s;
 }
 

@@ -21,9 +21,14 @@ struct Session {
 // The grant from `grant_file` when given, else $ZKWIKI_GRANT (the string itself); the agent key
 // from `key_file`, else $ZKWIKI_AGENT_KEY (a file), else (unless the grant is a bearer grant,
 // which needs none) the file agent-keygen wrote by default (cli::agent_key_path()).
-// Errors: invalid_argument (no grant), those of Grant::parse, parse_agent_secret and
-// Client::open_agent (expired, forbidden, io, ...).
-Result<Session> open_session(const std::string& grant_file, const std::string& key_file);
+// The client is logged in (Client::open_agent) and, with FirstSync::at_open, synced before this
+// returns; with FirstSync::by_caller the caller runs the first sync (zkwiki-mcp does, in another
+// thread, so that it answers its host at once however long the sync takes).
+// Errors: invalid_argument (no grant), those of Grant::parse, parse_agent_secret,
+// Client::open_agent and (at_open) Client::sync (expired, forbidden, io, ...).
+enum class FirstSync { at_open, by_caller };
+Result<Session> open_session(const std::string& grant_file, const std::string& key_file,
+                             FirstSync first_sync = FirstSync::at_open);
 
 // ---- search ----
 // An agent searches with the SDK's index (Client::search): the segments of its granted

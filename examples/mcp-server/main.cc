@@ -4,8 +4,11 @@
 //   zkwiki-mcp --grant FILE [--key FILE]
 //
 // Reads one JSON-RPC message per line on stdin, answers on stdout; logs only to stderr. All
-// crypto is local: the server sees ciphertext and the grant's scoped token.
+// crypto is local: the server sees ciphertext and the grant's scoped token. It logs in before it
+// reads stdin (a bad grant or an unreachable server is an exit 1 with the reason), then answers
+// at once while the first sync runs in another thread (mcp_server.h).
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -23,13 +26,14 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto session = zkwiki::agent::open_session(grant_file, key_file);
+  auto session = zkwiki::agent::open_session(grant_file, key_file, zkwiki::agent::FirstSync::by_caller);
   if (!session) {
     std::fprintf(stderr, "zkwiki-mcp: %s\n", session.error().message.c_str());
     return 1;
   }
   std::ios::sync_with_stdio(false);
   zkwiki::mcp::Server server(*session->client);
+  server.start_first_sync();
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.empty() || line == "\r") continue;
@@ -37,6 +41,14 @@ int main(int argc, char** argv) {
       std::cout << *reply << '\n';
       std::cout.flush();
     }
+  }
+  // The host closed stdin: it is done with us. A first sync still running is not waited for (it
+  // may take as long as the wiki is large): it only fills this process's in-memory device store
+  // (nothing is queued to send at startup), so ending it loses nothing, and the threads cannot
+  // be unwound safely mid-request. Every answer is already flushed.
+  if (server.first_sync_running()) {
+    std::fflush(stderr);
+    std::_Exit(0);
   }
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "mcp_server.h"
 
+#include <cstdio>
+
 #include "agent_session.h"
 
 namespace zkwiki::mcp {
@@ -48,7 +50,41 @@ json schema(json properties, json required) {
 
 }  // namespace
 
+Server::Server(Client& client, std::chrono::milliseconds sync_every) : client_(client), sync_every_(sync_every) {
+  if (const AgentCertificate* cert = client.agent_certificate()) certificate_ = *cert;
+}
+
+Server::~Server() {
+  if (first_sync_.valid()) first_sync_.wait();
+}
+
+void Server::start_first_sync() {
+  if (first_sync_.valid()) return;
+  first_sync_started_ = std::chrono::steady_clock::now();
+  try {
+    first_sync_ = std::async(std::launch::async, [&client = client_] { return client.sync(); });
+  } catch (const std::system_error&) {
+    // No thread to be had: the first call syncs, as without start_first_sync.
+  }
+}
+
+bool Server::first_sync_running() const {
+  return first_sync_.valid() && first_sync_.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+}
+
+Result<void> Server::join_first_sync() {
+  if (first_sync_running())
+    std::fprintf(stderr, "zkwiki-mcp: this call waits for the first sync (still running since startup)\n");
+  Result<SyncReport> synced = first_sync_.get();  // the future is invalid from here on: joined once
+  if (!synced)
+    return make_error(synced.error().code, "the first sync, at startup, failed: " + synced.error().message +
+                                               " (the next call syncs again)");
+  last_sync_ = first_sync_started_;
+  return {};
+}
+
 Result<void> Server::fresh() {
+  if (first_sync_.valid()) ZKWIKI_TRY(join_first_sync());
   auto now = std::chrono::steady_clock::now();
   if (now - last_sync_ < sync_every_) return {};
   auto r = client_.sync();
@@ -58,7 +94,7 @@ Result<void> Server::fresh() {
 }
 
 json Server::tools() const {
-  const AgentCertificate* cert = client_.agent_certificate();
+  const AgentCertificate* cert = certificate();
   json path{{"type", "string"}, {"description", "page path, e.g. memory/today.md"}};
   json list = json::array();
   list.push_back(
@@ -141,7 +177,7 @@ json Server::tools() const {
 
 json Server::call_tool(const std::string& name, const json& args) {
   if (!args.is_object()) throw RpcError{-32602, "arguments must be an object"};
-  const AgentCertificate* cert = client_.agent_certificate();
+  const AgentCertificate* cert = certificate();
   if (name == "write_page" && cert != nullptr && cert->read_only)
     throw RpcError{-32602, "unknown tool write_page (this grant is read-only)"};
   if (name != "search" && name != "read_page" && name != "write_page" && name != "list_pages" &&
@@ -295,7 +331,7 @@ json Server::dispatch(const std::string& method, const json& params, bool& /*is_
     for (const char* v : kProtocols)
       if (asked == v) version = asked;
     initialized_ = true;
-    const AgentCertificate* cert = client_.agent_certificate();
+    const AgentCertificate* cert = certificate();
     return json{{"protocolVersion", version},
                 {"capabilities", {{"tools", json::object()}, {"resources", json::object()}}},
                 {"serverInfo", {{"name", "zkwiki-mcp"}, {"version", "0.1.0"}}},

@@ -1,10 +1,16 @@
 // zkwiki-mcp as an MCP host sees it: the official TypeScript SDK client over stdio lists the
 // tools and calls each one (search over the sealed index, checked against its outputSchema);
 // tool failures are isError results; malformed JSON-RPC gets JSON-RPC
-// errors; a read-only grant has no write tool; a revoked grant fails its next call.
-import { test } from 'node:test';
+// errors; a read-only grant has no write tool; a revoked grant fails its next call; the host is
+// answered while the first sync runs (through a proxy that holds the sync's requests).
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
@@ -242,4 +248,183 @@ test('a grant revoked mid-session fails the next call with a clear error', async
   r = await c.callTool({ name: 'read_page', arguments: { path: 'memory/mcp.md' } });
   assert.equal(r.isError, true);
   await c.close();
+});
+
+// ---- the first sync runs while the host is answered ----
+// A fresh user's host timed out on `initialize`: zkwiki-mcp synced the whole wiki before it read
+// stdin. Here a proxy between zkwiki-mcp and the server holds the sync's change-feed requests
+// until the test releases them, and the tests assert the order of events, never durations.
+
+// An HTTP/1.1 proxy to `target` that, while holding, keeps back each request for the change feed
+// (GET .../changes?...: what sync reads, and login does not) and what follows it on that
+// connection; release() sends them on, fail() drops their connections (the server gone, as the
+// client sees it) and every later one until heal().
+function syncHoldingProxy(target) {
+  const proxy = { holding: false, failing: false, held: [], feedPassed: 0 };
+  const isFeed = (line) => /^GET \S*\/changes\?/.test(line);
+  let announce;
+  proxy.hold = () => {
+    proxy.holding = true;
+    proxy.firstHeld = new Promise((resolve) => { announce = resolve; });
+  };
+  proxy.release = () => { proxy.holding = false; for (const h of proxy.held.splice(0)) h.pass(); };
+  proxy.fail = () => { proxy.holding = false; proxy.failing = true; for (const h of proxy.held.splice(0)) h.drop(); };
+  proxy.heal = () => { proxy.failing = false; };
+  proxy.server = net.createServer((down) => {
+    const up = net.connect(target.port, target.hostname);
+    up.on('data', (d) => down.write(d));
+    up.on('end', () => down.end());
+    for (const [a, b] of [[up, down], [down, up]]) {
+      a.on('error', () => b.destroy());
+      a.on('close', () => b.destroy());
+    }
+    let buf = Buffer.alloc(0);
+    let stalled = false;
+    const pump = () => {
+      while (!stalled) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString('latin1');
+        const size = end + 4 + Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length < size) return;
+        const request = buf.subarray(0, size);
+        buf = buf.subarray(size);
+        const line = head.slice(0, head.indexOf('\r\n'));
+        if (isFeed(line) && proxy.failing) { down.destroy(); return; }
+        if (isFeed(line) && proxy.holding) {
+          stalled = true;
+          proxy.held.push({ pass: () => { stalled = false; proxy.feedPassed++; up.write(request); pump(); },
+                            drop: () => down.destroy() });
+          announce(line);
+          return;
+        }
+        if (isFeed(line)) proxy.feedPassed++;
+        up.write(request);
+      }
+    };
+    down.on('data', (d) => { buf = Buffer.concat([buf, d]); pump(); });
+  });
+  return new Promise((resolve) => proxy.server.listen(0, '127.0.0.1', () => resolve(proxy)));
+}
+
+// One proxy for these tests, and a grant whose server URL is the proxy: made by the same user
+// from a copy of their home whose config names the proxy.
+let proxied;
+async function proxiedGrant() {
+  if (proxied) return proxied;
+  const home = process.env.ZKWIKI_HOME;
+  const config = JSON.parse(fs.readFileSync(path.join(home, 'config.json'), 'utf8'));
+  const proxy = await syncHoldingProxy(new URL(config.server));
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'zkwiki-mcp-proxy-'));
+  fs.cpSync(home, copy, { recursive: true });
+  config.server = `http://127.0.0.1:${proxy.server.address().port}`;
+  fs.writeFileSync(path.join(copy, 'config.json'), JSON.stringify(config));
+  // Not execFileSync: the proxy runs in this process, and the keyring talks through it.
+  const { stdout: made } = await promisify(execFile)(process.env.KEYRING_BIN,
+    ['--json', 'grant', '--to', process.env.AGENT_PUB, '--collections', 'memory', '--paths', 'memory/', '--ttl', '10m',
+     '--label', 'mcp-proxy'],
+    { env: { ...env, ZKWIKI_HOME: copy } });
+  fs.rmSync(copy, { recursive: true, force: true });
+  proxied = { proxy, grant: JSON.parse(made).grant };
+  return proxied;
+}
+
+// Whatever a failed test leaves behind: its zkwiki-mcp processes, and the proxy holding them.
+const leftovers = [];
+after(async () => {
+  for (const close of leftovers) await close();
+  if (proxied) { proxied.proxy.release(); proxied.proxy.server.close(); }
+});
+
+// zkwiki-mcp through the proxy, with its stderr lines announced as they come.
+async function connectHeld(grant, onStderrLine) {
+  const transport = new StdioClientTransport({
+    command: process.env.MCP_BIN, args: [], env: { ...env, ZKWIKI_GRANT: grant }, stderr: 'pipe',
+  });
+  leftovers.push(() => transport.close());
+  let err = '';
+  transport.stderr.on('data', (d) => {
+    err += d;
+    let i;
+    while ((i = err.indexOf('\n')) >= 0) { onStderrLine(err.slice(0, i)); err = err.slice(i + 1); }
+  });
+  const client = new Client({ name: 'zkwiki-test', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+test('initialize and tools/list are answered while the first sync is held; a tool call waits for it', async () => {
+  const w = await connect(process.env.GRANT_FULL);  // straight to the server
+  let r = await w.callTool({ name: 'write_page', arguments: { path: 'memory/held.md', content: '# Held\n\nsynced after the release\n' } });
+  assert.ok(!r.isError, text(r));
+  await w.close();
+
+  const { proxy, grant } = await proxiedGrant();
+  proxy.hold();
+  const events = [];
+  let waiting;
+  const callWaits = new Promise((resolve) => { waiting = resolve; });
+  const c = await connectHeld(grant, (line) => { if (/waits for the first sync/.test(line)) waiting(line); });
+  events.push('initialized');
+  const { tools } = await c.listTools();
+  events.push('tools listed');
+  assert.ok(tools.some((t) => t.name === 'write_page') && tools.some((t) => t.name === 'search'));
+  assert.equal(proxy.feedPassed, 0, 'the sync got its change feed before initialize was answered');
+  assert.equal(await c.ping().then(() => 'pong'), 'pong');
+  // The sync reaches its held request (it cannot end before the release).
+  assert.match(await proxy.firstHeld, /\/changes\?since=0/);
+  const call = c.callTool({ name: 'read_page', arguments: { path: 'memory/held.md' } })
+    .then((res) => { events.push('call answered'); return res; });
+  await callWaits;  // the server says the call waits for the sync
+  events.push('released');
+  proxy.release();
+  r = await call;
+  assert.deepEqual(events, ['initialized', 'tools listed', 'released', 'call answered']);
+  assert.ok(!r.isError, text(r));
+  assert.equal(body(r), '# Held\n\nsynced after the release\n');
+  // Later calls go on as usual (each syncs first).
+  r = await c.callTool({ name: 'list_pages', arguments: { prefix: 'memory/held' } });
+  assert.match(text(r), /^memory\/held\.md {2}\(Held, r1\)$/m);
+  await c.close();
+});
+
+test('a first sync that fails is the first tool call\'s error; the next call syncs again', async () => {
+  const { proxy, grant } = await proxiedGrant();
+  proxy.hold();
+  let waiting;
+  const callWaits = new Promise((resolve) => { waiting = resolve; });
+  const c = await connectHeld(grant, (line) => { if (/waits for the first sync/.test(line)) waiting(line); });
+  await proxy.firstHeld;
+  const call = c.callTool({ name: 'read_page', arguments: { path: 'memory/held.md' } });
+  await callWaits;
+  proxy.fail();  // the change feed's connection drops, and so does every retry
+  let r = await call;
+  assert.equal(r.isError, true);
+  assert.match(text(r), /^io: the first sync, at startup, failed: .+ \(the next call syncs again\)$/s);
+  r = await c.callTool({ name: 'read_page', arguments: { path: 'memory/held.md' } });
+  assert.equal(r.isError, true, 'still unreachable');
+  assert.match(text(r), /^io: /);
+  assert.doesNotMatch(text(r), /first sync/);
+  proxy.heal();
+  r = await c.callTool({ name: 'read_page', arguments: { path: 'memory/held.md' } });
+  assert.ok(!r.isError, text(r));
+  assert.equal(body(r), '# Held\n\nsynced after the release\n');
+  await c.close();
+});
+
+test('stdin closed while the first sync is held: zkwiki-mcp exits 0 without waiting for it', { timeout: 120_000 }, async () => {
+  const { proxy, grant } = await proxiedGrant();
+  proxy.hold();
+  const p = spawn(process.env.MCP_BIN, [], { env: { ...env, ZKWIKI_GRANT: grant }, stdio: ['pipe', 'pipe', 'ignore'] });
+  leftovers.push(() => { if (p.exitCode === null && p.signalCode === null) p.kill(); });
+  const exited = new Promise((resolve) => p.on('exit', (code, signal) => resolve({ code, signal })));
+  let out = '';
+  const answered = new Promise((resolve) => p.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve(); }));
+  p.stdin.write('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}}\n');
+  await answered;
+  assert.equal(JSON.parse(out.split('\n')[0]).result.serverInfo.name, 'zkwiki-mcp');
+  await proxy.firstHeld;
+  p.stdin.end();
+  assert.deepEqual(await exited, { code: 0, signal: null });
+  assert.equal(proxy.held.length, 1, 'the sync was still held when zkwiki-mcp exited');
 });
