@@ -43,9 +43,10 @@ int main(int argc, char** argv) {
     }
   }
   // The host closed stdin: it is done with us. A first sync still running is not waited for (it
-  // may take as long as the wiki is large): it only fills this process's in-memory device store
-  // (nothing is queued to send at startup), so ending it loses nothing, and the threads cannot
-  // be unwound safely mid-request. Every answer is already flushed.
+  // cannot be interrupted mid-request, and may take as long as the wiki is large): it only fills
+  // this process's in-memory device store (nothing is queued to send at startup), so ending the
+  // process under it loses nothing. Every answer is already flushed; destructors are skipped
+  // (they would wait for the sync), and the OS reclaims the locked key memory.
   if (server.first_sync_running()) {
     std::fflush(stderr);
     std::_Exit(0);

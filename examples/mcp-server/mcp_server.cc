@@ -1,6 +1,7 @@
 #include "mcp_server.h"
 
 #include <cstdio>
+#include <system_error>
 
 #include "agent_session.h"
 
