@@ -14,6 +14,13 @@ using namespace search_internal;
 
 namespace {
 
+// The first `cap` bytes of `text` or fewer, not cutting a UTF-8 character.
+std::string_view utf8_prefix(std::string_view text, std::size_t cap) {
+  if (text.size() <= cap) return text;
+  while (cap > 0 && (static_cast<unsigned char>(text[cap]) & 0xC0) == 0x80) --cap;
+  return text.substr(0, cap);
+}
+
 constexpr float kK1 = 1.2f;
 constexpr float kB = 0.75f;
 constexpr float kPrefixWeight = 0.8f;  // a longer term matched by a prefix
@@ -102,6 +109,7 @@ struct SearchIndex::Impl {
   static constexpr std::size_t kSmallTop = 16;  // up to this limit, a sorted list instead of a heap
   std::array<std::pair<float, std::uint32_t>, kSmallTop> top;
   std::string folded;
+  std::size_t segment_limit = kMaxSegmentBytes;
 
   const DocEntry& doc_of(std::uint32_t g) const {
     std::uint32_t s = owner[g];
@@ -174,15 +182,32 @@ struct SearchIndex::Impl {
   void flush() {
     if (pending.empty()) return;
     std::vector<std::pair<const PageId*, PendingDoc*>> docs;
-    SegmentBuilder builder;
+    std::vector<Tombstone> tombstones;
     for (auto& [page, d] : pending) {
-      if (d.deleted) builder.add_tombstone(Tombstone{page, d.revision});
+      if (d.deleted) tombstones.push_back(Tombstone{page, d.revision});
       else docs.emplace_back(&page, &d);
     }
     std::sort(docs.begin(), docs.end(), [](const auto& a, const auto& b) {
       if (a.second->path != b.second->path) return a.second->path < b.second->path;
       return *a.first < *b.first;
     });
+    std::uint64_t seq = 1;
+    for (const auto& s : segs) seq = std::max(seq, s->seq + 1);
+    // One segment, or as many as it takes to keep each within the segment limit.
+    build_segments(docs, &tombstones, seq, SIZE_MAX);
+    pending.clear();
+    resolve();
+  }
+
+  // Encodes `docs` (the tombstones in `tombstones`, if given) as new segments: one, or, if it
+  // would not fit an envelope (segment_limit), halves of it; a page that alone does not fit has less of its
+  // body indexed (`body_cap` halved) until it does. Never fails: a page too large to index
+  // whole is indexed in part (the first body_cap bytes; the page itself is untouched).
+  void build_segments(std::span<const std::pair<const PageId*, PendingDoc*>> docs,
+                      const std::vector<Tombstone>* tombstones, std::uint64_t& seq, std::size_t body_cap) {
+    SegmentBuilder builder;
+    if (tombstones)
+      for (const Tombstone& t : *tombstones) builder.add_tombstone(t);
     for (auto& [page, d] : docs) {
       DocEntry e;
       e.page = *page;
@@ -191,19 +216,40 @@ struct SearchIndex::Impl {
       e.title = d->title;
       e.tags = d->tags;
       std::uint32_t i = builder.begin_document(std::move(e));
-      builder.add_text(i, tokenizer, d->title, d->tags, d->body);
+      builder.add_text(i, tokenizer, d->title, d->tags, utf8_prefix(d->body, body_cap));
     }
-    std::uint64_t seq = 1;
-    for (const auto& s : segs) seq = std::max(seq, s->seq + 1);
-    auto seg = decode_segment(builder.encode(seq));
+    Bytes bytes = builder.encode(seq);
+    if (bytes.size() > segment_limit) {
+      if (docs.size() > 1) {
+        const std::size_t half = docs.size() / 2;
+        build_segments(docs.first(half), tombstones, seq, body_cap);
+        build_segments(docs.subspan(half), nullptr, seq, body_cap);
+      } else {
+        const std::size_t indexed = std::min(body_cap, docs[0].second->body.size());
+        if (indexed == 0) bad_result_access("SearchIndex: a page without text does not fit a segment");  // a bug
+        // Index as much as should fit, judging by how much too large this was.
+        build_segments(docs, tombstones, seq,
+                       static_cast<std::size_t>(static_cast<double>(indexed) * 0.9 *
+                                                static_cast<double>(segment_limit) / static_cast<double>(bytes.size())));
+      }
+      return;
+    }
+    auto seg = decode_segment(std::move(bytes));
     if (!seg) bad_result_access("SearchIndex: a segment this build encoded does not decode");  // a bug
     segs.push_back(std::make_unique<Segment>(std::move(seg).value()));
-    pending.clear();
-    resolve();
+    ++seq;
   }
 
-  // Merges segments [first, last) into one.
-  void merge(std::size_t first, std::size_t last) {
+  // Whether segments [first, last) may merge: at most half the segment limit together (a merge
+  // can add a byte to a posting whose gap grows, never doubling a segment).
+  bool mergeable(std::size_t first, std::size_t last) const {
+    std::size_t bytes = 0;
+    for (std::size_t s = first; s < last; ++s) bytes += segs[s]->bytes.size();
+    return bytes <= segment_limit / 2;
+  }
+
+  // Merges segments [first, last) into one; false (nothing changed) if it would not fit.
+  bool merge(std::size_t first, std::size_t last) {
     bool everything = first == 0 && last == segs.size();
     SegmentBuilder builder;
     std::vector<std::uint32_t> kept;
@@ -238,11 +284,14 @@ struct SearchIndex::Impl {
         }
       }
     }
-    auto merged = decode_segment(builder.encode(seq));
+    Bytes bytes = builder.encode(seq);
+    if (bytes.size() > segment_limit) return false;
+    auto merged = decode_segment(std::move(bytes));
     if (!merged) bad_result_access("SearchIndex: a merged segment does not decode");  // a bug
     segs.erase(segs.begin() + static_cast<long>(first), segs.begin() + static_cast<long>(last));
     segs.insert(segs.begin() + static_cast<long>(first), std::make_unique<Segment>(std::move(merged).value()));
     resolve();
+    return true;
   }
 
   // ---- queries ----
@@ -686,28 +735,37 @@ bool SearchIndex::merge_step(const MergePolicy& policy) {
   for (std::size_t s = 0; s < im.segs.size();) {
     std::size_t e = s + 1;
     while (e < im.segs.size() && tier(e) == tier(s)) ++e;
-    if (e - s >= fan) {
-      im.merge(s, s + fan);
-      return true;
-    }
+    // (Segments too large to merge stay as they are.)
+    for (std::size_t r = s; r + fan <= e; ++r)
+      if (im.mergeable(r, r + fan) && im.merge(r, r + fan)) return true;
     s = e;
   }
   if (im.segs.size() > policy.max_segments) {
-    std::size_t best = 0, best_size = SIZE_MAX;
+    std::size_t best = SIZE_MAX, best_size = SIZE_MAX;
     for (std::size_t s = 0; s + 1 < im.segs.size(); ++s) {
       std::size_t n = im.segs[s]->bytes.size() + im.segs[s + 1]->bytes.size();
-      if (n < best_size) best_size = n, best = s;
+      if (n < best_size && im.mergeable(s, s + 2)) best_size = n, best = s;
     }
-    im.merge(best, best + 2);
-    return true;
+    return best != SIZE_MAX && im.merge(best, best + 2);
   }
   return false;
 }
 
+void SearchIndex::set_segment_limit(std::size_t bytes) {
+  // (At least room for a page's path, title and tags, which are always indexed whole.)
+  impl_->segment_limit = std::clamp<std::size_t>(bytes, 1024 * 1024, kMaxSegmentBytes);
+}
+
 void SearchIndex::compact() {
-  impl_->flush();
-  if (impl_->segs.empty()) return;
-  impl_->merge(0, impl_->segs.size());
+  Impl& im = *impl_;
+  im.flush();
+  // As few segments as fit: each run of adjacent segments that can merge becomes one.
+  // (Each run is rewritten even when it is one segment: that drops its superseded documents.)
+  for (std::size_t s = 0; s < im.segs.size(); ++s) {
+    std::size_t e = s + 1;
+    while (e < im.segs.size() && im.mergeable(s, e + 1)) ++e;
+    im.merge(s, e);
+  }
 }
 
 void SearchIndex::clear() {

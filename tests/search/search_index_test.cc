@@ -1,6 +1,7 @@
 // SearchIndex: ranking, query syntax, incremental changes, segments and merging (search.h).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
@@ -348,6 +349,72 @@ TEST_F(SearchIndexTest, SegmentsRoundTripThroughTheirBytes) {
   ASSERT_TRUE(loaded.set_segments(bytes).ok());
   EXPECT_EQ(answers(loaded), answers(index_));
   EXPECT_EQ(loaded.live_pages(), index_.live_pages());
+}
+
+// Text no dictionary shares: `words` random words of 8 letters (base64-like, as pasted data is).
+std::string random_words(std::mt19937& rng, std::size_t words) {
+  std::string out;
+  for (std::size_t w = 0; w < words; ++w) {
+    for (int i = 0; i < 8; ++i) out += static_cast<char>('a' + rng() % 26);
+    out += w % 12 == 11 ? '\n' : ' ';
+  }
+  return out;
+}
+
+// Every segment must fit one envelope: a flush of more text than one segment takes splits it,
+// merges stop short of the limit, and a compaction keeps to it, all without losing a page.
+TEST(SearchSegmentLimitTest, MuchTextBecomesSeveralSegmentsThatFit) {
+  constexpr std::size_t kLimit = 1024 * 1024;  // the smallest limit; the pages take ~2 MiB
+  SearchIndex index;
+  index.set_segment_limit(kLimit);
+  std::mt19937 rng(3);
+  for (int i = 0; i < 24; ++i) {
+    const std::string path = "bulk/" + std::to_string(100 + i) + ".md";
+    ASSERT_TRUE(index.put(SearchDocument{id_for(path), 1, path, "", {}, "marker" + std::to_string(100 + i) + " " +
+                                                                          random_words(rng, 9000)}));
+  }
+  index.flush();
+  auto check = [&](const char* when) {
+    for (const auto& s : index.segments()) EXPECT_LE(s.bytes, kLimit) << when;
+    for (int i = 0; i < 24; ++i) {
+      auto hits = index.search("marker" + std::to_string(100 + i));
+      ASSERT_TRUE(hits.ok());
+      ASSERT_EQ(hits->size(), 1u) << when << ": page " << i;
+      EXPECT_EQ((*hits)[0].path, "bulk/" + std::to_string(100 + i) + ".md");
+    }
+  };
+  ASSERT_GT(index.segments().size(), 2u) << "the test must split";
+  check("after the flush");
+  MergePolicy eager;
+  eager.fan_in = 2;
+  eager.max_segments = 1;
+  while (index.merge_step(eager)) {
+  }
+  check("after merging");
+  index.compact();
+  check("after compacting");
+  EXPECT_GT(index.segments().size(), 1u);
+}
+
+// A page whose text alone encodes larger than a segment may be is indexed in part: its start is
+// found, the index builds, and nothing aborts.
+TEST(SearchSegmentLimitTest, APageTooLargeForOneSegmentIsIndexedInPart) {
+  constexpr std::size_t kLimit = 1024 * 1024;
+  SearchIndex index;
+  index.set_segment_limit(kLimit);
+  std::mt19937 rng(5);
+  const std::string body = "beginning " + random_words(rng, 200000) + " ending";  // ~1.8 MB of unique words
+  const std::vector<std::string> tags = {"pasted"};
+  ASSERT_TRUE(index.put(SearchDocument{id_for("big.md"), 1, "big.md", "Big data", tags, body}));
+  ASSERT_TRUE(index.put(SearchDocument{id_for("small.md"), 1, "small.md", "", {}, "beginning of something small"}));
+  index.flush();
+  for (const auto& s : index.segments()) EXPECT_LE(s.bytes, kLimit);
+  Paths both = paths(index, "beginning");
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(both, (Paths{"big.md", "small.md"}));
+  EXPECT_EQ(paths(index, "tag:pasted"), Paths{"big.md"});  // title and tags are always indexed whole
+  EXPECT_EQ(paths(index, "ending"), Paths{});                // past what fits
+  EXPECT_EQ(index.documents(), 2u);
 }
 
 TEST(SearchMergeTest, SizeTieredPolicyMergesRunsOfSimilarSegments) {

@@ -129,7 +129,9 @@ class SearchIndex {
                                         const DocumentTexts* texts = nullptr);
 
   // ---- segments ----
-  // Pending changes become one new segment (none if nothing is pending).
+  // Pending changes become new segments (none if nothing is pending): one, or as many as it
+  // takes to keep each within the segment limit. A page whose text alone would not fit one
+  // has only its first part indexed (as much as fits; the page itself is untouched).
   void flush();
   bool has_pending() const noexcept;
   // After a flush: the segments in order (oldest first).
@@ -143,9 +145,15 @@ class SearchIndex {
   // on error nothing changes. Pending changes are kept.
   Result<void> set_segments(std::vector<std::vector<std::uint8_t>> segments);
   // One merge step of the policy; returns whether it merged anything. Call until false.
+  // Segments whose merge would pass half the segment limit are left as they are.
   bool merge_step(const MergePolicy& policy = {});
-  // Merges everything into one segment (dropping deletion records: nothing older remains).
+  // Merges everything into one segment (dropping deletion records: nothing older remains), or,
+  // for an index over half the segment limit, into as few as stay within it.
   void compact();
+  // The largest encoded segment this index builds: kMaxSegmentBytes (64 MiB, what one envelope
+  // holds), or less (tests use small limits to exercise splitting). Taken to be between 1 MiB
+  // and kMaxSegmentBytes.
+  void set_segment_limit(std::size_t bytes);
   // Drops everything (segments and pending changes).
   void clear();
 
