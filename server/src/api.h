@@ -123,8 +123,9 @@ class BlobCache {
 // Whether `url` is an origin a client can fetch blobs from: "http://" or "https://", a host
 // name or IP literal ([v6] in brackets), an optional port, nothing after (no path, no query).
 bool valid_public_url(std::string_view url);
-// `text` (an IPv4 or IPv6 literal, spaces around it allowed) in its canonical form, as the
-// server writes a peer's address; "" for anything else (a port, brackets, a host name).
+// `text` (an IPv4 or IPv6 literal, spaces around it allowed) in its canonical form, an
+// IPv4-mapped IPv6 address (::ffff:a.b.c.d, a dual-stack socket's IPv4 peer) as IPv4; "" for
+// anything else (a port, brackets, a host name).
 std::string canonical_ip(std::string_view text);
 // The Content-Security-Policy of the web app: connect-src allows the origin and `public_url`.
 std::string app_content_security_policy(const std::string& public_url);
@@ -231,7 +232,8 @@ class Api {
   void record_failure(const std::string& key, std::int64_t now);
   // Login and recovery attempts share one limit per account and per client address: true
   // (with the 429 in `out`) while either is exhausted.
-  // The address the login limit counts a request under (Config::trusted_proxies).
+  // The address the login limit counts a request under (Config::trusted_proxies): the client's
+  // IPv4 address, or its IPv6 /64 ("2001:db8:1:2::/64").
   std::string client_address(const Request& req) const;
   bool throttled(const Ctx& c, const std::string& account, std::int64_t now, Response& out);
   void count_failure(const Ctx& c, const std::string& account, std::int64_t now);

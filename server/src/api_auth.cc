@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cstring>
 #include <span>
 #include <string_view>
 
@@ -142,15 +143,34 @@ std::string canonical_ip(std::string_view text) {
   const std::string s(text);
   unsigned char bin[sizeof(in6_addr)];
   char out[INET6_ADDRSTRLEN];
-  for (int family : {AF_INET, AF_INET6})
-    if (inet_pton(family, s.c_str(), bin) == 1 && inet_ntop(family, bin, out, sizeof out)) return out;
-  return "";
+  if (inet_pton(AF_INET, s.c_str(), bin) == 1) return inet_ntop(AF_INET, bin, out, sizeof out) ? out : "";
+  if (inet_pton(AF_INET6, s.c_str(), bin) != 1) return "";
+  // An IPv4 client of a dual-stack socket is written as ::ffff:a.b.c.d: it is a.b.c.d.
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  if (std::memcmp(bin, kMapped, sizeof kMapped) == 0) return inet_ntop(AF_INET, bin + 12, out, sizeof out) ? out : "";
+  return inet_ntop(AF_INET6, bin, out, sizeof out) ? out : "";
 }
+
+namespace {
+
+// What the login limit counts a client address under: an IPv4 address itself, an IPv6 address
+// by its /64 (one host commonly holds a whole /64: per /128, it would never reach the limit).
+std::string limit_key(const std::string& ip) {
+  unsigned char bin[sizeof(in6_addr)];
+  if (ip.find(':') == std::string::npos || inet_pton(AF_INET6, ip.c_str(), bin) != 1) return ip;
+  std::memset(bin + 8, 0, 8);
+  char out[INET6_ADDRSTRLEN];
+  return inet_ntop(AF_INET6, bin, out, sizeof out) ? std::string(out) + "/64" : ip;
+}
+
+}  // namespace
 
 std::string Api::client_address(const Request& req) const {
   const auto& trusted = config_.trusted_proxies;
   auto is_trusted = [&](const std::string& a) { return std::find(trusted.begin(), trusted.end(), a) != trusted.end(); };
-  if (trusted.empty() || !is_trusted(req.remote)) return req.remote;
+  std::string peer = canonical_ip(req.remote);
+  if (peer.empty()) peer = req.remote;
+  if (trusted.empty() || !is_trusted(peer)) return limit_key(peer);
   // Each proxy appends the address it was reached from, so the list reads client first, nearest
   // proxy last. Only the entries our proxies appended can be believed: walking from the right,
   // the first one that is not a trusted proxy is the client; what is left of it came from the
@@ -158,7 +178,7 @@ std::string Api::client_address(const Request& req) const {
   std::string forwarded;
   for (const auto& [name, value] : req.headers)
     if (name == "x-forwarded-for") forwarded += (forwarded.empty() ? "" : ",") + value;
-  std::string client = req.remote;
+  std::string client = peer;
   std::string_view rest = forwarded;
   while (!rest.empty()) {
     const auto comma = rest.rfind(',');
@@ -168,7 +188,7 @@ std::string Api::client_address(const Request& req) const {
     if (!is_trusted(ip)) break;
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
   }
-  return client;
+  return limit_key(client);
 }
 
 bool Api::rate_limited(const std::string& key, int limit, std::int64_t t, std::int64_t* retry) {

@@ -131,6 +131,26 @@ TEST(Api, ClientsBehindATrustedProxyAreLimitedOneByOne) {
             429);
 }
 
+// On a dual-stack socket ([::]:PORT) an IPv4 proxy connects as ::ffff:a.b.c.d: it is still the
+// trusted a.b.c.d, and so are the IPv4 clients it names that way.
+TEST(Api, ATrustedProxyIsKnownOnADualStackSocket) {
+  Harness h(proxied_config());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(failed_login(h, "::ffff:192.0.2.1", "::ffff:203.0.113.5"), 401);
+  EXPECT_EQ(failed_login(h, "192.0.2.1", "203.0.113.5"), 429);
+  EXPECT_EQ(failed_login(h, "::ffff:192.0.2.1", "203.0.113.6"), 401);
+}
+
+// One IPv6 host commonly holds a whole /64: the limit counts a /64 as one client.
+TEST(Api, IPv6ClientsAreCountedByTheirSlash64) {
+  Harness h(proxied_config());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(failed_login(h, "2001:db8:1:2::" + std::to_string(10 + i), ""), 401);
+  EXPECT_EQ(failed_login(h, "2001:db8:1:2:ffff::1", ""), 429);
+  EXPECT_EQ(failed_login(h, "2001:db8:1:3::10", ""), 401);  // the next /64
+  // Behind the proxy too.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(failed_login(h, "192.0.2.1", "2001:db8:9::" + std::to_string(i + 1)), 401);
+  EXPECT_EQ(failed_login(h, "192.0.2.1", "2001:db8:9::99"), 429);
+}
+
 // What a client writes into X-Forwarded-For itself gains it nothing.
 TEST(Api, ForwardedForIsBelievedOnlyFromTrustedProxies) {
   Harness h(proxied_config());
@@ -159,7 +179,8 @@ TEST(Api, MalformedForwardedForCountsUnderTheProxy) {
 TEST(Api, CanonicalIpAcceptsAddressesOnly) {
   EXPECT_EQ(canonical_ip("192.0.2.1"), "192.0.2.1");
   EXPECT_EQ(canonical_ip(" 2001:0DB8:0:0:0:0:0:1\t"), "2001:db8::1");
-  EXPECT_EQ(canonical_ip("::ffff:192.0.2.1"), "::ffff:192.0.2.1");
+  EXPECT_EQ(canonical_ip("::ffff:192.0.2.1"), "192.0.2.1");  // how a dual-stack socket shows IPv4
+  EXPECT_EQ(canonical_ip("::FFFF:c000:0201"), "192.0.2.1");
   for (const char* bad : {"", " ", "192.0.2.1:80", "[::1]", "localhost", "192.0.2", "1.2.3.4.5", "::1%lo"})
     EXPECT_EQ(canonical_ip(bad), "") << bad;
 }
