@@ -358,6 +358,7 @@ json coverage_json(const IndexCoverage& c) {
               {"segments", c.segments}, {"bytes", c.bytes},
               {"index_feed_seq", c.index_feed_seq}, {"device_seq", c.device_seq},
               {"uploaded", c.uploaded}, {"rebuilt", c.rebuilt},
+              {"quarantined", c.quarantined}, {"untrusted_writer", c.untrusted_writer},
               {"notices", c.notices}};
 }
 
@@ -368,6 +369,13 @@ void print_coverage(const IndexCoverage& c) {
                static_cast<unsigned long long>(c.indexed), static_cast<unsigned long long>(c.known),
                static_cast<unsigned long long>(c.segments), static_cast<unsigned long long>(c.bytes),
                c.uploaded ? "" : " (not uploaded yet)");
+  if (c.quarantined > 0 || c.untrusted_writer) {
+    if (c.quarantined > 0)
+      std::fprintf(stderr, "zkwiki: search index: %llu page%s skipped: quarantined on this device (`zkwiki status` says why)\n",
+                   static_cast<unsigned long long>(c.quarantined), c.quarantined == 1 ? "" : "s");
+    std::fprintf(stderr, "zkwiki: pages and indexes written by a member this device does not trust are held back: "
+                         "check their fingerprint with them, then `zkwiki trust ACCOUNT FINGERPRINT`\n");
+  }
 }
 
 Result<void> cmd_search(const Args& a, Client& c) {
