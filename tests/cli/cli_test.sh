@@ -131,6 +131,16 @@ check "the recovered device reads the pages" 0 env ZKWIKI_HOME="$WORK/home3" ZKW
 check "the old passphrase no longer opens the account" 4 zk ls
 export ZKWIKI_PASSPHRASE='recovered passphrase'
 check "the new passphrase opens it on the first device too" 0 zk ls
+# Scripts give recover its new passphrase as they give passwd one: ZKWIKI_NEW_PASSPHRASE (or
+# --new-passphrase-file) is the new one even where ZKWIKI_PASSPHRASE is set.
+check "recover reads ZKWIKI_NEW_PASSPHRASE" 0 env ZKWIKI_HOME="$WORK/home4" ZKWIKI_NEW_PASSPHRASE='second recovery passphrase' ZKWIKI_RECOVERY_KEY="$RECOVERY_KEY" "$BIN/zkwiki" recover --server "$URL" --account "$ALICE_ID"
+check "the passphrase recover was given opens the account" 0 env ZKWIKI_PASSPHRASE='second recovery passphrase' "$BIN/zkwiki" ls
+check "the other one does not" 4 zk ls
+printf 'third recovery passphrase\n' > "$WORK/newpass"
+check "recover reads --new-passphrase-file" 0 env -u ZKWIKI_PASSPHRASE ZKWIKI_HOME="$WORK/home5" ZKWIKI_RECOVERY_KEY="$RECOVERY_KEY" "$BIN/zkwiki" recover --server "$URL" --account "$ALICE_ID" --new-passphrase-file "$WORK/newpass"
+check "too short a new passphrase is refused" 2 env ZKWIKI_HOME="$WORK/home6" ZKWIKI_NEW_PASSPHRASE='short' ZKWIKI_RECOVERY_KEY="$RECOVERY_KEY" "$BIN/zkwiki" recover --server "$URL" --account "$ALICE_ID"
+export ZKWIKI_PASSPHRASE='third recovery passphrase'
+check "the file's passphrase opens the account" 0 zk ls
 
 # Server down: this device logged in before, so it works from its copy (cli_offline_test.sh
 # has the rest); a command that needs the server says it cannot connect.
