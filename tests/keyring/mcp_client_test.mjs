@@ -61,6 +61,13 @@ test('tools over stdio with a read-write grant', async () => {
   assert.ok(resources.some((x) => x.uri === 'zkwiki:///memory/mcp.md'));
   const res = await c.readResource({ uri: 'zkwiki:///memory/mcp.md' });
   assert.equal(res.contents[0].text, '# MCP\n\nsecond line about walruses\n');
+  // A missing page is JSON-RPC's invalid params (-32602, as docs/CLI.md says), naming the uri.
+  await assert.rejects(c.readResource({ uri: 'zkwiki:///memory/none.md' }), (e) => {
+    assert.equal(e.code, -32602);
+    assert.match(e.message, /resource not found: no page at memory\/none\.md/);
+    assert.deepEqual(e.data, { uri: 'zkwiki:///memory/none.md' });
+    return true;
+  });
   await c.close();
 });
 
