@@ -54,6 +54,8 @@ check "revoke a bad id" 2 kr revoke nothex
 check "revoke" 0 kr revoke "$SCRIBE"
 check "the revoked agent fails at once" 1 "$BIN/zkwiki-agent" --grant "$WORK/scribe.grant" --key "$WORK/agent/agent.key"
 expect "and says so" "revoked" "$ERR"
+expect "and what to do" "grant 'scribe' \([0-9a-f]{32}\) no longer opens the workspace.*ask the member who granted it \(account [0-9a-f]{32}\) for a new grant" "$ERR"
+[[ "$ERR" != *"log in again"* ]] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL an agent is told to log in again: $ERR"; }
 check "revoke with rotation" 0 kr revoke "$BEARER_ID" --rotate
 expect "says the keys moved" "new keys" "$ERR"
 check "the revoked bearer grant fails" 1 env ZKWIKI_GRANT="$BEARER" "$BIN/zkwiki-agent"

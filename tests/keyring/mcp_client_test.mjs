@@ -187,6 +187,8 @@ test('a grant revoked mid-session fails the next call with a clear error', async
   r = await c.callTool({ name: 'write_page', arguments: { path: 'memory/after.md', content: 'too late' } });
   assert.equal(r.isError, true);
   assert.match(text(r), /revoked/);
+  assert.match(text(r), /grant 'mcp' \([0-9a-f]{32}\) no longer opens the workspace.*ask the member who granted it .* for a new grant/);
+  assert.doesNotMatch(text(r), /log in again/);
   r = await c.callTool({ name: 'read_page', arguments: { path: 'memory/mcp.md' } });
   assert.equal(r.isError, true);
   await c.close();
