@@ -231,8 +231,10 @@ Result<void> Client::remove_member(const AccountId& member, bool rotate) {
 Result<IssuedGrant> Client::grant(const GrantOptions& o) {
   Impl& im = *impl_;
   if (im.agent) return make_error(Errc::forbidden, "an agent cannot grant");
-  if (o.ttl_seconds <= 0 || o.ttl_seconds > 366LL * 24 * 3600)
-    return make_error(Errc::invalid_argument, "the lifetime must be between 1 second and a year");
+  if (o.ttl_seconds <= 0 || o.ttl_seconds > kMaxGrantSeconds)
+    return make_error(Errc::invalid_argument, "the lifetime must be between 1 second and a year (" +
+                                                  std::to_string(kMaxGrantSeconds / 86400) + " days)");
+  ZKWIKI_TRY(validate_path_prefix(o.path_prefix));
   if (o.collections.empty()) return make_error(Errc::invalid_argument, "name at least one collection");
   ZKWIKI_ASSIGN(auto all, collections());
   std::vector<CollectionId> ids;
