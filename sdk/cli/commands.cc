@@ -1,9 +1,12 @@
 // The zkwiki commands that work on an existing account.
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -112,6 +115,20 @@ Result<void> cmd_put(const Args& a, Client& c) {
   return {};
 }
 
+// How the editor ended, in words, from std::system's wait status: its exit code, or the signal
+// that ended it (directly, or as the shell reports it: 128 + the signal's number).
+std::string editor_ending(int status) {
+  if (status == -1) return "could not be started";
+  auto signal_name = [](int sig) { return "signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")"; };
+  if (WIFSIGNALED(status)) return "was ended by " + signal_name(WTERMSIG(status));
+  if (!WIFEXITED(status)) return "ended abnormally (wait status " + std::to_string(status) + ")";
+  const int code = WEXITSTATUS(status);
+  std::string out = "exited with code " + std::to_string(code);
+  if (code == 127) out += " (not found: is $EDITOR a command?)";
+  else if (code > 128 && code < 128 + NSIG) out += " (as a shell reports " + signal_name(code - 128) + ")";
+  return out;
+}
+
 Result<void> cmd_edit(const Args& a, Client& c) {
   need(a, 1, 1, "edit PATH");
   const std::string& path = a.positional[0];
@@ -134,13 +151,14 @@ Result<void> cmd_edit(const Args& a, Client& c) {
     return make_error(Errc::io, "cannot write " + tmpl);
   }
   ::close(fd);
-  const char* editor = std::getenv("EDITOR");
-  std::string cmd = std::string(editor && *editor ? editor : "vi") + " '" + tmpl + "'";
+  const char* editor_env = std::getenv("EDITOR");
+  const std::string editor = editor_env && *editor_env ? editor_env : "vi";
+  std::string cmd = editor + " '" + tmpl + "'";
   int status = std::system(cmd.c_str());
   auto after = read_file(tmpl);
   { std::ofstream wipe_it(tmpl, std::ios::binary | std::ios::trunc); }
   ::unlink(tmpl.c_str());
-  if (status != 0) return make_error(Errc::io, "the editor exited with status " + std::to_string(status) + "; nothing saved");
+  if (status != 0) return make_error(Errc::io, "the editor (" + editor + ") " + editor_ending(status) + "; nothing saved");
   if (!after) return std::move(after).error();
   if (*after == before) {
     std::cout << path << ": no change\n";

@@ -29,6 +29,20 @@ expect "says it is a directory" "directory" "$ERR"
 check "the page is untouched" 0 zk cat kept.md
 [ "$OUT" = "keep me" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL page changed: $OUT"; }
 
+# An editor that fails or is killed: said in words (an exit code, a signal), never a raw wait
+# status, and nothing saved.
+printf '#!/bin/sh\necho changed > "$1"\nexit 3\n' > "$WORK/fail-editor.sh"
+printf '#!/bin/sh\necho changed > "$1"\nkill -TERM $$\n' > "$WORK/killed-editor.sh"
+chmod +x "$WORK/fail-editor.sh" "$WORK/killed-editor.sh"
+check "an editor that exits 3" 6 env EDITOR="$WORK/fail-editor.sh" "$BIN/zkwiki" edit kept.md
+expect "says its exit code" "the editor \(.*fail-editor.sh\) exited with code 3; nothing saved$" "$ERR"
+check "an editor ended by a signal" 6 env EDITOR="$WORK/killed-editor.sh" "$BIN/zkwiki" edit kept.md
+expect "names the signal" "the editor \(.*killed-editor.sh\) exited with code 143 \(as a shell reports signal 15 \(Terminated\)\); nothing saved$" "$ERR"
+check "an editor that is not there" 6 env EDITOR="$WORK/no-such-editor" "$BIN/zkwiki" edit kept.md
+expect "says so" "exited with code 127 \(not found: is \\\$EDITOR a command\?\)" "$ERR"
+check "the page is still untouched" 0 zk cat kept.md
+[ "$OUT" = "keep me" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL page changed by a failed edit: $OUT"; }
+
 check "export to an empty DIR is refused" 2 zk export ""
 mkdir -p "$WORK/out/ünïcødé"
 echo mine > "$WORK/out/kept.md"
