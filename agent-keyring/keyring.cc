@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "zkwiki/agent.h"
 #include "zkwiki/client.h"
+#include "zkwiki/encoding.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -115,7 +116,7 @@ cli::Args session_args(const Args& a) {
 }
 
 int fail(const Error& e) {
-  std::cerr << "zkwiki-keyring: " << e.message << "\n";
+  std::cerr << "zkwiki-keyring: " << printable(e.message) << "\n";
   return cli::exit_code(e.code);
 }
 
@@ -201,8 +202,8 @@ int list(const Args& a) {
                          {"agent_fingerprint", g.agent_fingerprint}, {"mine", g.mine}});
       continue;
     }
-    std::cout << g.id.hex() << "  " << (g.label.empty() ? "-" : g.label) << "  " << scope << " "
-              << (g.read_only ? "read" : "read-write") << (g.path_prefix.empty() ? "" : " " + g.path_prefix + "*")
+    std::cout << g.id.hex() << "  " << (g.label.empty() ? "-" : printable(g.label)) << "  " << printable(scope) << " "
+              << (g.read_only ? "read" : "read-write") << (g.path_prefix.empty() ? "" : " " + printable(g.path_prefix) + "*")
               << "  until " << when(g.not_after) << "  "
               << (g.revoked ? "REVOKED" : "last used " + (g.last_used ? when(*g.last_used) : std::string("never")))
               << "\n";
@@ -235,7 +236,7 @@ int collections(const Args& a) {
   }
   auto all = s->client->collections();
   if (!all) return fail(all.error());
-  for (const auto& c : *all) std::cout << c.id.hex() << "  " << c.name << "\n";
+  for (const auto& c : *all) std::cout << c.id.hex() << "  " << printable(c.name) << "\n";
   return cli::kOk;
 }
 
@@ -259,7 +260,7 @@ int main(int argc, char** argv) {
     throw zkwiki::cli::UsageError{"unknown command " + a.command + " (see `zkwiki-keyring help`)"};
   } catch (const zkwiki::cli::UsageError& e) {
     // One line that names what is wrong (a synopsis where the shape is wrong), as zkwiki does.
-    std::fprintf(stderr, "zkwiki-keyring: %s\n", e.message.c_str());
+    std::fprintf(stderr, "zkwiki-keyring: %s\n", zkwiki::printable(e.message).c_str());
     return zkwiki::cli::kUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "zkwiki-keyring: internal error: %s\n", e.what());

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "terminal.h"
 #include "zkwiki/client.h"
+#include "zkwiki/encoding.h"
 #include "zkwiki/http_transport.h"
 #include "zkwiki/sqlite_store.h"
 
@@ -96,7 +97,7 @@ int cmd_init(const Args& a) {
     return {};
   };
   auto r = run();
-  if (!r) return (std::fprintf(stderr, "zkwiki: %s\n", r.error().message.c_str()), exit_code(r.error().code));
+  if (!r) return (std::fprintf(stderr, "zkwiki: %s\n", printable(r.error().message).c_str()), exit_code(r.error().code));
   return kOk;
 }
 
@@ -154,7 +155,7 @@ int cmd_login(const Args& a) {
     return {};
   };
   auto r = run();
-  if (!r) return (std::fprintf(stderr, "zkwiki: %s\n", r.error().message.c_str()), exit_code(r.error().code));
+  if (!r) return (std::fprintf(stderr, "zkwiki: %s\n", printable(r.error().message).c_str()), exit_code(r.error().code));
   return kOk;
 }
 
@@ -177,7 +178,7 @@ int main(int argc, char** argv) {
     if (a.command == "login" || a.command == "recover") return cmd_login(a);
     return run_command(a);
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "zkwiki: %s\n", e.message.c_str());
+    std::fprintf(stderr, "zkwiki: %s\n", zkwiki::printable(e.message).c_str());
     return kUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "zkwiki: unexpected error: %s\n", e.what());
