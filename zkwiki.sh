@@ -242,8 +242,12 @@ cmd_demo() {
   head -15 "$work/page"
 
   log "an edit, its log and its diff"
+  # The edit names the revision it was made from (cat --json gives it): a change another device
+  # made since would be merged in, an overlapping one refused (docs/CLI.md, "put").
+  local base
+  base=$("$bin/zkwiki" --json cat "$page" | grep -o '"revision":[0-9]*' | head -1 | cut -d: -f2)
   { cat "$work/page"; printf '\nNote added by the zkwiki demo on %s.\n' "$(date -u +%F)"; } > "$work/edited"
-  "$bin/zkwiki" put "$page" "$work/edited"
+  "$bin/zkwiki" put "$page" "$work/edited" --base "$base"
   "$bin/zkwiki" log "$page"
   "$bin/zkwiki" diff "$page" > "$work/diff"
   tail -6 "$work/diff"

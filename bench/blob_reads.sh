@@ -9,7 +9,8 @@
 # Seeds zkwiki-server (started with --public-url naming the Varnish) with 1,000 random 4 KiB and
 # 1,000 random 64 KiB blobs and writes the same bytes under the same URL paths for nginx; fills
 # caches (every path once), then runs wrk with random GETs against each in turn, ROUNDS
-# times, interleaved (origin, nginx, Varnish, nginx proxy_cache, origin, ...), and reports each one's
+# times, interleaved (origin, nginx, Varnish, nginx proxy_cache, nginx with open_file_cache,
+# origin, ...), and reports each one's
 # median and the median of the ratios of runs made next to each other: on a shared machine the
 # load from elsewhere changes between runs, and interleaving spreads it over all of them. Both
 # servers and nginx get the same number of threads / workers (ZKWIKI_BENCH_THREADS, default all
@@ -36,10 +37,10 @@ command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
 
 T="$(mktemp -d /tmp/zkwiki-bench.XXXXXX)"
 chmod 755 "$T"  # nginx workers run as an unprivileged user when started by root
-ZK_PID="" NGINX_PID="" VARNISH_PID="" NGCACHE_PID=""
+ZK_PID="" NGINX_PID="" VARNISH_PID="" NGCACHE_PID="" NGOFC_PID=""
 cleanup() {
   local p
-  for p in $NGCACHE_PID $VARNISH_PID $NGINX_PID $ZK_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for p in $NGOFC_PID $NGCACHE_PID $VARNISH_PID $NGINX_PID $ZK_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -72,7 +73,18 @@ sed -e "s/server 127\.0\.0\.1:8787;/server 127.0.0.1:$ZK_PORT;/" -e "s/listen 0\
 "$NGINX" -p "$T/ngcache/" -c "$T/ngcache/zkwiki-cache.conf" -e stderr -g 'daemon off;' > "$T/ngcache.log" 2>&1 &
 NGCACHE_PID=$!
 
+# nginx static again, with open_file_cache (the proxy_cache configuration's one throughput
+# setting): what the reference itself would gain from it.
+NGOFC_PORT="$(free_port)"
+mkdir -p "$T/ngofc"
+sed -e "s|listen 127.0.0.1:$NG_PORT;|listen 127.0.0.1:$NGOFC_PORT;|" -e "s|^pid .*|pid $T/ngofc/nginx.pid;|" \
+    -e "s|^  sendfile on;|  sendfile on;\n  open_file_cache max=10000 inactive=60s;|" "$T/nginx.conf" > "$T/ngofc/nginx.conf"
+grep -q "open_file_cache" "$T/ngofc/nginx.conf" || die "bench/lib/http.sh's nginx.conf changed: no sendfile line"
+"$NGINX" -p "$T" -c "$T/ngofc/nginx.conf" -e "$T/ngofc/error.log" &
+NGOFC_PID=$!
+
 FIRST="$(head -1 "$T/paths-4k.txt")"
+wait_http "http://127.0.0.1:$NGOFC_PORT$FIRST" || die "nginx (open_file_cache) did not start: $(cat "$T/ngofc/error.log")"
 wait_http "http://127.0.0.1:$NG_PORT$FIRST" || die "nginx did not start: $(cat "$T/nginx-error.log")"
 wait_http "http://127.0.0.1:$VARNISH_PORT$FIRST" || die "varnishd did not start: $(cat "$T/varnish.log")"
 wait_http "http://127.0.0.1:$NGCACHE_PORT$FIRST" || die "nginx proxy_cache did not start: $(cat "$T/ngcache.log")"
@@ -80,7 +92,7 @@ wait_http "http://127.0.0.1:$NGCACHE_PORT$FIRST" || die "nginx proxy_cache did n
 write_wrk_scripts
 cat "$T/paths-4k.txt" "$T/paths-64k.txt" > "$T/paths-all.txt"
 # Fill the caches: every blob (at least) once.
-for port in "$VARNISH_PORT" "$NGCACHE_PORT"; do
+for port in "$VARNISH_PORT" "$NGCACHE_PORT" "$NGOFC_PORT"; do
   wrk -t1 -c4 -d5s -s "$T/each.lua" "http://127.0.0.1:$port" -- "$T/paths-all.txt" > /dev/null
 done
 # Blob reads that reached zkwiki-server (its /metrics), to show what the caches answered alone.
@@ -89,15 +101,12 @@ origin_reads() {
     awk '/^zkwiki_http_requests_total\{route="\/v1\/blobs\/\{id\}"/ { n += $NF } END { printf "%d", n }'
 }
 vstat() { varnishstat -n "$T/varnish" -1 -f "$1" | awk '{print $2}'; }
-# nginx proxy_cache's hits or misses so far: its access log's cache= field (written each second).
-ngstat() { grep -c "cache=$1 " "$T/ngcache/access.log" || true; }
 
 declare -A R RUNS
 med() { python3 -c 'import statistics, sys; print(f"{statistics.median(map(float, sys.argv[1:])):.2f}")' "$@"; }
 for size in 4k 64k; do
-  sleep 1.2; ng_h0=$(ngstat HIT) ng_m0=$(ngstat MISS)
   for round in $(seq "$ROUNDS"); do
-    for target in origin:"$ZK_PORT" nginx:"$NG_PORT" varnish:"$VARNISH_PORT" ngcache:"$NGCACHE_PORT"; do
+    for target in origin:"$ZK_PORT" nginx:"$NG_PORT" varnish:"$VARNISH_PORT" ngcache:"$NGCACHE_PORT" ngofc:"$NGOFC_PORT"; do
       name=${target%%:*} port=${target#*:}
       h0=$(vstat MAIN.cache_hit) m0=$(vstat MAIN.cache_miss) o0=$(origin_reads)
       out=$(run_wrk "$port" "$T/paths-$size.txt")
@@ -112,9 +121,7 @@ for size in 4k 64k; do
       fi
     done
   done
-  sleep 1.2  # nginx writes its access log each second; only its runs reach it
-  R[$size.nghits]=$(( $(ngstat HIT) - ng_h0 )) R[$size.ngmisses]=$(( $(ngstat MISS) - ng_m0 ))
-  for name in origin nginx varnish ngcache; do  # median of each column over the rounds
+  for name in origin nginx varnish ngcache ngofc; do  # median of each column over the rounds
     IFS=';' read -r -a rs <<<"${RUNS[$size.$name]}"
     cols=()
     for k in 0 1 2; do cols+=("$(med $(for r in "${rs[@]}"; do set -- $r; shift "$k"; echo "$1"; done))"); done
@@ -158,15 +165,17 @@ echo "|---|---|---|---|---|---|"
 for size in 4k 64k; do
   hits=${R[$size.hits]} misses=${R[$size.misses]}
   row "$size" varnish "Varnish 7.1 ($(fmt_int "$hits") hits, $misses misses; $(fmt_int "${R[$size.varnish.origin]}") reads reached the server)"
-  row "$size" ngcache "nginx proxy_cache ($(fmt_int "${R[$size.nghits]}") hits, ${R[$size.ngmisses]} misses; $(fmt_int "${R[$size.ngcache.origin]}") reads reached the server)"
+  row "$size" ngcache "nginx proxy_cache ($(fmt_int "${R[$size.ngcache.origin]}") reads reached the server)"
   row "$size" nginx "nginx (static files, the reference)"
+  row "$size" ngofc "nginx (static files, with open_file_cache like the proxy_cache configuration)"
   row "$size" origin "zkwiki-server (no cache)"
   echo "| $size | **Varnish / nginx static** | **$(paired "$size" varnish nginx)** | | | |"
   echo "| $size | **nginx proxy_cache / nginx static** | **$(paired "$size" ngcache nginx)** | | | |"
+  echo "| $size | nginx proxy_cache / nginx static with open_file_cache | $(paired "$size" ngcache ngofc) | | | |"
   echo "| $size | Varnish / zkwiki-server | $(paired "$size" varnish origin) | | | |"
   echo "| $size | nginx proxy_cache / zkwiki-server | $(paired "$size" ngcache origin) | | | |"
 done
 echo
 echo "Target (issue 8): blob reads through the cache ≥ 0.9× nginx's req/s at 4 KiB and 64 KiB."
 echo
-echo "wrk -t2 -c$CONNS -d${SECS}s per run, a random blob of the set per request, $ROUNDS interleaved rounds: each row is the median over its runs, each ratio the median of the ratios of runs made next to each other. Server threads, nginx workers: $THREADS; Varnish: server/deploy/varnish/zkwiki.vcl, -s malloc,512m, server/deploy/varnish/throughput.args (no per-request shared-memory log records), default thread pools; nginx proxy_cache: server/deploy/nginx/zkwiki-cache.conf as shipped (its access log on, buffered) with $THREADS workers."
+echo "wrk -t2 -c$CONNS -d${SECS}s per run, a random blob of the set per request, $ROUNDS interleaved rounds: each row is the median over its runs, each ratio the median of the ratios of runs made next to each other. Server threads, nginx workers: $THREADS; Varnish: server/deploy/varnish/zkwiki.vcl, -s malloc,512m, server/deploy/varnish/throughput.args (no per-request shared-memory log records), default thread pools; nginx proxy_cache: server/deploy/nginx/zkwiki-cache.conf as shipped (no access log, open_file_cache) with $THREADS workers. The reference is nginx serving the same bytes as files with Debian's defaults and no access log (as for issue 3); the row with open_file_cache shows what nginx static gains from the one setting the proxy_cache configuration adds."

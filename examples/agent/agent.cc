@@ -3,8 +3,9 @@
 //   ZKWIKI_GRANT=zkwgrant_... ZKWIKI_AGENT_KEY=~/.zkwiki-agent/agent.key zkwiki-agent [--note TEXT]
 //   zkwiki-agent --grant FILE [--key FILE] [--note TEXT]
 //
-// It opens the grant (all crypto here, the server sees ciphertext), writes a memory page under
-// the grant's path prefix, reads it back, checks it is byte-identical, indexes it and finds it
+// It opens the grant (all crypto here, the server sees ciphertext), adds a note to a memory page
+// under the grant's path prefix (an edit of the revision it read, so a concurrent edit by the
+// user or another agent is merged in, never dropped), reads it back, indexes it and finds it
 // with the SDK's sealed search index.
 #include <chrono>
 #include <cstdio>
@@ -37,27 +38,41 @@ int main(int argc, char** argv) {
   std::printf("agent '%s': %zu collection(s), %s, below '%s'\n", cert.label.c_str(), cert.collections.size(),
               cert.read_only ? "read-only" : "read-write", cert.path_prefix.c_str());
 
-  // 2. Write a memory page (a unique word makes it findable).
+  // 2. Add a note to the memory page (a unique word makes it findable). The page is read first,
+  // and the write names the revision read: what someone else wrote since is merged in; an edit
+  // overlapping this one is refused (Errc::conflict, nothing written), never overwritten.
   const auto stamp = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
   const std::string marker = "zkwmarker" + std::to_string(stamp);
   const std::string path = cert.path_prefix + "agent-memory.md";
-  const std::string body = "# Agent memory\n\n" + note + "\n\nMarker: " + marker + "\n";
-  auto saved = wiki.write(path, body);
+  const std::string entry = note + "\n\nMarker: " + marker + "\n";
+  std::string body = "# Agent memory\n\n" + entry;
+  WriteOptions based{.base_revision = 0};  // 0: a new page, unless it exists
+  if (auto existing = wiki.read_with_revision(path)) {
+    body = existing->content.body + (existing->content.body.ends_with('\n') ? "\n" : "\n\n") + entry;
+    based.base_revision = existing->revision;
+  } else if (existing.error().code != Errc::not_found) {
+    std::fprintf(stderr, "zkwiki-agent: read %s: %s\n", path.c_str(), existing.error().message.c_str());
+    return 1;
+  }
+  auto saved = wiki.write(path, body, based);
   if (!saved) {
     std::fprintf(stderr, "zkwiki-agent: write %s: %s\n", path.c_str(), saved.error().message.c_str());
     return 1;
   }
-  std::printf("wrote %s (revision %llu)\n", path.c_str(), static_cast<unsigned long long>(saved->revision));
+  std::printf("wrote %s (revision %llu%s)\n", path.c_str(), static_cast<unsigned long long>(saved->revision),
+              saved->merged ? ", merged with an edit made since the agent read it" : "");
 
-  // 3. Read it back: verified (signature, certificate, hash chain) and opened locally.
+  // 3. Read it back: verified (signature, certificate, hash chain) and opened locally. Merged,
+  // it holds the other edit too; else it is exactly what the agent wrote.
   auto back = wiki.read(path);
-  if (!back || back->body != body) {
+  const bool holds = back && (saved->merged ? back->body.find(entry) != std::string::npos : back->body == body);
+  if (!holds) {
     std::fprintf(stderr, "zkwiki-agent: read back %s: %s\n", path.c_str(),
                  back ? "the text differs" : back.error().message.c_str());
     return 1;
   }
-  std::printf("read back %zu bytes: identical\n", back->body.size());
+  std::printf("read back %zu bytes: %s\n", back->body.size(), saved->merged ? "the note is in it" : "identical");
 
   // 4. Index upkeep after the write: the page is indexed here; a read-write grant without a
   // path prefix also uploads the sealed segment and moves the collection's manifest.

@@ -101,16 +101,37 @@ json Server::tools() const {
                                      {"notices", {{"type", "array"}, {"items", {{"type", "string"}}}}}},
                                     {"indexed", "known", "complete", "notices"})}},
                {"hits", "coverage"})}});
-  list.push_back({{"name", "read_page"},
-                  {"description", "Read a page (its current text, or an older revision)."},
-                  {"inputSchema", schema({{"path", path}, {"revision", {{"type", "integer"}, {"minimum", 1}}}}, {"path"})}});
+  list.push_back(
+      {{"name", "read_page"},
+       {"description",
+        "Read a page (its current text, or an older revision). The first content block is the text exactly; the "
+        "second (and structuredContent) gives its revision: pass it as write_page's base_revision when you write an "
+        "edit of this text."},
+       {"inputSchema", schema({{"path", path}, {"revision", {{"type", "integer"}, {"minimum", 1}}}}, {"path"})},
+       {"outputSchema", schema({{"path", {{"type", "string"}}},
+                                {"revision", {{"type", "integer"}}},
+                                {"title", {{"type", "string"}}},
+                                {"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}}},
+                               {"path", "revision"})}});
   if (cert == nullptr || !cert->read_only)
-    list.push_back({{"name", "write_page"},
-                    {"description", "Write a page as its next revision" +
-                                        (cert && !cert->path_prefix.empty() ? " (paths below " + cert->path_prefix + ")"
-                                                                            : std::string()) +
-                                        "; concurrent edits are merged."},
-                    {"inputSchema", schema({{"path", path}, {"content", {{"type", "string"}}}}, {"path", "content"})}});
+    list.push_back(
+        {{"name", "write_page"},
+         {"description",
+          "Write a page as its next revision" +
+              (cert && !cert->path_prefix.empty() ? " (paths below " + cert->path_prefix + ")" : std::string()) +
+              ". To change an existing page, pass base_revision: the revision read_page gave for the text your content "
+              "was made from. Edits others made since are merged in; edits that overlap yours are refused (a conflict "
+              "error, nothing written): read the page again and redo your edit on that text. A new page needs no "
+              "base_revision; without it an existing page is never overwritten."},
+         {"inputSchema",
+          schema({{"path", path},
+                  {"content", {{"type", "string"}}},
+                  {"base_revision",
+                   {{"type", "integer"},
+                    {"minimum", 1},
+                    {"description", "the revision (from read_page) that content is an edit of; required for a page "
+                                    "that exists"}}}},
+                 {"path", "content"})}});
   list.push_back({{"name", "list_pages"},
                   {"description", "List pages, optionally below a path prefix."},
                   {"inputSchema", schema({{"prefix", {{"type", "string"}}}}, json::array())}});
@@ -173,18 +194,43 @@ json Server::call_tool(const std::string& name, const json& args) {
     return r;
   }
   if (name == "read_page") {
-    auto page = client_.read(need_string(args, "path"), opt_revision(args, "revision"));
+    const std::string path = need_string(args, "path");
+    auto page = client_.read_with_revision(path, opt_revision(args, "revision"));
     if (!page) return tool_error(page.error());
-    return text_result(page->body);
+    const std::string rev = std::to_string(page->revision);
+    json r = text_result(page->content.body);
+    r["content"].push_back({{"type", "text"},
+                            {"text", "(" + path + " at revision " + rev + ": to write an edit of this text, call write_page "
+                                     "with base_revision " + rev + ")"}});
+    r["structuredContent"] = {{"path", path}, {"revision", page->revision}, {"title", page->content.meta.title},
+                              {"tags", page->content.meta.tags}};
+    return r;
   }
   if (name == "write_page") {
     std::string path = need_string(args, "path");
     if (!args.contains("content") || !args["content"].is_string()) throw RpcError{-32602, "missing string argument 'content'"};
-    auto out = client_.write(path, args["content"].get<std::string>());
+    const auto base = opt_revision(args, "base_revision");
+    if (!base) {
+      // Only a new page is written without a base: an agent's text replacing a page it has not
+      // read (or read before someone else's edit) would drop that edit.
+      auto pages = client_.list(path);
+      if (!pages) return tool_error(pages.error());
+      for (const auto& p : *pages)
+        if (p.path == path)
+          return text_result("conflict: " + path + " already exists (revision " + std::to_string(p.revision) +
+                                 "): pass base_revision, the revision read_page gave for the text this content was "
+                                 "made from (read it now if you have not: it may hold changes you have not seen); "
+                                 "nothing was written",
+                             true);
+    }
+    // Without a base: a new page (base 0), which a page created meanwhile refuses too.
+    auto out = client_.write(path, args["content"].get<std::string>(), WriteOptions{.base_revision = base.value_or(0)});
     if (!out) return tool_error(out.error());
-    std::string what = out->unchanged ? "unchanged" : out->conflict ? "written with a conflict (both versions kept, marked)"
-                                     : out->merged ? "written (merged with a concurrent edit)"
-                                     : out->queued ? "queued (server unreachable)" : "written";
+    std::string what = out->unchanged ? "unchanged"
+                       : out->merged && base ? "written, merged with edits made since revision " + std::to_string(*base) +
+                                                   " (read the page again before your next edit of it)"
+                       : out->queued  ? "queued (server unreachable)"
+                                      : "written";
     std::string text = path + ": revision " + std::to_string(out->revision) + ", " + what;
     // Index upkeep, as the CLI does after a write; a failure there never fails the write.
     if (!out->unchanged && !out->queued)

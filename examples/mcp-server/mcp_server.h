@@ -1,6 +1,9 @@
 // The Model Context Protocol over JSON-RPC 2.0, one message per line (the stdio transport),
 // over an agent Client. Tools: search, read_page, write_page, list_pages, page_history, diff
 // (write_page only for a read-write grant); resources: the pages, as zkwiki:///PATH.
+// read_page gives the revision it read; write_page takes it back as base_revision, so an edit
+// is merged with what others wrote since (overlapping edits refused) instead of replacing it,
+// and without one it only creates pages (an existing page is refused, never overwritten).
 //
 // Malformed JSON-RPC gets JSON-RPC errors (-32700 parse, -32600 invalid request, -32601 no such
 // method, -32602 invalid params); a tool that fails answers a result with isError and a message

@@ -42,10 +42,11 @@ Result<std::string> read_file(const fs::path& p) {
   return text;
 }
 
-std::uint64_t parse_revision(const std::string& s) {
+// A revision number: 1 and up, or also 0 (`put --base 0`: a new page) when `zero` allows it.
+std::uint64_t parse_revision(const std::string& s, bool zero = false) {
   std::uint64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v == 0) throw UsageError{"not a revision number: " + s};
+  if (ec != std::errc() || end != s.data() + s.size() || (v == 0 && !zero)) throw UsageError{"not a revision number: " + s};
   return v;
 }
 
@@ -89,10 +90,11 @@ Result<void> cmd_cat(const Args& a, Client& c) {
   need(a, 1, 1, "cat PATH [--rev N]");
   std::optional<std::uint64_t> rev;
   if (!a.option("rev").empty()) rev = parse_revision(a.option("rev"));
-  ZKWIKI_ASSIGN(PageContent page, c.read(a.positional[0], rev));
+  ZKWIKI_ASSIGN(PageRead read, c.read_with_revision(a.positional[0], rev));
+  const PageContent& page = read.content;
   if (a.json) {
-    std::cout << json{{"path", page.meta.path}, {"title", page.meta.title}, {"tags", page.meta.tags},
-                      {"links", page.meta.links}, {"body", page.body}}
+    std::cout << json{{"path", page.meta.path}, {"revision", read.revision}, {"title", page.meta.title},
+                      {"tags", page.meta.tags}, {"links", page.meta.links}, {"body", page.body}}
                      .dump()
               << "\n";
   } else {
@@ -102,7 +104,12 @@ Result<void> cmd_cat(const Args& a, Client& c) {
 }
 
 Result<void> cmd_put(const Args& a, Client& c) {
-  need(a, 1, 2, "put PATH [FILE|-]");
+  need(a, 1, 2, "put PATH [FILE|-] [--base REV]");
+  // --base: the revision the text was made from (`cat --json` gives it): merged with what was
+  // written since, refused (exit 5, nothing written) where the edits overlap. Without it the
+  // text replaces the page's head as this command synced it (docs/CLI.md, "put").
+  WriteOptions options;
+  if (!a.option("base").empty()) options.base_revision = parse_revision(a.option("base"), true);
   std::string body;
   const bool from_stdin = a.positional.size() == 1 || a.positional[1] == "-";
   if (from_stdin) {
@@ -111,7 +118,7 @@ Result<void> cmd_put(const Args& a, Client& c) {
     ZKWIKI_ASSIGN(body, read_file(a.positional[1]));
   }
   ZKWIKI_TRY(check_text(from_stdin ? "standard input" : printable(a.positional[1]), body));
-  ZKWIKI_ASSIGN(SaveOutcome o, c.write(a.positional[0], body));
+  ZKWIKI_ASSIGN(SaveOutcome o, c.write(a.positional[0], body, options));
   print_outcome(a, a.positional[0], o);
   return {};
 }
@@ -134,9 +141,17 @@ Result<void> cmd_edit(const Args& a, Client& c) {
   need(a, 1, 1, "edit PATH");
   const std::string& path = a.positional[0];
   std::string before;
-  auto existing = c.read(path);
-  if (existing) before = existing->body;
-  else if (existing.error().code != Errc::not_found) return std::move(existing).error();
+  // The edit is based on the revision read (0: a new page): what another device writes while
+  // the editor is open is merged in; overlapping edits are kept both, marked, since the user's
+  // edited text must not be thrown away.
+  WriteOptions options{.base_revision = 0, .on_conflict = OnConflict::mark};
+  auto existing = c.read_with_revision(path);
+  if (existing) {
+    before = existing->content.body;
+    options.base_revision = existing->revision;
+  } else if (existing.error().code != Errc::not_found) {
+    return std::move(existing).error();
+  }
   // The plaintext must be on disk for the editor: a private file, removed (and overwritten)
   // right after.
   fs::path dir = home_dir() / "tmp";
@@ -166,7 +181,7 @@ Result<void> cmd_edit(const Args& a, Client& c) {
     return {};
   }
   ZKWIKI_TRY(check_text("the edited text", *after));
-  ZKWIKI_ASSIGN(SaveOutcome o, c.write(path, *after));
+  ZKWIKI_ASSIGN(SaveOutcome o, c.write(path, *after, options));
   print_outcome(a, path, o);
   return {};
 }

@@ -249,8 +249,11 @@ struct Client::Impl {
   Error missing(std::string_view path);
 
   // Writing.
+  // Writes one revision at `path`, merged three-way with what was written since
+  // `base_revision` (none: a new page); overlapping edits as `on_conflict` says.
   Result<SaveOutcome> commit(const std::string& path, const std::string& body, bool remove,
-                             const std::string& from_path, std::optional<std::uint64_t> base_revision);
+                             const std::string& from_path, std::optional<std::uint64_t> base_revision,
+                             OnConflict on_conflict = OnConflict::mark);
   Result<SaveOutcome> enqueue(QueuedEdit edit);
   Result<std::uint64_t> replay_queue(std::uint64_t& pending);
 };

@@ -26,6 +26,24 @@ std::string lower(std::string s) {
   return s;
 }
 
+// A write based on `base` that overlaps what was written since: nothing is written, and the
+// message says what to read again.
+Error refused_conflict(const std::string& path, std::uint64_t base, std::uint64_t head, bool head_deleted,
+                       std::size_t regions) {
+  const std::string now = "revision " + std::to_string(head), since = "revision " + std::to_string(base);
+  std::string what;
+  if (head_deleted)
+    what = path + " was deleted since " + since + " (the base of this edit; its head is now " + now + ", a deletion)";
+  else if (base == 0)
+    what = "a page already exists at " + path + " (its head is " + now +
+           ") and this edit was written as a new page (no base revision)";
+  else
+    what = path + " changed since " + since + ", the base of this edit: its head is now " + now + " and the two edits " +
+           "overlap (" + std::to_string(regions) + " conflicting region" + (regions == 1 ? "" : "s") + ")";
+  return make_error(Errc::conflict, what + "; nothing was written: read " + path + " again (" + now +
+                                        ") and apply the edit to that text, with base revision " + std::to_string(head));
+}
+
 }  // namespace
 
 // A queued edit as a page (its metadata read from the body, as commit() will).
@@ -106,6 +124,11 @@ Result<std::vector<PageSummary>> Client::list(std::string_view prefix) {
 }
 
 Result<PageContent> Client::read(std::string_view path, std::optional<std::uint64_t> revision) {
+  ZKWIKI_ASSIGN(PageRead r, read_with_revision(path, revision));
+  return std::move(r.content);
+}
+
+Result<PageRead> Client::read_with_revision(std::string_view path, std::optional<std::uint64_t> revision) {
   Impl& im = *impl_;
   ZKWIKI_TRY(impl_->agent_alive());
   if (!revision) {
@@ -114,7 +137,8 @@ Result<PageContent> Client::read(std::string_view path, std::optional<std::uint6
     if (q) {
       if (q->remove) return make_error(Errc::not_found, std::string(path) + " was deleted on this device (queued, not yet sent)");
       ZKWIKI_ASSIGN(QueuedEdit e, im.queued_edit(*q));
-      return queued_content(e);
+      ZKWIKI_ASSIGN(PageContent c, queued_content(e));
+      return PageRead{std::move(c), e.base_revision.value_or(0)};
     }
     ZKWIKI_ASSIGN(auto base, im.overlay_base(std::string(path)));
     if (!base && im.by_path.contains(std::string(path)))
@@ -126,12 +150,14 @@ Result<PageContent> Client::read(std::string_view path, std::optional<std::uint6
   if (!revision || *revision == page.revision) {
     if (page.deleted) return make_error(Errc::not_found, std::string(path) + " was deleted (its history stays readable)");
     ZKWIKI_ASSIGN(RevisionRecord rec, im.fetch_record(page.collection, page.id, page.head));
-    return im.open_revision(rec);
+    ZKWIKI_ASSIGN(PageContent c, im.open_revision(rec));
+    return PageRead{std::move(c), page.revision};
   }
   if (*revision == 0 || *revision > page.revision)
     return make_error(Errc::not_found, std::string(path) + " has no revision " + std::to_string(*revision));
   ZKWIKI_ASSIGN(auto chain, im.history(page));
-  return im.open_revision(chain[*revision - 1]);
+  ZKWIKI_ASSIGN(PageContent c, im.open_revision(chain[*revision - 1]));
+  return PageRead{std::move(c), *revision};
 }
 
 Result<std::vector<RevisionInfo>> Client::log(std::string_view path) {
@@ -178,7 +204,7 @@ Result<std::string> Client::diff(std::string_view path, std::optional<std::uint6
   return unified_diff(old_text, new_text, path);
 }
 
-Result<SaveOutcome> Client::write(std::string_view path, std::string_view body) {
+Result<SaveOutcome> Client::write(std::string_view path, std::string_view body, const WriteOptions& options) {
   Impl& im = *impl_;
   ZKWIKI_TRY(im.agent_alive());
   ZKWIKI_TRY(validate_page_path(path));
@@ -188,12 +214,24 @@ Result<SaveOutcome> Client::write(std::string_view path, std::string_view body) 
   ZKWIKI_ASSIGN(bool queued, im.queue_touches(p));
   if (queued && !im.agent) {
     ZKWIKI_ASSIGN(auto base, im.overlay_base(p));
+    if (options.base_revision) base = options.base_revision;
     return im.enqueue({0, p, {}, std::string(body), false, base, 0});
   }
-  std::optional<std::uint64_t> base;
   auto it = im.by_path.find(p);
-  if (it != im.by_path.end()) base = im.pages.at(it->second).revision;
-  return im.commit(p, std::string(body), false, {}, base);
+  const LocalPage* page = it == im.by_path.end() ? nullptr : &im.pages.at(it->second);
+  if (!options.base_revision)
+    return im.commit(p, std::string(body), false, {}, page ? std::optional(page->revision) : std::nullopt);
+  // The caller says which revision its text came from: merged against that, not against
+  // whatever this device synced since (which would drop the other writer's change).
+  const std::uint64_t base = *options.base_revision;
+  if (base > 0 && page == nullptr)
+    return make_error(Errc::not_found, "no page at " + p + " on this device, but the edit is based on its revision " +
+                                           std::to_string(base) + ": sync, or write it as a new page");
+  if (page && base > page->revision)
+    return make_error(Errc::not_found, p + " has no revision " + std::to_string(base) +
+                                           " on this device (its head here is revision " +
+                                           std::to_string(page->revision) + "): sync first");
+  return im.commit(p, std::string(body), false, {}, base, options.on_conflict);
 }
 
 Result<SaveOutcome> Client::restore(std::string_view path, std::uint64_t revision) {
@@ -288,7 +326,9 @@ Result<void> Client::Impl::agent_may_write(std::string_view path, std::optional<
 }
 
 Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::string& body_in, bool remove,
-                                         const std::string& from_path, std::optional<std::uint64_t> base_revision) {
+                                         const std::string& from_path, std::optional<std::uint64_t> base_revision,
+                                         OnConflict on_conflict) {
+  const std::uint64_t asked_base = base_revision.value_or(0);  // for the conflict message
   std::string body = body_in;
   bool merged = false, conflict = false;
   const std::string& lookup = from_path.empty() ? path : from_path;
@@ -351,6 +391,8 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
       } else {
         return std::move(merged_text).error();
       }
+      if (!m.clean() && on_conflict == OnConflict::refuse)
+        return refused_conflict(path, asked_base, current->revision, theirs.meta.deleted, m.conflicts.size());
       if (m.clean()) {
         merged = true;
         body = std::move(m.text);

@@ -1,5 +1,6 @@
 // SearchIndex (search.h): the segment list, what is live, merging, and query evaluation.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <unordered_map>
 
@@ -82,7 +83,10 @@ struct SearchIndex::Impl {
     std::uint32_t tmask;  // ... in the title
     float score;
     float norm;           // k1 * (1 - b + b * length / avgdl)
-    std::uint32_t live;   // the doc is its page's newest revision, not deleted
+    std::uint16_t live;   // the doc is its page's newest revision, not deleted
+    // The doc's title tokens, at most 0xFFFF (a query has at most 32 clauses): here, not only
+    // in its DocEntry, so ranking an exact title match reads no cold DocEntry per candidate.
+    std::uint16_t title_terms;
   };
   std::vector<Acc> acc;
   std::uint32_t gen = 0;
@@ -95,6 +99,8 @@ struct SearchIndex::Impl {
   std::vector<float> pscore;
   std::uint32_t pgen = 0;
   std::vector<std::pair<float, std::uint32_t>> heap;
+  static constexpr std::size_t kSmallTop = 16;  // up to this limit, a sorted list instead of a heap
+  std::array<std::pair<float, std::uint32_t>, kSmallTop> top;
   std::string folded;
 
   const DocEntry& doc_of(std::uint32_t g) const {
@@ -125,7 +131,7 @@ struct SearchIndex::Impl {
       for (const auto& t : seg.tombstones) offer(t.page, Winner{t.revision, static_cast<std::uint32_t>(s), 0, true});
     }
     owner.assign(total, 0);
-    acc.assign(total, Acc{0, 0, 0, 0.0f, 0.0f, 0});
+    acc.assign(total, Acc{0, 0, 0, 0.0f, 0.0f, 0, 0});
     live_docs = 0;
     std::uint64_t length = 0;
     for (const auto& [page, w] : winners) {
@@ -141,6 +147,7 @@ struct SearchIndex::Impl {
         owner[g] = static_cast<std::uint32_t>(s);
         if (!acc[g].live) ++dead[s];
         acc[g].norm = static_cast<float>(kK1 * (1 - kB + kB * segs[s]->docs[d].length / avgdl));
+        acc[g].title_terms = static_cast<std::uint16_t>(std::min<std::uint32_t>(segs[s]->docs[d].title_terms, 0xFFFF));
       }
     }
     idf_single.clear();
@@ -474,8 +481,8 @@ struct SearchIndex::Impl {
     }
     const std::uint32_t full = positive == 32 ? 0xFFFFFFFFu : (1u << positive) - 1;
     // A page whose title is exactly the query's words ranks above pages that only mention them.
-    auto final_score = [&](Acc& x, std::uint32_t g) {
-      if (x.tmask == full && doc_of(g).title_terms == positive) [[unlikely]]
+    auto final_score = [&](Acc& x) {
+      if (x.tmask == full && x.title_terms == positive) [[unlikely]]
         x.score *= kExactTitle;
       return x.score;
     };
@@ -485,11 +492,37 @@ struct SearchIndex::Impl {
     heap.clear();
     const std::size_t limit = options.limit;
     if (limit == 0) return {};
+    if (phrases.empty() && limit <= kSmallTop) {
+      // A short sorted list, best first: a candidate that gets in finds its place by counting
+      // (no branch per comparison) and moves one slot per worse entry. A heap's sift branches
+      // on every comparison, and on a query's first run those branches are mispredicted.
+      std::size_t m = 0;
+      for (std::uint32_t g : touched()) {
+        Acc& x = acc[g];
+        if (x.mask != full) continue;
+        const float sc = final_score(x);
+        if (m == limit && !better(g, sc, top[m - 1].second, top[m - 1].first)) continue;
+        std::size_t pos = 0;
+        bool tie = false;
+        for (std::size_t i = 0; i < m; ++i) {
+          pos += top[i].first > sc;
+          tie |= top[i].first == sc;
+        }
+        if (tie) [[unlikely]] {
+          pos = 0;
+          while (pos < m && better(top[pos].second, top[pos].first, g, sc)) ++pos;
+        }
+        for (std::size_t i = m < limit ? m++ : m - 1; i > pos; --i) top[i] = top[i - 1];
+        top[pos] = {sc, g};
+      }
+      for (std::size_t i = 0; i < m; ++i) out.push_back(hit_for(top[i].second, top[i].first, false));
+      return {};
+    }
     if (phrases.empty()) {
       for (std::uint32_t g : touched()) {
         Acc& x = acc[g];
         if (x.mask != full) continue;
-        const float sc = final_score(x, g);
+        const float sc = final_score(x);
         if (heap.size() < limit) {
           heap.emplace_back(sc, g);
           std::push_heap(heap.begin(), heap.end(), worse);
@@ -506,7 +539,7 @@ struct SearchIndex::Impl {
     }
     // With phrases: walk the candidates best first, checking each against its text.
     for (std::uint32_t g : touched())
-      if (acc[g].mask == full) heap.emplace_back(final_score(acc[g], g), g);
+      if (acc[g].mask == full) heap.emplace_back(final_score(acc[g]), g);
     std::sort(heap.begin(), heap.end(), worse);
     for (auto [sc, g] : heap) {
       if (out.size() >= limit) break;

@@ -77,6 +77,10 @@ struct Config {
   // The origin ("https://cdn.example.com") through which clients should read blobs: a cache or
   // CDN in front of this server. Empty: read them here. Checked by valid_public_url().
   std::string public_url;
+  // Proxies (a cache fronting the whole API) whose X-Forwarded-For names the client, as
+  // canonical_ip() gives them. A request from anywhere else is counted under its own address,
+  // whatever it says it forwards.
+  std::vector<std::string> trusted_proxies;
   // Unix seconds; the system clock when unset (tests inject one to test expiry).
   std::function<std::int64_t()> clock;
 };
@@ -119,6 +123,9 @@ class BlobCache {
 // Whether `url` is an origin a client can fetch blobs from: "http://" or "https://", a host
 // name or IP literal ([v6] in brackets), an optional port, nothing after (no path, no query).
 bool valid_public_url(std::string_view url);
+// `text` (an IPv4 or IPv6 literal, spaces around it allowed) in its canonical form, as the
+// server writes a peer's address; "" for anything else (a port, brackets, a host name).
+std::string canonical_ip(std::string_view text);
 // The Content-Security-Policy of the web app: connect-src allows the origin and `public_url`.
 std::string app_content_security_policy(const std::string& public_url);
 
@@ -224,6 +231,8 @@ class Api {
   void record_failure(const std::string& key, std::int64_t now);
   // Login and recovery attempts share one limit per account and per client address: true
   // (with the 429 in `out`) while either is exhausted.
+  // The address the login limit counts a request under (Config::trusted_proxies).
+  std::string client_address(const Request& req) const;
   bool throttled(const Ctx& c, const std::string& account, std::int64_t now, Response& out);
   void count_failure(const Ctx& c, const std::string& account, std::int64_t now);
   // Consumes `challenge` (single use, whatever the outcome); true if it was issued for

@@ -1,7 +1,11 @@
 #include "api.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <span>
+#include <string_view>
 
 #include "api_internal.h"
 #include "zkwiki/account.h"
@@ -131,6 +135,42 @@ bool Api::authorize(Ctx& c, const std::string& ws, const std::string* coll, Need
   return true;
 }
 
+std::string canonical_ip(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return "";
+  const std::string s(text);
+  unsigned char bin[sizeof(in6_addr)];
+  char out[INET6_ADDRSTRLEN];
+  for (int family : {AF_INET, AF_INET6})
+    if (inet_pton(family, s.c_str(), bin) == 1 && inet_ntop(family, bin, out, sizeof out)) return out;
+  return "";
+}
+
+std::string Api::client_address(const Request& req) const {
+  const auto& trusted = config_.trusted_proxies;
+  auto is_trusted = [&](const std::string& a) { return std::find(trusted.begin(), trusted.end(), a) != trusted.end(); };
+  if (trusted.empty() || !is_trusted(req.remote)) return req.remote;
+  // Each proxy appends the address it was reached from, so the list reads client first, nearest
+  // proxy last. Only the entries our proxies appended can be believed: walking from the right,
+  // the first one that is not a trusted proxy is the client; what is left of it came from the
+  // client itself and may be forged. A malformed entry ends the walk at the last proxy known.
+  std::string forwarded;
+  for (const auto& [name, value] : req.headers)
+    if (name == "x-forwarded-for") forwarded += (forwarded.empty() ? "" : ",") + value;
+  std::string client = req.remote;
+  std::string_view rest = forwarded;
+  while (!rest.empty()) {
+    const auto comma = rest.rfind(',');
+    const std::string ip = canonical_ip(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+    if (ip.empty()) break;
+    client = ip;
+    if (!is_trusted(ip)) break;
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+  }
+  return client;
+}
+
 bool Api::rate_limited(const std::string& key, int limit, std::int64_t t, std::int64_t* retry) {
   auto it = failures_.find(key);
   if (it == failures_.end()) return false;
@@ -147,7 +187,7 @@ bool Api::throttled(const Ctx& c, const std::string& account, std::int64_t t, Re
   std::lock_guard lock(auth_mu_);
   std::int64_t retry = 0;
   if (!rate_limited("a:" + account, config_.login_failures_per_account, t, &retry) &&
-      !rate_limited("c:" + c.req.remote, config_.login_failures_per_client, t, &retry))
+      !rate_limited("c:" + client_address(c.req), config_.login_failures_per_client, t, &retry))
     return false;
   out = error(429, "rate_limited", "too many failed attempts; retry later");
   out.set("Retry-After", std::to_string(std::max<std::int64_t>(retry, 1)));
@@ -157,7 +197,7 @@ bool Api::throttled(const Ctx& c, const std::string& account, std::int64_t t, Re
 void Api::count_failure(const Ctx& c, const std::string& account, std::int64_t t) {
   std::lock_guard lock(auth_mu_);
   record_failure("a:" + account, t);
-  record_failure("c:" + c.req.remote, t);
+  record_failure("c:" + client_address(c.req), t);
 }
 
 bool Api::take_challenge(const Bytes& challenge, const std::string& account, std::int64_t t) {

@@ -57,12 +57,14 @@ struct Options {
   bool memory = false;
   std::uint64_t blob_cache = 256ULL << 20;
   std::string public_url;
+  std::vector<std::string> trusted_proxies;  // canonical_ip() forms
 };
 
 constexpr const char* kUsage =
     "usage: zkwiki-server [--data DIR] [--listen HOST:PORT] [--app DIR] [--max-body BYTES]\n"
     "                     [--threads N] [--max-connections N] [--read-timeout SECONDS]\n"
-    "                     [--quota BYTES] [--blob-cache BYTES] [--public-url URL] [--memory]\n";
+    "                     [--quota BYTES] [--blob-cache BYTES] [--public-url URL]\n"
+    "                     [--trusted-proxy IP]... [--memory]\n";
 
 void log_line(const std::string& s) {
   std::fprintf(stderr, "zkwiki-server: %s\n", s.c_str());
@@ -446,7 +448,7 @@ int parse_options(int argc, char** argv, Options& o) {
     }
     static constexpr std::string_view kValued[] = {"--data", "--listen", "--app", "--max-body", "--threads",
                                                    "--max-connections", "--read-timeout", "--quota",
-                                                   "--blob-cache", "--public-url"};
+                                                   "--blob-cache", "--public-url", "--trusted-proxy"};
     if (std::find(std::begin(kValued), std::end(kValued), a) == std::end(kValued)) {
       std::fprintf(stderr, "zkwiki-server: unknown option %s\n%s", a.c_str(), kUsage);
       return 2;
@@ -476,6 +478,13 @@ int parse_options(int argc, char** argv, Options& o) {
         return 2;
       }
       o.public_url = url;
+    } else if (a == "--trusted-proxy") {
+      std::string ip = canonical_ip(v);
+      if (ip.empty()) {
+        std::fprintf(stderr, "zkwiki-server: --trusted-proxy must be an IP address (no port): %s\n", v);
+        return 2;
+      }
+      o.trusted_proxies.push_back(ip);
     }
     else {
       std::fprintf(stderr, "zkwiki-server: bad option or value: %s %s\n%s", a.c_str(), v, kUsage);
@@ -545,6 +554,7 @@ int run(int argc, char** argv) {
   cfg.blob_cache_bytes = static_cast<std::size_t>(opt.blob_cache);
   cfg.app_dir = opt.app_dir;
   cfg.public_url = opt.public_url;
+  cfg.trusted_proxies = opt.trusted_proxies;
   Api api(*store, cfg, &metrics);
 
   const int threads =

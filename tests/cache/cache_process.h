@@ -210,7 +210,8 @@ class VarnishCache final : public CacheProcess {
 };
 
 // nginx -g 'daemon off;' with server/deploy/nginx/zkwiki-cache.conf, prefix = its work directory
-// (cache files, temp files, logs). Its counts come from the shipped access log's cache= field.
+// (cache files, temp files, logs). Its counts come from the access log's cache= field (the
+// file's commented-out access_log line, turned on).
 class NginxCache final : public CacheProcess {
  public:
   const char* name() const override { return "nginx"; }
@@ -221,7 +222,7 @@ class NginxCache final : public CacheProcess {
   std::string miss() const override { return "MISS"; }
   std::string pass() const override { return "BYPASS"; }
   bool sends_age() const override { return false; }  // nginx adds no Age header
-  // The shipped access log is written every second (flush=1s).
+  // The access log is written every second (flush=1s).
   std::chrono::milliseconds publish_delay() const override { return std::chrono::milliseconds(1200); }
   long long hits() const override { return logged("cache=HIT "); }
   long long misses() const override { return logged("cache=MISS "); }
@@ -235,9 +236,13 @@ class NginxCache final : public CacheProcess {
 
   bool configure(std::uint16_t backend_port, std::uint16_t port, std::string& error) override {
     std::string conf = slurp(ZKWIKI_NGINX_CONF);
+    // The counts come from the access log, which is off as shipped: the tests swap in the
+    // file's own commented-out access_log line, as its comment tells operators to.
     if (!replace_once(conf, "server 127.0.0.1:8787;", "server 127.0.0.1:" + std::to_string(backend_port) + ";") ||
-        !replace_once(conf, "listen 0.0.0.0:8080;", "listen 127.0.0.1:" + std::to_string(port) + ";")) {
-      error = "the shipped nginx configuration has no upstream server or listen line";
+        !replace_once(conf, "listen 0.0.0.0:8080;", "listen 127.0.0.1:" + std::to_string(port) + ";") ||
+        !replace_once(conf, "  access_log off;\n", "") ||
+        !replace_once(conf, "# access_log access.log", "access_log access.log")) {
+      error = "the shipped nginx configuration has no upstream server, listen or access_log lines";
       return false;
     }
     std::ofstream(work_ / "zkwiki-cache.conf") << conf;

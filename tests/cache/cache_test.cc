@@ -62,7 +62,8 @@ class CacheTest : public ::testing::TestWithParam<CacheKind> {
     cache_port_ = free_port();
     server_ = new test::ServerProcess();
     if (!server_->start((fs::path(dir_->path()) / "server").string(),
-                        {"--public-url", "http://127.0.0.1:" + std::to_string(cache_port_)})) {
+                        {"--public-url", "http://127.0.0.1:" + std::to_string(cache_port_),
+                         "--trusted-proxy", "127.0.0.1"})) {
       setup_error_ = "zkwiki-server did not start: " + server_->error();
       return;
     }
@@ -322,6 +323,32 @@ TEST_P(CacheTest, ARevokedTokenCannotReadHeadsThroughTheCache) {
   auto after = (*agent)->sync();
   ASSERT_FALSE(after.ok());
   EXPECT_EQ(after.error().code, Errc::expired);
+}
+
+// The cache fronts the whole API and the server trusts it (--trusted-proxy 127.0.0.1): the login
+// limit (20 failures a minute per client address) counts each client the cache forwards for, by
+// the address the cache appends to X-Forwarded-For; what a client writes there itself is not
+// believed. Clients on loopback connect from 127.0.0.2, .3, .4 (the cache from 127.0.0.1).
+TEST_P(CacheTest, TheLoginLimitCountsEachClientBehindTheCache) {
+  auto failed_login = [&](const std::string& from, test::HeaderList headers = {}) {
+    test::HttpClient client("127.0.0.1", cache_port_);
+    client.set_source_address(from);
+    headers.push_back({"Content-Type", "application/json"});
+    // An unknown account each time: only the client's address ties the attempts together.
+    auto r = client.request("POST", "/v1/auth/login",
+                            "{\"account_id\":\"" + test::random_id() + "\",\"challenge\":\"" +
+                                std::string(43, 'A') + "=\",\"signature\":\"" + std::string(86, 'A') + "==\"}",
+                            headers);
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    return r.status;
+  };
+  int status = 0;
+  for (int i = 0; i < 25 && status != 429; ++i) status = failed_login("127.0.0.2");
+  ASSERT_EQ(status, 429) << "the limit was never reached";
+  EXPECT_EQ(failed_login("127.0.0.3"), 401);  // another client: its own count
+  // A client naming the limited one (or the cache) as where it forwards from is still itself.
+  EXPECT_EQ(failed_login("127.0.0.4", {{"X-Forwarded-For", "127.0.0.3, 127.0.0.2"}}), 401);
+  EXPECT_EQ(failed_login("127.0.0.2"), 429);
 }
 
 TEST_P(CacheTest, TheCacheStorageHoldsNoPlaintext) {

@@ -156,6 +156,43 @@ TEST_F(AgentClientTest, ABearerGrantNeedsNoKeyFile) {
   EXPECT_EQ(body_of(*a_, "memory/b.md"), "bearer\n");
 }
 
+// An agent edits a page the owner edits meanwhile (WriteOptions::base_revision, as the MCP
+// server's write_page passes it): apart edits merge, overlapping ones are refused, nothing lost.
+TEST_F(AgentClientTest, AnAgentsEditBasedOnWhatItReadKeepsTheOwnersConcurrentEdit) {
+  const std::string v1 = "goal\nstep one\nstep two\nstep three\nstep four\ndone\n";
+  ASSERT_TRUE(a_->use_collection("memory").ok());
+  ASSERT_TRUE(a_->write("memory/plan.md", v1).ok());
+  AccountKeys key = generate_agent_keys();
+  auto agent = open(issue(&key).grant, &key);
+  ASSERT_TRUE(agent);
+  ASSERT_TRUE(agent->sync().ok());
+  auto read = agent->read_with_revision("memory/plan.md");
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  ASSERT_EQ(read->revision, 1u);
+  ASSERT_TRUE(a_->write("memory/plan.md", "GOAL\nstep one\nstep two\nstep three\nstep four\ndone\n").ok());
+  ASSERT_TRUE(agent->sync().ok());
+  auto w = agent->write("memory/plan.md", "goal\nstep one\nstep two\nstep three\nstep four\nDONE by the agent\n",
+                        WriteOptions{.base_revision = read->revision});
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_TRUE(w->merged);
+  const std::string v3 = "GOAL\nstep one\nstep two\nstep three\nstep four\nDONE by the agent\n";
+  ASSERT_TRUE(a_->sync().ok());
+  EXPECT_EQ(body_of(*a_, "memory/plan.md"), v3);
+  // Overlapping: the owner's edit stays the head; the agent is told to read again.
+  const std::string by_owner = "GOAL\nstep one, by the owner\nstep two\nstep three\nstep four\nDONE by the agent\n";
+  ASSERT_TRUE(a_->write("memory/plan.md", by_owner).ok());
+  ASSERT_TRUE(agent->sync().ok());
+  auto refused = agent->write("memory/plan.md", "GOAL\nstep one, by the agent\nstep two\nstep three\nstep four\nDONE by the agent\n",
+                              WriteOptions{.base_revision = w->revision});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::conflict);
+  EXPECT_NE(refused.error().message.find("memory/plan.md changed since revision 3"), std::string::npos)
+      << refused.error().message;
+  ASSERT_TRUE(a_->sync().ok());
+  EXPECT_EQ(body_of(*a_, "memory/plan.md"), by_owner);
+  EXPECT_EQ(a_->log("memory/plan.md")->size(), 4u);  // nothing of the refused edit
+}
+
 TEST_F(AgentClientTest, AnExpiredSessionFailsItsNextCallAndWritesNothing) {
   AccountKeys key = generate_agent_keys();
   IssuedGrant g = issue(&key, {"memory"}, false, "memory/", 600);

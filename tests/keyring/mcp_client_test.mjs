@@ -20,6 +20,7 @@ async function connect(grant) {
   return client;
 }
 const text = (r) => r.content.map((c) => c.text).join('');
+const body = (r) => r.content[0].text;  // read_page: the text exactly, then a line with its revision
 
 test('tools over stdio with a read-write grant', async () => {
   const c = await connect(rw.grant);
@@ -30,12 +31,16 @@ test('tools over stdio with a read-write grant', async () => {
   let r = await c.callTool({ name: 'write_page', arguments: { path: 'memory/mcp.md', content: '# MCP\n\nfirst line\n' } });
   assert.ok(!r.isError, text(r));
   assert.match(text(r), /revision 1/);
-  r = await c.callTool({ name: 'write_page', arguments: { path: 'memory/mcp.md', content: '# MCP\n\nsecond line about walruses\n' } });
-  assert.match(text(r), /revision 2/);
   r = await c.callTool({ name: 'read_page', arguments: { path: 'memory/mcp.md' } });
-  assert.equal(text(r), '# MCP\n\nsecond line about walruses\n');
+  assert.deepEqual(r.structuredContent, { path: 'memory/mcp.md', revision: 1, title: 'MCP', tags: [] });
+  r = await c.callTool({ name: 'write_page', arguments: { path: 'memory/mcp.md', content: '# MCP\n\nsecond line about walruses\n', base_revision: r.structuredContent.revision } });
+  assert.match(text(r), /revision 2, written$/);
+  r = await c.callTool({ name: 'read_page', arguments: { path: 'memory/mcp.md' } });
+  assert.equal(body(r), '# MCP\n\nsecond line about walruses\n');
+  assert.equal(r.structuredContent.revision, 2);
   r = await c.callTool({ name: 'read_page', arguments: { path: 'memory/mcp.md', revision: 1 } });
-  assert.equal(text(r), '# MCP\n\nfirst line\n');
+  assert.equal(body(r), '# MCP\n\nfirst line\n');
+  assert.equal(r.structuredContent.revision, 1);
   r = await c.callTool({ name: 'list_pages', arguments: { prefix: 'memory/' } });
   assert.match(text(r), /memory\/mcp\.md/);
   r = await c.callTool({ name: 'search', arguments: { query: 'walruses' } });
@@ -114,7 +119,8 @@ test('search: ranked hits from the sealed index, with snippets, highlights and c
   r = await c.callTool({ name: 'search', arguments: { query: 'tusks', limit: 1 } });
   assert.equal(r.structuredContent.hits.length, 1);
   // An edit is searchable at once (indexed after the write).
-  await c.callTool({ name: 'write_page', arguments: { path: 'memory/kelp.md', content: '# Kelp\n\nAn otter naps in the kelp.\n' } });
+  r = await c.callTool({ name: 'write_page', arguments: { path: 'memory/kelp.md', content: '# Kelp\n\nAn otter naps in the kelp.\n', base_revision: 1 } });
+  assert.ok(!r.isError, text(r));
   r = await c.callTool({ name: 'search', arguments: { query: 'otter' } });
   assert.deepEqual(r.structuredContent.hits.map((h) => h.path), ['memory/kelp.md']);
   // A query the index refuses is a tool error; bad arguments are JSON-RPC errors.
@@ -152,7 +158,7 @@ test('a read-only grant has no write tool', async () => {
   assert.ok(!tools.some((t) => t.name === 'write_page'));
   await assert.rejects(c.callTool({ name: 'write_page', arguments: { path: 'memory/x.md', content: 'x' } }), /read-only/);
   const r = await c.callTool({ name: 'read_page', arguments: { path: 'memory/mcp.md' } });
-  assert.equal(text(r), '# MCP\n\nsecond line about walruses\n');
+  assert.equal(body(r), '# MCP\n\nsecond line about walruses\n');
   await c.close();
 });
 
@@ -177,6 +183,59 @@ test('malformed JSON-RPC gets JSON-RPC errors', async () => {
   assert.deepEqual(lines.map((l) => l.error?.code ?? 'ok'), [-32700, -32601, -32600, -32602, 'ok']);
   assert.equal(lines[0].id, null);
   assert.equal(lines[1].id, 7);
+});
+
+// The data loss a fresh user found: two agents (two devices) in a loop, each writing its edit
+// of what it had read; without a base the second write dropped the first one's lines.
+test('write_page is based on the revision read: concurrent edits merge, overlapping ones are refused', async () => {
+  const a = await connect(rw.grant);
+  const b = await connect(rw.grant);
+  const path = 'memory/loop.md';
+  const lines = (edits = {}) => Array.from({ length: 16 }, (_, i) => edits[i + 1] ?? `line ${i + 1}`).join('\n') + '\n';
+  let r = await a.callTool({ name: 'write_page', arguments: { path, content: lines() } });
+  assert.ok(!r.isError, text(r));
+  // A reads; B reads, edits lines 2-8 and writes; A writes its edit (lines 13, 15) of what it read.
+  r = await a.callTool({ name: 'read_page', arguments: { path } });
+  assert.equal(body(r), lines());
+  assert.equal(r.structuredContent.revision, 1);
+  assert.match(r.content[1].text, /base_revision 1\b/);
+  const aBase = r.structuredContent.revision;
+  r = await b.callTool({ name: 'read_page', arguments: { path } });
+  const byB = { 2: 'b2', 3: 'b3', 4: 'b4', 5: 'b5', 6: 'b6', 7: 'b7', 8: 'b8' };
+  r = await b.callTool({ name: 'write_page', arguments: { path, content: lines(byB), base_revision: r.structuredContent.revision } });
+  assert.match(text(r), /^memory\/loop\.md: revision 2, written$/);
+  // Without a base, an existing page is refused, never overwritten.
+  r = await a.callTool({ name: 'write_page', arguments: { path, content: lines({ 13: 'a13', 15: 'a15' }) } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /^conflict: memory\/loop\.md already exists \(revision 2\): pass base_revision/);
+  r = await a.callTool({ name: 'write_page', arguments: { path, content: lines({ 13: 'a13', 15: 'a15' }), base_revision: aBase } });
+  assert.ok(!r.isError, text(r));
+  assert.match(text(r), /revision 3, written, merged with edits made since revision 1/);
+  r = await b.callTool({ name: 'read_page', arguments: { path } });
+  assert.equal(body(r), lines({ ...byB, 13: 'a13', 15: 'a15' }));  // all 16 lines, both edits
+  assert.equal(r.structuredContent.revision, 3);
+
+  // Overlapping edits of line 5: the second is a tool error naming the page, base and head; nothing written.
+  r = await a.callTool({ name: 'read_page', arguments: { path } });
+  const base3 = r.structuredContent.revision;
+  const head = { ...byB, 13: 'a13', 15: 'a15' };
+  r = await b.callTool({ name: 'write_page', arguments: { path, content: lines({ ...head, 5: 'five by b' }), base_revision: 3 } });
+  assert.match(text(r), /revision 4, written$/);
+  r = await a.callTool({ name: 'write_page', arguments: { path, content: lines({ ...head, 5: 'five by a' }), base_revision: base3 } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /^conflict: memory\/loop\.md changed since revision 3, the base of this edit: its head is now revision 4 .*nothing was written/);
+  r = await b.callTool({ name: 'read_page', arguments: { path } });
+  assert.equal(body(r), lines({ ...head, 5: 'five by b' }));
+  assert.equal(r.structuredContent.revision, 4);
+  r = await a.callTool({ name: 'page_history', arguments: { path } });
+  assert.equal(text(r).trim().split('\n').length, 4);
+  // A bad base is a JSON-RPC error; one this device has never seen is a tool error.
+  await assert.rejects(a.callTool({ name: 'write_page', arguments: { path, content: 'x', base_revision: 'four' } }), /base_revision/);
+  r = await a.callTool({ name: 'write_page', arguments: { path, content: 'x\n', base_revision: 9 } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /^not_found: memory\/loop\.md has no revision 9/);
+  await a.close();
+  await b.close();
 });
 
 test('a grant revoked mid-session fails the next call with a clear error', async () => {

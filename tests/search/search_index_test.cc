@@ -124,6 +124,46 @@ TEST_F(SearchIndexTest, LimitKeepsTheBest) {
   EXPECT_EQ(paths(index_, "files", o), Paths{all[0]});
 }
 
+// The first L results for a limit L are the first L of all results, whatever L (a short sorted
+// list serves small limits, a heap larger ones), and pages with equal scores come in path order.
+TEST(SearchRankingTest, EveryLimitGivesAPrefixOfTheFullRanking) {
+  SearchIndex index;
+  std::mt19937 rng(7);
+  const std::vector<std::string> words = {"alpha", "beta", "gamma", "delta"};
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 60; ++i) {
+    std::string body;
+    // Every third page repeats an earlier body word for word: same score, another path.
+    if (i % 3 == 2) {
+      body = bodies[static_cast<std::size_t>(i) - 1];
+    } else {
+      for (unsigned n = 1 + rng() % 6; n > 0; --n) body += words[rng() % words.size()] + " ";
+    }
+    bodies.push_back(body);
+    std::string path = "p/" + std::to_string(1000 - i) + ".md";  // path order is not insertion order
+    ASSERT_TRUE(index.put(SearchDocument{id_for(path), 1, path, "", {}, body}));
+  }
+  SearchOptions all;
+  all.limit = 1000;
+  for (const char* q : {"alpha", "beta OR gamma", "alpha delta"}) {
+    auto full = index.search(q, all);
+    ASSERT_TRUE(full.ok());
+    ASSERT_GT(full->size(), 20u) << q;
+    for (std::size_t i = 1; i < full->size(); ++i) {
+      const auto &a = (*full)[i - 1], &b = (*full)[i];
+      EXPECT_TRUE(a.score > b.score || (a.score == b.score && a.path < b.path)) << q << ": " << a.path << ", " << b.path;
+    }
+    for (std::size_t limit = 1; limit <= 40; ++limit) {
+      SearchOptions o;
+      o.limit = limit;
+      auto some = index.search(q, o);
+      ASSERT_TRUE(some.ok());
+      ASSERT_EQ(some->size(), std::min(limit, full->size())) << q;
+      for (std::size_t i = 0; i < some->size(); ++i) EXPECT_EQ((*some)[i].path, (*full)[i].path) << q << " limit " << limit;
+    }
+  }
+}
+
 // Every page matches the first clause, several times over (a prefix of many terms in each):
 // the accumulator's bookkeeping must hold when all pages are touched and postings keep coming
 // (a one-past-the-end write the fuzzer found, seen under ASan).

@@ -91,6 +91,79 @@ TEST(Api, LoginRateLimitAlsoCountsPerClientAddress) {
   EXPECT_EQ(last, 429);
 }
 
+// A failed login from `remote` with these headers: its status.
+int failed_login(Harness& h, const std::string& remote, const Headers& headers) {
+  Request r = make("POST", "/v1/auth/login",
+                   json{{"account_id", test::random_id()},
+                        {"challenge", b64(std::string(32, 'c'))},
+                        {"signature", b64(std::string(64, 's'))}}.dump(),
+                   headers);
+  r.remote = remote;
+  return h.api.handle(r).status;
+}
+// ... forwarding for `forwarded` (no header when empty).
+int failed_login(Harness& h, const std::string& remote, const std::string& forwarded) {
+  Headers headers;
+  if (!forwarded.empty()) headers.emplace_back("x-forwarded-for", forwarded);
+  return failed_login(h, remote, headers);
+}
+
+Config proxied_config() {
+  Config cfg;
+  cfg.login_failures_per_account = 1000;
+  cfg.login_failures_per_client = 3;
+  cfg.trusted_proxies = {"192.0.2.1", "2001:db8::1"};  // a cache, and a CDN in front of it
+  return cfg;
+}
+
+// Behind a cache that fronts the whole API every request comes from the cache: with the cache
+// trusted, each client it forwards for has its own limit.
+TEST(Api, ClientsBehindATrustedProxyAreLimitedOneByOne) {
+  Harness h(proxied_config());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(failed_login(h, "192.0.2.1", "203.0.113.5"), 401);
+  EXPECT_EQ(failed_login(h, "192.0.2.1", "203.0.113.5"), 429);
+  EXPECT_EQ(failed_login(h, "192.0.2.1", "203.0.113.6"), 401);  // another client
+  EXPECT_EQ(failed_login(h, "192.0.2.1", ""), 401);              // the cache's own requests
+  // Through the CDN, then the cache: the client is still the first untrusted address from the
+  // right, in whatever form it was written; two X-Forwarded-For headers read as one list.
+  EXPECT_EQ(failed_login(h, "192.0.2.1", " 203.0.113.5 , 2001:0db8:0:0::1"), 429);
+  EXPECT_EQ(failed_login(h, "192.0.2.1", Headers{{"x-forwarded-for", "203.0.113.5"}, {"x-forwarded-for", "2001:db8::1"}}),
+            429);
+}
+
+// What a client writes into X-Forwarded-For itself gains it nothing.
+TEST(Api, ForwardedForIsBelievedOnlyFromTrustedProxies) {
+  Harness h(proxied_config());
+  // Not through the proxy: every request is counted under the sender's address.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(failed_login(h, "203.0.113.7", "198.51.100." + std::to_string(i)), 401);
+  EXPECT_EQ(failed_login(h, "203.0.113.7", "198.51.100.99"), 429);
+  // Through the proxy, with forged entries in front: counted under the address the proxy saw.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(failed_login(h, "192.0.2.1", "10.0.0." + std::to_string(i) + ", 203.0.113.8"), 401);
+  EXPECT_EQ(failed_login(h, "192.0.2.1", "10.0.0.99, 203.0.113.8"), 429);
+  // Nor does naming a trusted proxy: the address our proxy appended after it is what counts.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(failed_login(h, "192.0.2.1", "2001:db8::1, 203.0.113.9"), 401);
+  EXPECT_EQ(failed_login(h, "192.0.2.1", "203.0.113.9"), 429);
+}
+
+// A header that is not a list of IP addresses is no address: the request is counted under the
+// proxy it came through (all such requests share one limit), never under the junk.
+TEST(Api, MalformedForwardedForCountsUnderTheProxy) {
+  Harness h(proxied_config());
+  for (const char* junk : {"not-an-ip", "203.0.113.5:4711", "[2001:db8::5]", ","})
+    EXPECT_EQ(failed_login(h, "192.0.2.1", junk), junk == std::string(",") ? 429 : 401) << junk;
+  EXPECT_EQ(failed_login(h, "192.0.2.1", ""), 429);
+  EXPECT_EQ(failed_login(h, "192.0.2.1", "203.0.113.10"), 401);
+}
+
+TEST(Api, CanonicalIpAcceptsAddressesOnly) {
+  EXPECT_EQ(canonical_ip("192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(canonical_ip(" 2001:0DB8:0:0:0:0:0:1\t"), "2001:db8::1");
+  EXPECT_EQ(canonical_ip("::ffff:192.0.2.1"), "::ffff:192.0.2.1");
+  for (const char* bad : {"", " ", "192.0.2.1:80", "[::1]", "localhost", "192.0.2", "1.2.3.4.5", "::1%lo"})
+    EXPECT_EQ(canonical_ip(bad), "") << bad;
+}
+
 TEST(Api, EveryResponseHasSafetyHeadersAndErrorsHaveTheJsonShape) {
   Harness h;
   for (auto& req : {make("GET", "/nope"), make("GET", "/v1/health"), make("DELETE", "/v1/health"),

@@ -78,6 +78,16 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& t
   if (!m.connected) {
     m.stream.expires_after(std::chrono::milliseconds(timeout_ms_));
     tcp::endpoint ep(net::ip::make_address(host_), port_);
+    if (!source_.empty()) {
+      auto& socket = m.stream.socket();
+      socket.open(ep.protocol(), ec);
+      if (!ec) socket.bind(tcp::endpoint(net::ip::make_address(source_), 0), ec);
+      if (ec) {
+        out.error = "bind " + source_ + ": " + ec.message();
+        m.stream.close();
+        return out;
+      }
+    }
     m.stream.async_connect(ep, [&](beast::error_code e) { ec = e; });
     m.run();
     if (ec) {

@@ -47,6 +47,8 @@ class HttpClient {
                             const json& body, const std::string& token = {},
                             const HeaderList& headers = {});
   void set_timeout_ms(int ms) { timeout_ms_ = ms; }
+  // Connects from this local address (any of 127.0.0.0/8 on loopback: another "client").
+  void set_source_address(std::string address) { source_ = std::move(address); }
   void disconnect();
 
  private:
@@ -54,6 +56,7 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
   std::string host_;
   std::uint16_t port_;
+  std::string source_;
   int timeout_ms_ = 10000;
 };
 

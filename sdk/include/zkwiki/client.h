@@ -90,6 +90,31 @@ struct SaveOutcome {
   bool queued = false;     // the server was unreachable: kept in the offline queue
 };
 
+// How a write that names the revision its text came from treats other writers' changes.
+enum class OnConflict : std::uint8_t {
+  refuse,  // overlapping edits: nothing is written; Errc::conflict names the page, base and head
+  mark,    // overlapping edits: one revision keeps both versions between conflict markers
+};
+
+struct WriteOptions {
+  // The revision the new text was made from (PageRead::revision); 0: the text is a new page.
+  // When the head has moved past it (another device or agent wrote since), the edit is merged
+  // three-way (base: that revision's text, ours: the new text, theirs: the head): a clean merge
+  // is written (SaveOutcome::merged), overlapping edits follow `on_conflict`. None: the text is
+  // taken to be based on this device's synced head, so a change synced before the call (made
+  // after the caller read the page) is replaced, not merged: callers that read first pass it.
+  std::optional<std::uint64_t> base_revision;
+  OnConflict on_conflict = OnConflict::refuse;
+};
+
+// A page's text and the revision it is: what a later write names as its base.
+struct PageRead {
+  PageContent content;
+  // The revision read; for a page shown as an edit waiting in this device's offline queue, the
+  // revision that edit is based on (0: a page the server has not seen yet).
+  std::uint64_t revision = 0;
+};
+
 struct SyncReport {
   std::uint64_t changes = 0;        // feed entries processed
   std::uint64_t pages_updated = 0;  // pages whose head moved
@@ -229,10 +254,20 @@ class Client {
   Result<std::vector<PageSummary>> list(std::string_view prefix = {});
   // The page at `path` (its head, or an older revision). Errors: not_found.
   Result<PageContent> read(std::string_view path, std::optional<std::uint64_t> revision = std::nullopt);
+  // read(), with the revision read: pass it as WriteOptions::base_revision when writing back
+  // an edit of this text.
+  Result<PageRead> read_with_revision(std::string_view path, std::optional<std::uint64_t> revision = std::nullopt);
   // Writes `body` as the page's next revision (creating the page if needed). Title, tags and
-  // links come from the body (front matter, headings, links). On a concurrent write the edit
-  // is merged three-way; overlapping edits become a visible conflict, never a lost edit.
-  Result<SaveOutcome> write(std::string_view path, std::string_view body);
+  // links come from the body (front matter, headings, links).
+  //
+  // With options.base_revision (see WriteOptions): the edit is merged with everything written
+  // since that revision; overlapping edits are refused (Errc::conflict, nothing written: re-read
+  // and edit again) or, with OnConflict::mark, kept both, marked. Without it the edit replaces
+  // this device's synced head; only a write that lands between that head and this call (the
+  // compare-and-swap loses) is merged, conflicts marked. Errors: conflict, not_found (a base
+  // this device has not synced, or a page that is gone), and those of sending.
+  // An edit that waits in the offline queue is merged when sync() sends it, conflicts marked.
+  Result<SaveOutcome> write(std::string_view path, std::string_view body, const WriteOptions& options = {});
   Result<std::vector<RevisionInfo>> log(std::string_view path);
   // Unified diff between two revisions (b defaults to the head, a to b - 1).
   Result<std::string> diff(std::string_view path, std::optional<std::uint64_t> a = std::nullopt,

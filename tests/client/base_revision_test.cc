@@ -1,0 +1,164 @@
+// Writes that name the revision their text was read from (WriteOptions::base_revision): two
+// devices of one account, one reads, the other edits and writes, then the first writes its edit.
+// Without a base the first device's write replaced the other's edit (7 of 16 lines lost in a
+// fresh user's two-device loop through the MCP server); with it the edits merge, or overlapping
+// ones are refused with nothing written.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "client_fixture.h"
+#include "support/fails_with.h"
+
+namespace zkwiki {
+namespace {
+
+using test::FailsWith;
+
+// 16 numbered lines; `edits` replaces some of them.
+std::string lines(const std::vector<std::pair<int, std::string>>& edits = {}) {
+  std::string out;
+  for (int i = 1; i <= 16; ++i) {
+    std::string line = "line " + std::to_string(i);
+    for (const auto& [n, text] : edits)
+      if (n == i) line = text;
+    out += line + "\n";
+  }
+  return out;
+}
+
+class BaseRevisionTest : public ClientTest {
+ protected:
+  void SetUp() override {
+    ClientTest::SetUp();
+    ASSERT_TRUE(a_->write(kPath, lines()).ok());
+    b_ = login_b(options());
+    ASSERT_TRUE(b_);
+    ASSERT_TRUE(b_->sync().ok());
+  }
+  static constexpr const char* kPath = "notes/shared.md";
+  std::unique_ptr<Client> b_;
+};
+
+TEST_F(BaseRevisionTest, ReadWithRevisionGivesTheRevisionOfTheTextRead) {
+  auto head = a_->read_with_revision(kPath);
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_EQ(head->revision, 1u);
+  EXPECT_EQ(head->content.body, lines());
+  ASSERT_TRUE(a_->write(kPath, lines({{1, "first"}})).ok());
+  head = a_->read_with_revision(kPath);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->revision, 2u);
+  auto old = a_->read_with_revision(kPath, 1);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->revision, 1u);
+  EXPECT_EQ(old->content.body, lines());
+}
+
+// (1) Non-overlapping edits: both are in the final head on both devices; no line is lost.
+TEST_F(BaseRevisionTest, AnEditBasedOnAnOlderRevisionMergesTheOtherDevicesEditInsteadOfDroppingIt) {
+  auto read = a_->read_with_revision(kPath);
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->revision, 1u);
+  // B edits lines 2..8 and writes; A syncs (as every MCP call and CLI command does first).
+  const std::string by_b = lines({{2, "b2"}, {3, "b3"}, {4, "b4"}, {5, "b5"}, {6, "b6"}, {7, "b7"}, {8, "b8"}});
+  ASSERT_TRUE(b_->write(kPath, by_b).ok());
+  ASSERT_TRUE(a_->sync().ok());
+  // A writes its edit of the text it read (lines 13 and 15), naming revision 1 as its base.
+  auto w = a_->write(kPath, lines({{13, "a13"}, {15, "a15"}}), WriteOptions{.base_revision = read->revision});
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_TRUE(w->merged);
+  EXPECT_FALSE(w->conflict);
+  EXPECT_EQ(w->revision, 3u);
+  const std::string both =
+      lines({{2, "b2"}, {3, "b3"}, {4, "b4"}, {5, "b5"}, {6, "b6"}, {7, "b7"}, {8, "b8"}, {13, "a13"}, {15, "a15"}});
+  EXPECT_EQ(body_of(*a_, kPath), both);
+  ASSERT_TRUE(b_->sync().ok());
+  EXPECT_EQ(body_of(*b_, kPath), both);
+}
+
+// (2) Overlapping edits: a typed conflict naming the page, the base and the head; nothing
+// written (B's text is the head on the server and on both devices).
+TEST_F(BaseRevisionTest, OverlappingEditsBasedOnAnOlderRevisionAreRefusedAndNothingIsWritten) {
+  auto read = a_->read_with_revision(kPath);
+  ASSERT_TRUE(read.ok());
+  const std::string by_b = lines({{5, "five, as b wrote it"}});
+  ASSERT_TRUE(b_->write(kPath, by_b).ok());
+  ASSERT_TRUE(a_->sync().ok());
+  auto w = a_->write(kPath, lines({{5, "five, as a wrote it"}}), WriteOptions{.base_revision = read->revision});
+  ASSERT_TRUE(FailsWith(w, Errc::conflict, kPath));
+  EXPECT_NE(w.error().message.find("since revision 1"), std::string::npos) << w.error().message;
+  EXPECT_NE(w.error().message.find("head is now revision 2"), std::string::npos) << w.error().message;
+  EXPECT_NE(w.error().message.find("nothing was written"), std::string::npos) << w.error().message;
+  EXPECT_EQ(body_of(*a_, kPath), by_b);
+  EXPECT_EQ(a_->log(kPath)->size(), 2u);
+  ASSERT_TRUE(b_->sync().ok());
+  EXPECT_EQ(body_of(*b_, kPath), by_b);
+  EXPECT_EQ(b_->log(kPath)->size(), 2u);
+  // Re-read and edit again: written.
+  auto again = a_->read_with_revision(kPath);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->revision, 2u);
+  auto w2 = a_->write(kPath, lines({{5, "five, as a wrote it"}}), WriteOptions{.base_revision = again->revision});
+  ASSERT_TRUE(w2.ok()) << w2.error().message;
+  EXPECT_FALSE(w2->merged);
+  EXPECT_EQ(w2->revision, 3u);
+}
+
+// A has not synced B's write: its base is its head, the compare-and-swap loses, and the merge
+// against the head it then learns follows the same rules.
+TEST_F(BaseRevisionTest, ARaceLostAtTheServerFollowsTheSameRules) {
+  ASSERT_TRUE(b_->write(kPath, lines({{1, "b1"}})).ok());
+  auto clean = a_->write(kPath, lines({{16, "a16"}}), WriteOptions{.base_revision = 1});
+  ASSERT_TRUE(clean.ok()) << clean.error().message;
+  EXPECT_TRUE(clean->merged);
+  EXPECT_EQ(body_of(*a_, kPath), lines({{1, "b1"}, {16, "a16"}}));
+  ASSERT_TRUE(b_->sync().ok());
+  ASSERT_TRUE(b_->write(kPath, lines({{1, "b1"}, {16, "a16"}, {8, "b8"}})).ok());
+  auto overlap = a_->write(kPath, lines({{1, "b1"}, {16, "a16"}, {8, "a8"}}), WriteOptions{.base_revision = 3});
+  ASSERT_TRUE(FailsWith(overlap, Errc::conflict, "head is now revision 4"));
+  ASSERT_TRUE(b_->sync().ok());
+  EXPECT_EQ(body_of(*b_, kPath), lines({{1, "b1"}, {16, "a16"}, {8, "b8"}}));
+  EXPECT_EQ(b_->log(kPath)->size(), 4u);
+}
+
+TEST_F(BaseRevisionTest, BaseZeroCreatesOnlyAndAnUnknownBaseIsNotFound) {
+  // Base 0: the text is a new page. Where one exists, nothing is written.
+  auto exists = a_->write(kPath, "a new page\n", WriteOptions{.base_revision = 0});
+  ASSERT_TRUE(FailsWith(exists, Errc::conflict, "a page already exists at notes/shared.md"));
+  EXPECT_EQ(body_of(*a_, kPath), lines());
+  auto fresh = a_->write("notes/new.md", "a new page\n", WriteOptions{.base_revision = 0});
+  ASSERT_TRUE(fresh.ok()) << fresh.error().message;
+  EXPECT_EQ(fresh->revision, 1u);
+  // A base this device has not seen, or of a page it does not have.
+  ASSERT_TRUE(FailsWith(a_->write(kPath, "x\n", WriteOptions{.base_revision = 7}), Errc::not_found, "sync first"));
+  ASSERT_TRUE(FailsWith(a_->write("notes/none.md", "x\n", WriteOptions{.base_revision = 2}), Errc::not_found,
+                        "no page at notes/none.md"));
+  EXPECT_EQ(a_->log(kPath)->size(), 1u);
+}
+
+TEST_F(BaseRevisionTest, AnEditOfAPageDeletedSinceItsBaseIsRefused) {
+  ASSERT_TRUE(b_->remove(kPath).ok());
+  ASSERT_TRUE(a_->sync().ok());
+  auto w = a_->write(kPath, lines({{3, "three"}}), WriteOptions{.base_revision = 1});
+  ASSERT_TRUE(FailsWith(w, Errc::conflict, "was deleted since revision 1"));
+  EXPECT_EQ(a_->read(kPath).error().code, Errc::not_found);
+}
+
+// OnConflict::mark (zkwiki edit: the user's edited text is never thrown away): both versions
+// kept in one revision, between markers.
+TEST_F(BaseRevisionTest, MarkKeepsBothVersionsOfOverlappingEdits) {
+  ASSERT_TRUE(b_->write(kPath, lines({{5, "by b"}})).ok());
+  ASSERT_TRUE(a_->sync().ok());
+  auto w = a_->write(kPath, lines({{5, "by a"}}), WriteOptions{.base_revision = 1, .on_conflict = OnConflict::mark});
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_TRUE(w->conflict);
+  const std::string text = body_of(*a_, kPath);
+  EXPECT_NE(text.find("by a"), std::string::npos);
+  EXPECT_NE(text.find("by b"), std::string::npos);
+  EXPECT_NE(text.find("<<<<<<<"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zkwiki
