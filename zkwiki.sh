@@ -194,7 +194,8 @@ cmd_demo() {
       *) dir="$a" ;;
     esac
   done
-  build release zkwiki zkwiki-server
+  # The agent tools too (README, "Using it"): they link the SDK objects built for the CLI anyway.
+  build release zkwiki zkwiki-server zkwiki-keyring zkwiki-mcp zkwiki-agent
   local app_args=()
   if [ "$serve" = 1 ]; then
     build_wasm

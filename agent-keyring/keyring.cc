@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "zkwiki/agent.h"
 #include "zkwiki/client.h"
+#include "zkwiki/encoding.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -50,12 +51,13 @@ Args parse(int argc, char** argv) {
   return cli::parse_args(argc, argv, kKeyring);
 }
 
-// "8h", "30m", "45s", "2d" or plain seconds.
+// "8h", "30m", "45s", "2d" or plain seconds, up to a year (kMaxGrantSeconds).
 std::int64_t parse_ttl(const std::string& s) {
-  if (s.empty()) throw UsageError{"--ttl needs a duration such as 8h"};
+  const std::string accepted = "a number of seconds, minutes, hours or days such as 45s, 30m, 8h, 2d, at most " +
+                               std::to_string(kMaxGrantSeconds / 86400) + "d";
   std::int64_t unit = 1;
   std::string digits = s;
-  switch (s.back()) {
+  switch (s.empty() ? '\0' : s.back()) {
     case 's': unit = 1; digits.pop_back(); break;
     case 'm': unit = 60; digits.pop_back(); break;
     case 'h': unit = 3600; digits.pop_back(); break;
@@ -63,9 +65,12 @@ std::int64_t parse_ttl(const std::string& s) {
     default: break;
   }
   if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
-    throw UsageError{"--ttl: not a duration: " + s + " (use e.g. 45s, 30m, 8h, 2d)"};
+    throw UsageError{"--ttl " + s + " is not a duration: use " + accepted};
   std::int64_t v = std::stoll(digits) * unit;
-  if (v <= 0 || v > 366LL * 86400) throw UsageError{"--ttl must be between 1 second and a year"};
+  if (v <= 0) throw UsageError{"--ttl " + s + " is no time at all: use " + accepted};
+  if (v > kMaxGrantSeconds)
+    throw UsageError{"--ttl " + s + " is longer than a grant may last: at most " +
+                     std::to_string(kMaxGrantSeconds / 86400) + "d (a year)"};
   return v;
 }
 
@@ -111,7 +116,7 @@ cli::Args session_args(const Args& a) {
 }
 
 int fail(const Error& e) {
-  std::cerr << "zkwiki-keyring: " << e.message << "\n";
+  std::cerr << "zkwiki-keyring: " << printable(e.message) << "\n";
   return cli::exit_code(e.code);
 }
 
@@ -138,14 +143,18 @@ int grant(const Args& a) {
     throw UsageError{"usage: zkwiki-keyring grant --collections A,B [--to AGENT_PUBKEY] [--read-only] [--paths PREFIX] "
                      "[--ttl 8h] [--label NAME] [--out FILE]"};
   GrantOptions o;
+  // Every argument is checked before the passphrase is asked for: a mistake is a usage error.
   if (!a.option("to").empty()) {
     auto pk = PublicKeys::parse(a.option("to"), true);
-    if (!pk) return fail(Error{pk.error().code, "--to: " + pk.error().message});
+    if (!pk)
+      throw UsageError{"--to: " + pk.error().message + ": give the agent's public key as `zkwiki-keyring agent-keygen` "
+                       "printed it (zkwagent_...)"};
     o.agent = *pk;
   }
   o.collections = split_commas(a.option("collections"));
   o.read_only = a.flag("read-only");
   o.path_prefix = a.option("paths");
+  if (auto prefix = validate_path_prefix(o.path_prefix); !prefix) throw UsageError{"--paths: " + prefix.error().message};
   o.ttl_seconds = parse_ttl(a.option("ttl", "8h"));
   o.label = a.option("label");
   auto cfg = cli::load_config(cli::home_dir());
@@ -193,8 +202,8 @@ int list(const Args& a) {
                          {"agent_fingerprint", g.agent_fingerprint}, {"mine", g.mine}});
       continue;
     }
-    std::cout << g.id.hex() << "  " << (g.label.empty() ? "-" : g.label) << "  " << scope << " "
-              << (g.read_only ? "read" : "read-write") << (g.path_prefix.empty() ? "" : " " + g.path_prefix + "*")
+    std::cout << g.id.hex() << "  " << (g.label.empty() ? "-" : printable(g.label)) << "  " << printable(scope) << " "
+              << (g.read_only ? "read" : "read-write") << (g.path_prefix.empty() ? "" : " " + printable(g.path_prefix) + "*")
               << "  until " << when(g.not_after) << "  "
               << (g.revoked ? "REVOKED" : "last used " + (g.last_used ? when(*g.last_used) : std::string("never")))
               << "\n";
@@ -227,7 +236,7 @@ int collections(const Args& a) {
   }
   auto all = s->client->collections();
   if (!all) return fail(all.error());
-  for (const auto& c : *all) std::cout << c.id.hex() << "  " << c.name << "\n";
+  for (const auto& c : *all) std::cout << c.id.hex() << "  " << printable(c.name) << "\n";
   return cli::kOk;
 }
 
@@ -248,9 +257,10 @@ int main(int argc, char** argv) {
     if (a.command == "list") return list(a);
     if (a.command == "revoke") return revoke(a);
     if (a.command == "collections" || a.command == "collection-add") return collections(a);
-    throw zkwiki::cli::UsageError{"unknown command " + a.command};
+    throw zkwiki::cli::UsageError{"unknown command " + a.command + " (see `zkwiki-keyring help`)"};
   } catch (const zkwiki::cli::UsageError& e) {
-    std::fprintf(stderr, "zkwiki-keyring: %s\n%s", e.message.c_str(), kUsage);
+    // One line that names what is wrong (a synopsis where the shape is wrong), as zkwiki does.
+    std::fprintf(stderr, "zkwiki-keyring: %s\n", zkwiki::printable(e.message).c_str());
     return zkwiki::cli::kUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "zkwiki-keyring: internal error: %s\n", e.what());

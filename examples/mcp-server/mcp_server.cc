@@ -16,7 +16,14 @@ constexpr const char* kUriPrefix = "zkwiki:///";
 struct RpcError {
   int code;
   std::string message;
+  json data = nullptr;  // the error's "data" member, when not null
 };
+
+// JSON-RPC 2.0's codes. A resources/read of a page that does not exist is -32602 (invalid
+// params, with the uri in "data"), as SEP-2164 settled for MCP: the -32002 that the 2025-06-18
+// spec suggested lies in JSON-RPC's range for implementation-defined server errors.
+constexpr int kInvalidParams = -32602;
+constexpr int kInternalError = -32603;
 
 json text_result(const std::string& text, bool is_error = false) {
   json r{{"content", json::array({json{{"type", "text"}, {"text", text}}})}};
@@ -321,7 +328,9 @@ json Server::read_resource(const json& params) {
   if (uri.rfind(kUriPrefix, 0) != 0) throw RpcError{-32602, "not a zkwiki resource: " + uri};
   if (auto f = fresh(); !f) throw RpcError{-32603, f.error().message};
   auto page = client_.read(uri.substr(std::string(kUriPrefix).size()));
-  if (!page) throw RpcError{page.error().code == Errc::not_found ? -32002 : -32603, page.error().message};
+  if (!page && page.error().code == Errc::not_found)
+    throw RpcError{kInvalidParams, "resource not found: " + page.error().message, json{{"uri", uri}}};
+  if (!page) throw RpcError{kInternalError, page.error().message};
   return json{{"contents", json::array({json{{"uri", uri}, {"mimeType", "text/markdown"}, {"text", page->body}}})}};
 }
 
@@ -375,7 +384,9 @@ std::optional<std::string> Server::handle(const std::string& line) noexcept {
     json result = dispatch(method, msg.value("params", json::object()), unused);
     return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}}.dump();
   } catch (const RpcError& e) {
-    return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", e.code}, {"message", e.message}}}}.dump();
+    json error{{"code", e.code}, {"message", e.message}};
+    if (!e.data.is_null()) error["data"] = e.data;
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}}.dump();
   } catch (const std::exception& e) {
     return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", -32603}, {"message", std::string("internal error: ") + e.what()}}}}
         .dump(-1, ' ', false, json::error_handler_t::replace);

@@ -1,9 +1,12 @@
 // The zkwiki commands that work on an existing account.
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -31,11 +34,11 @@ std::string read_stream(std::istream& in) {
 Result<std::string> read_file(const fs::path& p) {
   // A directory opens as a stream that reads as empty: it would become an empty revision.
   std::error_code ec;
-  if (fs::is_directory(p, ec)) return make_error(Errc::io, "cannot read " + p.string() + ": it is a directory");
+  if (fs::is_directory(p, ec)) return make_error(Errc::io, "cannot read " + printable(p.string()) + ": it is a directory");
   std::ifstream in(p, std::ios::binary);
-  if (!in) return make_error(Errc::io, "cannot read " + p.string());
+  if (!in) return make_error(Errc::io, "cannot read " + printable(p.string()));
   std::string text = read_stream(in);
-  if (in.bad()) return make_error(Errc::io, "cannot read " + p.string());
+  if (in.bad()) return make_error(Errc::io, "cannot read " + printable(p.string()));
   return text;
 }
 
@@ -77,7 +80,8 @@ Result<void> cmd_ls(const Args& a, Client& c) {
                      {"size", p.size}, {"modified", format_time(p.modified_ms)}, {"queued", p.queued}});
     std::cout << out.dump() << "\n";
   } else {
-    for (const auto& p : pages) std::cout << p.path << "\t" << p.title << (p.queued ? "\t(queued)" : "") << "\n";
+    for (const auto& p : pages)
+      std::cout << printable(p.path) << "\t" << printable(p.title) << (p.queued ? "\t(queued)" : "") << "\n";
   }
   return {};
 }
@@ -113,10 +117,24 @@ Result<void> cmd_put(const Args& a, Client& c) {
   } else {
     ZKWIKI_ASSIGN(body, read_file(a.positional[1]));
   }
-  ZKWIKI_TRY(check_text(from_stdin ? "standard input" : a.positional[1], body));
+  ZKWIKI_TRY(check_text(from_stdin ? "standard input" : printable(a.positional[1]), body));
   ZKWIKI_ASSIGN(SaveOutcome o, c.write(a.positional[0], body, options));
   print_outcome(a, a.positional[0], o);
   return {};
+}
+
+// How the editor ended, in words, from std::system's wait status: its exit code, or the signal
+// that ended it (directly, or as the shell reports it: 128 + the signal's number).
+std::string editor_ending(int status) {
+  if (status == -1) return "could not be started";
+  auto signal_name = [](int sig) { return "signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")"; };
+  if (WIFSIGNALED(status)) return "was ended by " + signal_name(WTERMSIG(status));
+  if (!WIFEXITED(status)) return "ended abnormally (wait status " + std::to_string(status) + ")";
+  const int code = WEXITSTATUS(status);
+  std::string out = "exited with code " + std::to_string(code);
+  if (code == 127) out += " (not found: is $EDITOR a command?)";
+  else if (code > 128 && code < 128 + NSIG) out += " (as a shell reports " + signal_name(code - 128) + ")";
+  return out;
 }
 
 Result<void> cmd_edit(const Args& a, Client& c) {
@@ -149,16 +167,17 @@ Result<void> cmd_edit(const Args& a, Client& c) {
     return make_error(Errc::io, "cannot write " + tmpl);
   }
   ::close(fd);
-  const char* editor = std::getenv("EDITOR");
-  std::string cmd = std::string(editor && *editor ? editor : "vi") + " '" + tmpl + "'";
+  const char* editor_env = std::getenv("EDITOR");
+  const std::string editor = editor_env && *editor_env ? editor_env : "vi";
+  std::string cmd = editor + " '" + tmpl + "'";
   int status = std::system(cmd.c_str());
   auto after = read_file(tmpl);
   { std::ofstream wipe_it(tmpl, std::ios::binary | std::ios::trunc); }
   ::unlink(tmpl.c_str());
-  if (status != 0) return make_error(Errc::io, "the editor exited with status " + std::to_string(status) + "; nothing saved");
+  if (status != 0) return make_error(Errc::io, "the editor (" + editor + ") " + editor_ending(status) + "; nothing saved");
   if (!after) return std::move(after).error();
   if (*after == before) {
-    std::cout << path << ": no change\n";
+    std::cout << printable(path) << ": no change\n";
     return {};
   }
   ZKWIKI_TRY(check_text("the edited text", *after));
@@ -180,7 +199,7 @@ Result<void> cmd_log(const Args& a, Client& c) {
   }
   for (auto it = revs.rbegin(); it != revs.rend(); ++it)
     std::cout << "r" << it->revision << "  " << format_time(it->time_ms) << "  " << it->author << "  " << it->size
-              << " bytes" << (it->deleted ? "  (deleted)" : "") << "  " << it->path << "\n";
+              << " bytes" << (it->deleted ? "  (deleted)" : "") << "  " << printable(it->path) << "\n";
   return {};
 }
 
@@ -205,7 +224,7 @@ Result<void> cmd_backlinks(const Args& a, Client& c) {
   ZKWIKI_ASSIGN(auto paths, c.backlinks(a.positional[0]));
   if (a.json) std::cout << json(paths).dump() << "\n";
   else
-    for (const auto& p : paths) std::cout << p << "\n";
+    for (const auto& p : paths) std::cout << printable(p) << "\n";
   return {};
 }
 
@@ -225,7 +244,7 @@ Result<void> cmd_sync_or_status(const Args& a, Client& c, bool sync) {
     std::cout << r.changes << " changes, " << r.pages_updated << " pages updated, " << r.replayed
               << " queued edits sent\n";
   std::cout << "pending edits: " << r.pending << "\nquarantined: " << r.quarantined.size() << "\n";
-  for (const auto& q : r.quarantined) std::cout << "  " << q << "\n";
+  for (const auto& q : r.quarantined) std::cout << "  " << printable(q) << "\n";
   std::cout << "last change seen: " << r.last_seq << "\n";
   return {};
 }
@@ -274,12 +293,12 @@ Result<void> cmd_import(const Args& a, Client& c) {
     std::string path = into.empty() ? rel : into + "/" + rel;
     ZKWIKI_ASSIGN(std::string body, read_file(f));
     if (!valid_text(body)) {
-      std::fprintf(stderr, "\nzkwiki: skipped %s (not UTF-8 text)\n", rel.c_str());
+      std::fprintf(stderr, "\nzkwiki: skipped %s (not UTF-8 text)\n", printable(rel).c_str());
       ++skipped;
       continue;
     }
     if (auto valid = validate_page_path(path); !valid) {
-      std::fprintf(stderr, "\nzkwiki: skipped %s (%s)\n", rel.c_str(), valid.error().message.c_str());
+      std::fprintf(stderr, "\nzkwiki: skipped %s (%s)\n", printable(rel).c_str(), valid.error().message.c_str());
       ++skipped;
       continue;
     }
@@ -312,7 +331,7 @@ Result<void> cmd_export(const Args& a, Client& c) {
   if (!a.flag("force"))
     for (const PageSummary* p : targets)
       if (fs::path out = root / p->path; fs::exists(out))
-        return make_error(Errc::conflict, out.string() + " exists; use --force to overwrite");
+        return make_error(Errc::conflict, printable(out.string()) + " exists; use --force to overwrite");
   std::uint64_t written = 0;
   for (const PageSummary* p : targets) {
     fs::path out = root / p->path;
@@ -321,10 +340,10 @@ Result<void> cmd_export(const Args& a, Client& c) {
     fs::create_directories(out.parent_path(), ec);
     std::ofstream f(out, std::ios::binary | std::ios::trunc);
     f.write(page.body.data(), static_cast<std::streamsize>(page.body.size()));
-    if (!f) return make_error(Errc::io, "cannot write " + out.string());
+    if (!f) return make_error(Errc::io, "cannot write " + printable(out.string()));
     ++written;
   }
-  std::fprintf(stderr, "exported %llu pages to %s\n", static_cast<unsigned long long>(written), root.c_str());
+  std::fprintf(stderr, "exported %llu pages to %s\n", static_cast<unsigned long long>(written), printable(root.string()).c_str());
   return {};
 }
 
@@ -373,16 +392,24 @@ json coverage_json(const IndexCoverage& c) {
               {"segments", c.segments}, {"bytes", c.bytes},
               {"index_feed_seq", c.index_feed_seq}, {"device_seq", c.device_seq},
               {"uploaded", c.uploaded}, {"rebuilt", c.rebuilt},
+              {"quarantined", c.quarantined}, {"untrusted_writer", c.untrusted_writer},
               {"notices", c.notices}};
 }
 
 // Coverage and notices on stderr: an incomplete or rebuilt index is never silent.
 void print_coverage(const IndexCoverage& c) {
-  for (const auto& n : c.notices) std::fprintf(stderr, "zkwiki: search index: %s\n", n.c_str());
+  for (const auto& n : c.notices) std::fprintf(stderr, "zkwiki: search index: %s\n", printable(n).c_str());
   std::fprintf(stderr, "index: %llu of %llu pages indexed, %llu segments, %llu bytes%s\n",
                static_cast<unsigned long long>(c.indexed), static_cast<unsigned long long>(c.known),
                static_cast<unsigned long long>(c.segments), static_cast<unsigned long long>(c.bytes),
                c.uploaded ? "" : " (not uploaded yet)");
+  if (c.quarantined > 0 || c.untrusted_writer) {
+    if (c.quarantined > 0)
+      std::fprintf(stderr, "zkwiki: search index: %llu page%s skipped: quarantined on this device (`zkwiki status` says why)\n",
+                   static_cast<unsigned long long>(c.quarantined), c.quarantined == 1 ? "" : "s");
+    std::fprintf(stderr, "zkwiki: pages and indexes written by a member this device does not trust are held back: "
+                         "check their fingerprint with them, then `zkwiki trust ACCOUNT FINGERPRINT`\n");
+  }
 }
 
 Result<void> cmd_search(const Args& a, Client& c) {
@@ -414,17 +441,18 @@ Result<void> cmd_search(const Args& a, Client& c) {
   }
   bool tty = isatty(STDOUT_FILENO) != 0;
   for (const auto& h : r.results) {
-    std::cout << h.path << "\t" << h.title << "\n";
+    std::cout << printable(h.path) << "\t" << printable(h.title) << "\n";
     if (!h.snippet.empty()) {
       // Matches in bold on a terminal, between [ ] otherwise.
       std::string s;
       std::size_t at = 0;
       for (auto [b, e] : h.highlights) {
         if (b < at) continue;
-        s += h.snippet.substr(at, b - at) + (tty ? "\033[1m" : "[") + h.snippet.substr(b, e - b) + (tty ? "\033[0m" : "]");
+        s += printable(h.snippet.substr(at, b - at)) + (tty ? "\033[1m" : "[") + printable(h.snippet.substr(b, e - b)) +
+             (tty ? "\033[0m" : "]");
         at = e;
       }
-      s += h.snippet.substr(at);
+      s += printable(h.snippet.substr(at));
       std::cout << "    " << s << "\n";
     }
     if (h.phrase_unverified) std::cout << "    (phrase matched by its words; this device lacks the text to check it)\n";
@@ -498,7 +526,7 @@ int run_command(const Args& a) {
                  pending == 1 ? "" : "s", pending ? " (sent by the next command that reaches the server)" : "");
   }
   if (!r) {
-    std::fprintf(stderr, "zkwiki: %s\n", r.error().message.c_str());
+    std::fprintf(stderr, "zkwiki: %s\n", printable(r.error().message).c_str());
     return exit_code(r.error().code);
   }
   // Writes keep the search index current (indexed here, sealed, uploaded); a failure there
@@ -506,8 +534,8 @@ int run_command(const Args& a) {
   static const std::set<std::string> kIndexAfter = {"put", "edit", "import", "restore", "mv", "rm", "sync"};
   if (kIndexAfter.contains(a.command) && !a.flag("offline") && !offline) {
     auto cov = session->client->maintain_index();
-    if (!cov) std::fprintf(stderr, "zkwiki: search index not updated: %s\n", cov.error().message.c_str());
-    else for (const auto& n : cov->notices) std::fprintf(stderr, "zkwiki: search index: %s\n", n.c_str());
+    if (!cov) std::fprintf(stderr, "zkwiki: search index not updated: %s\n", printable(cov.error().message).c_str());
+    else for (const auto& n : cov->notices) std::fprintf(stderr, "zkwiki: search index: %s\n", printable(n).c_str());
   }
   return kOk;
 }

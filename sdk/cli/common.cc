@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "terminal.h"
+#include "zkwiki/encoding.h"
 #include "zkwiki/sqlite_store.h"
 
 namespace fs = std::filesystem;
@@ -158,7 +159,7 @@ Result<Session> open_synced(const Args& a) {
   if (!a.flag("offline") && !s.client->offline()) {
     auto r = s.client->sync();
     if (!r) return std::move(r).error();
-    for (const auto& q : r->quarantined) std::fprintf(stderr, "zkwiki: warning: quarantined %s\n", q.c_str());
+    for (const auto& q : r->quarantined) std::fprintf(stderr, "zkwiki: warning: quarantined %s\n", printable(q).c_str());
   }
   return s;
 }
@@ -172,14 +173,15 @@ std::string format_time(std::int64_t ms) {
   return buf;
 }
 
-void print_outcome(const Args& a, const std::string& path, const SaveOutcome& o) {
+void print_outcome(const Args& a, const std::string& raw_path, const SaveOutcome& o) {
   if (a.json) {
-    std::cout << json{{"path", path},       {"revision", o.revision}, {"unchanged", o.unchanged},
+    std::cout << json{{"path", raw_path},       {"revision", o.revision}, {"unchanged", o.unchanged},
                       {"merged", o.merged}, {"conflict", o.conflict}, {"queued", o.queued}}
                      .dump()
               << "\n";
     return;
   }
+  const std::string path = printable(raw_path);
   if (o.queued) std::cout << path << ": queued on this device (the server has not got it yet; `zkwiki sync` sends it)\n";
   else if (o.unchanged) std::cout << path << ": unchanged (revision " << o.revision << ")\n";
   else if (o.conflict) std::cout << path << ": revision " << o.revision << " — CONFLICT with another device's edit; both versions kept between <<<<<<< and >>>>>>> markers\n";

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "terminal.h"
 #include "zkwiki/client.h"
+#include "zkwiki/encoding.h"
 #include "zkwiki/http_transport.h"
 #include "zkwiki/sqlite_store.h"
 
@@ -37,7 +38,8 @@ constexpr const char* kUsageText = R"(usage: zkwiki [--passphrase-file FILE] [--
   unshare ACCOUNT [--rotate] remove a member (--rotate: new keys for what is written from now on)
   passwd                     change the passphrase (re-wraps keys only)
   recover --server URL --account ID [--workspace WS]
-                             set a new passphrase with the recovery key (ends the account's sessions)
+                             set a new passphrase with the recovery key (ends the account's sessions;
+                             the new one from --new-passphrase-file, $ZKWIKI_NEW_PASSPHRASE, as passwd)
   import DIR [--into PATH]   import a tree of Markdown/text files as pages
   export DIR [--force]       write every page to DIR (byte-identical round trip of an import)
   ls [PREFIX]                list pages
@@ -97,7 +99,7 @@ int cmd_init(const Args& a) {
     return {};
   };
   auto r = run();
-  if (!r) return (std::fprintf(stderr, "zkwiki: %s\n", r.error().message.c_str()), exit_code(r.error().code));
+  if (!r) return (std::fprintf(stderr, "zkwiki: %s\n", printable(r.error().message).c_str()), exit_code(r.error().code));
   return kOk;
 }
 
@@ -123,8 +125,16 @@ int cmd_login(const Args& a) {
     if (recover) {
       ZKWIKI_ASSIGN(recovery_key, read_passphrase(a.option("recovery-key-file"), "ZKWIKI_RECOVERY_KEY", "Recovery key: "));
     }
-    ZKWIKI_ASSIGN(std::string pass, read_passphrase(a.passphrase_file, "ZKWIKI_PASSPHRASE",
-                                                    recover ? "New passphrase: " : "Passphrase: ", recover));
+    // recover's new passphrase is read as passwd reads one (--new-passphrase-file,
+    // $ZKWIKI_NEW_PASSPHRASE); else, as it is the one this device uses from now on, as every
+    // command reads the passphrase.
+    const char* new_env = std::getenv("ZKWIKI_NEW_PASSPHRASE");
+    const bool given_as_new = !a.option("new-passphrase-file").empty() || (new_env != nullptr && *new_env != '\0');
+    ZKWIKI_ASSIGN(std::string pass, recover && given_as_new
+                                        ? read_passphrase(a.option("new-passphrase-file"), "ZKWIKI_NEW_PASSPHRASE",
+                                                          "New passphrase: ", true)
+                                        : read_passphrase(a.passphrase_file, "ZKWIKI_PASSPHRASE",
+                                                          recover ? "New passphrase: " : "Passphrase: ", recover));
     if (recover && pass.size() < 8) return make_error(Errc::invalid_argument, "choose a passphrase of at least 8 characters");
     ZKWIKI_ASSIGN(auto device, open_device_store(home));
     ClientOptions options;
@@ -147,7 +157,7 @@ int cmd_login(const Args& a) {
     return {};
   };
   auto r = run();
-  if (!r) return (std::fprintf(stderr, "zkwiki: %s\n", r.error().message.c_str()), exit_code(r.error().code));
+  if (!r) return (std::fprintf(stderr, "zkwiki: %s\n", printable(r.error().message).c_str()), exit_code(r.error().code));
   return kOk;
 }
 
@@ -170,7 +180,7 @@ int main(int argc, char** argv) {
     if (a.command == "login" || a.command == "recover") return cmd_login(a);
     return run_command(a);
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "zkwiki: %s\n", e.message.c_str());
+    std::fprintf(stderr, "zkwiki: %s\n", zkwiki::printable(e.message).c_str());
     return kUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "zkwiki: unexpected error: %s\n", e.what());

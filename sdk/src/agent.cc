@@ -8,6 +8,7 @@
 #include "zkwiki/envelope.h"
 #include "zkwiki/kdf.h"
 #include "zkwiki/keystring.h"
+#include "zkwiki/page.h"
 #include "zkwiki/primitives.h"
 
 namespace zkwiki {
@@ -132,6 +133,24 @@ Result<AgentCertificate> AgentCertificate::decode(std::span<const std::uint8_t> 
                                         c.signature);
   if (!sig) return make_error(Errc::auth_failed, "agent certificate: the signature does not verify under its issuer key");
   return c;
+}
+
+Result<void> validate_path_prefix(std::string_view prefix) {
+  if (prefix.empty()) return {};
+  const std::string shown = "the path prefix '" + std::string(prefix) + "'";
+  if (prefix.front() == '/') {
+    std::string_view rest = prefix;
+    while (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+    return make_error(Errc::invalid_argument, shown + " starts with '/': a prefix is relative to the workspace root, "
+                                              "as page paths are (" +
+                                                  (rest.empty() ? std::string("none at all for the whole collection")
+                                                                : "'" + std::string(rest) + "'") +
+                                                  ")");
+  }
+  std::string_view path = prefix.back() == '/' ? prefix.substr(0, prefix.size() - 1) : prefix;
+  if (auto valid = validate_page_path(path); !valid)
+    return make_error(Errc::invalid_argument, shown + " is " + valid.error().message + ", like agents/scribe/");
+  return {};
 }
 
 Result<AgentCertificate> sign_certificate(AgentCertificate cert, const AccountKeys& issuer) {

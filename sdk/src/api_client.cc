@@ -28,6 +28,10 @@ std::string page_path(const WorkspaceId& ws, const CollectionId& c, const PageId
 
 }  // namespace
 
+Error ApiClient::refused(const HttpResponse& r, std::string_view what) const {
+  return http_error(r, what, refusal_advice_);
+}
+
 Result<HttpResponse> ApiClient::call(std::string method, std::string target, std::string body,
                                      std::vector<std::pair<std::string, std::string>> headers) {
   if (!token_.empty()) headers.emplace_back("Authorization", "Bearer " + token_);
@@ -41,13 +45,13 @@ Result<void> ApiClient::create_account(const AccountRecord& record) {
   json body{{"account_id", record.id.hex()}, {"login_public_key", b64(record.login_public_key)},
             {"record", b64(record.encode())}};
   ZKWIKI_ASSIGN(auto r, call("POST", "/v1/accounts", body.dump()));
-  if (r.status != 201) return http_error(r, "create account");
+  if (r.status != 201) return refused(r, "create account");
   return {};
 }
 
 Result<AccountRecord> ApiClient::get_account(const AccountId& id) {
   ZKWIKI_ASSIGN(auto r, call("GET", "/v1/accounts/" + id.hex()));
-  if (r.status != 200) return http_error(r, "get account");
+  if (r.status != 200) return refused(r, "get account");
   ZKWIKI_ASSIGN(json j, parse(r, "get account"));
   Fields f(j);
   Bytes rec = f.base64("record");
@@ -61,13 +65,13 @@ Result<void> ApiClient::update_account(const AccountRecord& record) {
   json body{{"login_public_key", b64(record.login_public_key)}, {"record", b64(record.encode())}};
   ZKWIKI_ASSIGN(auto r, call("PUT", "/v1/accounts/" + record.id.hex(), body.dump(),
                              {{"Content-Type", "application/json"}}));
-  if (r.status != 200) return http_error(r, "update account");
+  if (r.status != 200) return refused(r, "update account");
   return {};
 }
 
 Result<Bytes> ApiClient::challenge(const AccountId& id) {
   ZKWIKI_ASSIGN(auto c, call("POST", "/v1/auth/challenge", json{{"account_id", id.hex()}}.dump()));
-  if (c.status != 200) return http_error(c, "login challenge");
+  if (c.status != 200) return refused(c, "login challenge");
   ZKWIKI_ASSIGN(json cj, parse(c, "login challenge"));
   Fields cf(cj);
   Bytes challenge = cf.base64("challenge");
@@ -95,7 +99,7 @@ Result<void> ApiClient::recover_account(const AccountRecord& record, const Secre
             {"record", b64(encoded)},
             {"signature", b64(sig)}};
   ZKWIKI_ASSIGN(auto r, call("POST", "/v1/accounts/" + record.id.hex() + "/recover", body.dump()));
-  if (r.status != 200) return http_error(r, "recover account");
+  if (r.status != 200) return refused(r, "recover account");
   return {};
 }
 
@@ -111,7 +115,7 @@ Result<ServerSession> ApiClient::login(const AccountId& id, const primitives::Ed
   auto sig = primitives::ed25519_sign(login_key.secret_key, msg.buffer());
   json body{{"account_id", id.hex()}, {"challenge", b64(challenge)}, {"signature", b64(sig)}};
   ZKWIKI_ASSIGN(auto l, call("POST", "/v1/auth/login", body.dump()));
-  if (l.status != 200) return http_error(l, "login");
+  if (l.status != 200) return refused(l, "login");
   ZKWIKI_ASSIGN(json lj, parse(l, "login"));
   Fields lf(lj);
   ServerSession s{lf.str("token"), lf.str("token_id"), static_cast<std::int64_t>(lf.u64("expires_at")),
@@ -123,7 +127,7 @@ Result<ServerSession> ApiClient::login(const AccountId& id, const primitives::Ed
 
 Result<ServerSession> ApiClient::session() {
   ZKWIKI_ASSIGN(auto r, call("GET", "/v1/auth/session"));
-  if (r.status != 200) return http_error(r, "session");
+  if (r.status != 200) return refused(r, "session");
   ZKWIKI_ASSIGN(json j, parse(r, "session"));
   Fields f(j);
   ServerSession s{{}, f.str("token_id"), static_cast<std::int64_t>(f.u64("expires_at")), blob_url_of(j)};
@@ -133,20 +137,20 @@ Result<ServerSession> ApiClient::session() {
 
 Result<void> ApiClient::logout() {
   ZKWIKI_ASSIGN(auto r, call("POST", "/v1/auth/logout"));
-  if (r.status != 204) return http_error(r, "logout");
+  if (r.status != 204) return refused(r, "logout");
   token_.clear();
   return {};
 }
 
 Result<void> ApiClient::create_workspace(const WorkspaceId& ws, std::span<const std::uint8_t> record) {
   ZKWIKI_ASSIGN(auto r, call("POST", "/v1/workspaces", json{{"workspace_id", ws.hex()}, {"record", b64(record)}}.dump()));
-  if (r.status != 201) return http_error(r, "create workspace");
+  if (r.status != 201) return refused(r, "create workspace");
   return {};
 }
 
 Result<Bytes> ApiClient::get_workspace_record(const WorkspaceId& ws) {
   ZKWIKI_ASSIGN(auto r, call("GET", "/v1/workspaces/" + ws.hex()));
-  if (r.status != 200) return http_error(r, "get workspace");
+  if (r.status != 200) return refused(r, "get workspace");
   ZKWIKI_ASSIGN(json j, parse(r, "get workspace"));
   Fields f(j);
   Bytes rec = f.base64("record");
@@ -159,7 +163,7 @@ Result<std::vector<WorkspaceId>> ApiClient::list_workspaces() {
   std::string cursor;
   do {
     ZKWIKI_ASSIGN(auto r, call("GET", "/v1/workspaces?limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor)));
-    if (r.status != 200) return http_error(r, "list workspaces");
+    if (r.status != 200) return refused(r, "list workspaces");
     ZKWIKI_ASSIGN(json j, parse(r, "list workspaces"));
     if (!j.contains("workspaces") || !j["workspaces"].is_array())
       return make_error(Errc::malformed, "list workspaces: no 'workspaces' array");
@@ -177,13 +181,13 @@ Result<std::vector<WorkspaceId>> ApiClient::list_workspaces() {
 Result<void> ApiClient::put_member(const WorkspaceId& ws, const AccountId& member, std::string_view role) {
   ZKWIKI_ASSIGN(auto r, call("PUT", "/v1/workspaces/" + ws.hex() + "/members/" + member.hex(),
                              json{{"role", std::string(role)}}.dump(), {{"Content-Type", "application/json"}}));
-  if (r.status != 200) return http_error(r, "add member");
+  if (r.status != 200) return refused(r, "add member");
   return {};
 }
 
 Result<void> ApiClient::remove_member(const WorkspaceId& ws, const AccountId& member) {
   ZKWIKI_ASSIGN(auto r, call("DELETE", "/v1/workspaces/" + ws.hex() + "/members/" + member.hex()));
-  if (r.status != 200) return http_error(r, "remove member");
+  if (r.status != 200) return refused(r, "remove member");
   return {};
 }
 
@@ -191,7 +195,7 @@ Result<void> ApiClient::create_collection(const WorkspaceId& ws, const Collectio
                                           std::span<const std::uint8_t> record) {
   ZKWIKI_ASSIGN(auto r, call("POST", "/v1/workspaces/" + ws.hex() + "/collections",
                              json{{"collection_id", c.hex()}, {"record", b64(record)}}.dump()));
-  if (r.status != 201) return http_error(r, "create collection");
+  if (r.status != 201) return refused(r, "create collection");
   return {};
 }
 
@@ -201,7 +205,7 @@ Result<std::vector<std::pair<CollectionId, Bytes>>> ApiClient::list_collections(
   do {
     ZKWIKI_ASSIGN(auto r, call("GET", "/v1/workspaces/" + ws.hex() + "/collections?limit=1000" +
                                           (cursor.empty() ? "" : "&cursor=" + cursor)));
-    if (r.status != 200) return http_error(r, "list collections");
+    if (r.status != 200) return refused(r, "list collections");
     ZKWIKI_ASSIGN(json j, parse(r, "list collections"));
     if (!j.contains("collections") || !j["collections"].is_array())
       return make_error(Errc::malformed, "list collections: no 'collections' array");
@@ -224,13 +228,13 @@ Result<void> ApiClient::put_wrapped_key(const WorkspaceId& ws, const CollectionI
                              "/v1/workspaces/" + ws.hex() + "/collections/" + c.hex() + "/keys/" + member.hex() + "/" +
                                  std::to_string(generation),
                              json{{"wrapped", b64(wrapped)}}.dump(), {{"Content-Type", "application/json"}}));
-  if (r.status != 200) return http_error(r, "store wrapped key");
+  if (r.status != 200) return refused(r, "store wrapped key");
   return {};
 }
 
 Result<std::vector<WrappedKeyEntry>> ApiClient::list_wrapped_keys(const WorkspaceId& ws, const CollectionId& c) {
   ZKWIKI_ASSIGN(auto r, call("GET", "/v1/workspaces/" + ws.hex() + "/collections/" + c.hex() + "/keys"));
-  if (r.status != 200) return http_error(r, "list wrapped keys");
+  if (r.status != 200) return refused(r, "list wrapped keys");
   ZKWIKI_ASSIGN(json j, parse(r, "list wrapped keys"));
   if (!j.contains("keys") || !j["keys"].is_array()) return make_error(Errc::malformed, "list wrapped keys: no 'keys'");
   std::vector<WrappedKeyEntry> out;
@@ -247,7 +251,7 @@ Result<std::vector<WrappedKeyEntry>> ApiClient::list_wrapped_keys(const Workspac
 
 Result<PageHead> ApiClient::get_head(const WorkspaceId& ws, const CollectionId& c, const PageId& p) {
   ZKWIKI_ASSIGN(auto r, call("GET", page_path(ws, c, p)));
-  if (r.status != 200) return http_error(r, "get page head");
+  if (r.status != 200) return refused(r, "get page head");
   ZKWIKI_ASSIGN(json j, parse(r, "get page head"));
   Fields f(j);
   PageHead h{p, f.id<Hash256>("revision"), f.base64("record"), f.u64("seq")};
@@ -274,7 +278,7 @@ Result<PutHeadOutcome> ApiClient::put_head(const WorkspaceId& ws, const Collecti
     ZKWIKI_TRY(f.done("write page head"));
     return out;
   }
-  if (r.status != 412) return http_error(r, "write page head");
+  if (r.status != 412) return refused(r, "write page head");
   ZKWIKI_ASSIGN(json j, parse(r, "write page head"));
   if (j.contains("current") && j["current"].is_object()) {
     Fields f(j["current"]);
@@ -291,7 +295,7 @@ Result<std::vector<Hash256>> ApiClient::list_revisions(const WorkspaceId& ws, co
   do {
     ZKWIKI_ASSIGN(auto r, call("GET", page_path(ws, c, p) + "/revisions?limit=1000" +
                                           (cursor.empty() ? "" : "&cursor=" + cursor)));
-    if (r.status != 200) return http_error(r, "list revisions");
+    if (r.status != 200) return refused(r, "list revisions");
     ZKWIKI_ASSIGN(json j, parse(r, "list revisions"));
     if (!j.contains("revisions") || !j["revisions"].is_array())
       return make_error(Errc::malformed, "list revisions: no 'revisions' array");
@@ -310,7 +314,7 @@ Result<std::vector<Hash256>> ApiClient::list_revisions(const WorkspaceId& ws, co
 Result<Bytes> ApiClient::get_revision(const WorkspaceId& ws, const CollectionId& c, const PageId& p,
                                       const Hash256& rev) {
   ZKWIKI_ASSIGN(auto r, call("GET", page_path(ws, c, p) + "/revisions/" + rev.hex()));
-  if (r.status != 200) return http_error(r, "get revision");
+  if (r.status != 200) return refused(r, "get revision");
   ZKWIKI_ASSIGN(json j, parse(r, "get revision"));
   Fields f(j);
   Bytes rec = f.base64("record");
@@ -334,7 +338,7 @@ Result<std::vector<std::optional<Bytes>>> ApiClient::get_revisions(const Workspa
     }
     ZKWIKI_ASSIGN(auto r, call("POST", "/v1/workspaces/" + ws.hex() + "/revisions/batch",
                                json{{"revisions", list}}.dump()));
-    if (r.status != 200) return http_error(r, "batch revision fetch");
+    if (r.status != 200) return refused(r, "batch revision fetch");
     ZKWIKI_ASSIGN(json j, parse(r, "batch revision fetch"));
     auto it = j.find("revisions");
     if (it == j.end() || !it->is_array() || it->size() != n)
@@ -376,7 +380,7 @@ Result<std::vector<PageHead>> ApiClient::list_pages(const WorkspaceId& ws, const
   do {
     ZKWIKI_ASSIGN(auto r, call("GET", "/v1/workspaces/" + ws.hex() + "/collections/" + c.hex() + "/pages?limit=1000" +
                                           (cursor.empty() ? "" : "&cursor=" + cursor)));
-    if (r.status != 200) return http_error(r, "list pages");
+    if (r.status != 200) return refused(r, "list pages");
     ZKWIKI_ASSIGN(json j, parse(r, "list pages"));
     if (!j.contains("pages") || !j["pages"].is_array()) return make_error(Errc::malformed, "list pages: no 'pages'");
     for (const auto& e : j["pages"]) {
@@ -393,7 +397,7 @@ Result<std::vector<PageHead>> ApiClient::list_pages(const WorkspaceId& ws, const
 Result<ChangeBatch> ApiClient::changes(const WorkspaceId& ws, std::uint64_t since, std::uint32_t limit) {
   ZKWIKI_ASSIGN(auto r, call("GET", "/v1/workspaces/" + ws.hex() + "/changes?since=" + std::to_string(since) +
                                         "&limit=" + std::to_string(limit)));
-  if (r.status != 200) return http_error(r, "change feed");
+  if (r.status != 200) return refused(r, "change feed");
   ZKWIKI_ASSIGN(json j, parse(r, "change feed"));
   if (!j.contains("changes") || !j["changes"].is_array()) return make_error(Errc::malformed, "change feed: no 'changes'");
   ChangeBatch b;
@@ -451,7 +455,7 @@ Result<std::vector<CreatePageOutcome>> ApiClient::create_pages(const WorkspaceId
   }
   ZKWIKI_ASSIGN(auto r, call("POST", "/v1/workspaces/" + ws.hex() + "/collections/" + c.hex() + "/pages",
                              std::move(body), {{"Content-Type", "application/vnd.zkwiki.page-batch"}}));
-  if (r.status != 200) return http_error(r, "create pages");
+  if (r.status != 200) return refused(r, "create pages");
   ZKWIKI_ASSIGN(json j, parse(r, "create pages"));
   if (!j.contains("pages") || !j["pages"].is_array() || j["pages"].size() != pages.size())
     return make_error(Errc::malformed, "create pages: the answer does not list every page");
@@ -478,7 +482,7 @@ Result<Hash256> ApiClient::put_blob(const WorkspaceId& ws, std::span<const std::
   ZKWIKI_ASSIGN(auto r, call("PUT", "/v1/workspaces/" + ws.hex() + "/blobs/" + id.hex(),
                              std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
                              {{"Content-Type", "application/octet-stream"}}));
-  if (r.status != 200 && r.status != 201) return http_error(r, "upload blob");
+  if (r.status != 200 && r.status != 201) return refused(r, "upload blob");
   return id;
 }
 
@@ -498,7 +502,7 @@ std::optional<Bytes> ApiClient::blob_from_cache(const Hash256& id) {
 Result<Bytes> ApiClient::get_blob(const Hash256& id) {
   if (auto cached = blob_from_cache(id)) return std::move(*cached);
   ZKWIKI_ASSIGN(auto r, transport_.send(blob_request(id)));
-  if (r.status != 200) return http_error(r, "get blob");
+  if (r.status != 200) return refused(r, "get blob");
   Bytes b(r.body.begin(), r.body.end());
   if (blob_id(b) != id) return make_error(Errc::auth_failed, "blob " + id.hex() + " does not hash to its id");
   return b;
@@ -531,7 +535,7 @@ Result<std::vector<std::optional<Bytes>>> ApiClient::batch_from_server(std::span
     json list = json::array();
     for (std::size_t k = 0; k < n; ++k) list.push_back(ids[pending[k]].hex());
     ZKWIKI_ASSIGN(auto r, call("POST", "/v1/blobs/batch", json{{"ids", list}}.dump()));
-    if (r.status != 200) return http_error(r, "batch blob fetch");
+    if (r.status != 200) return refused(r, "batch blob fetch");
     // Frames: id[32] | status u8 | length u32 big-endian | bytes (docs/API.md).
     std::span<const std::uint8_t> body(reinterpret_cast<const std::uint8_t*>(r.body.data()), r.body.size());
     std::vector<std::size_t> again;

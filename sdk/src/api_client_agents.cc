@@ -37,7 +37,7 @@ Result<std::vector<std::pair<AccountId, std::string>>> ApiClient::list_members(c
   while (true) {
     ZKWIKI_ASSIGN(auto r, call("GET", "/v1/workspaces/" + ws.hex() + "/members?limit=1000" +
                                           (cursor.empty() ? "" : "&cursor=" + cursor)));
-    if (r.status != 200) return http_error(r, "list members");
+    if (r.status != 200) return refused(r, "list members");
     ZKWIKI_ASSIGN(json j, parse(r, "list members"));
     if (!j.contains("members") || !j["members"].is_array()) return make_error(Errc::malformed, "list members: no 'members'");
     for (const auto& m : j["members"]) {
@@ -61,7 +61,7 @@ Result<ScopedToken> ApiClient::create_token(const WorkspaceId& ws, std::span<con
   json body{{"workspace_id", ws.hex()}, {"collection_ids", ids}, {"access", read_write ? "read-write" : "read"},
             {"not_after", not_after}};
   ZKWIKI_ASSIGN(auto r, call("POST", "/v1/tokens", body.dump()));
-  if (r.status != 201) return http_error(r, "create a scoped token");
+  if (r.status != 201) return refused(r, "create a scoped token");
   ZKWIKI_ASSIGN(json j, parse(r, "create a scoped token"));
   ZKWIKI_ASSIGN(ScopedToken t, token_from(j));
   Fields f(j);
@@ -77,7 +77,7 @@ Result<std::vector<ScopedToken>> ApiClient::list_tokens() {
   std::string cursor;
   while (true) {
     ZKWIKI_ASSIGN(auto r, call("GET", "/v1/tokens?limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor)));
-    if (r.status != 200) return http_error(r, "list tokens");
+    if (r.status != 200) return refused(r, "list tokens");
     ZKWIKI_ASSIGN(json j, parse(r, "list tokens"));
     if (!j.contains("tokens") || !j["tokens"].is_array()) return make_error(Errc::malformed, "list tokens: no 'tokens'");
     for (const auto& e : j["tokens"]) {
@@ -92,7 +92,7 @@ Result<std::vector<ScopedToken>> ApiClient::list_tokens() {
 
 Result<void> ApiClient::revoke_token(const GrantId& id) {
   ZKWIKI_ASSIGN(auto r, call("DELETE", "/v1/tokens/" + id.hex()));
-  if (r.status != 204) return http_error(r, "revoke a token");
+  if (r.status != 204) return refused(r, "revoke a token");
   return {};
 }
 
@@ -100,7 +100,7 @@ Result<void> ApiClient::put_grant(const WorkspaceId& ws, const GrantId& id, cons
                                   std::span<const std::uint8_t> bundle) {
   json body{{"agent_key", b64(agent_key)}, {"record", b64(bundle)}};
   ZKWIKI_ASSIGN(auto r, call("PUT", grants_path(ws) + "/" + id.hex(), body.dump()));
-  if (r.status != 201) return http_error(r, "file a grant");
+  if (r.status != 201) return refused(r, "file a grant");
   return {};
 }
 
@@ -109,7 +109,7 @@ Result<std::vector<GrantEntry>> ApiClient::list_grants(const WorkspaceId& ws) {
   std::string cursor;
   while (true) {
     ZKWIKI_ASSIGN(auto r, call("GET", grants_path(ws) + "?limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor)));
-    if (r.status != 200) return http_error(r, "list grants");
+    if (r.status != 200) return refused(r, "list grants");
     ZKWIKI_ASSIGN(json j, parse(r, "list grants"));
     if (!j.contains("grants") || !j["grants"].is_array()) return make_error(Errc::malformed, "list grants: no 'grants'");
     for (const auto& e : j["grants"]) {
@@ -140,7 +140,7 @@ Result<std::vector<GrantEntry>> ApiClient::list_grants(const WorkspaceId& ws) {
 Result<void> ApiClient::revoke_grant(const WorkspaceId& ws, const GrantId& id, std::span<const std::uint8_t> revocation) {
   json body{{"revocation", b64(revocation)}};
   ZKWIKI_ASSIGN(auto r, call("POST", grants_path(ws) + "/" + id.hex() + "/revoke", body.dump()));
-  if (r.status != 200) return http_error(r, "revoke a grant");
+  if (r.status != 200) return refused(r, "revoke a grant");
   return {};
 }
 

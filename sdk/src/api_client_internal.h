@@ -78,7 +78,8 @@ inline Result<json> parse(const HttpResponse& r, std::string_view what) {
   return j;
 }
 
-inline Error http_error(const HttpResponse& r, std::string_view what) {
+// `refused`: what the caller does about a 401 (its session or token refused).
+inline Error http_error(const HttpResponse& r, std::string_view what, std::string_view refused = "log in again") {
   std::string code = "http_" + std::to_string(r.status);
   std::string message;
   json j = internal::parse_json(r.body);
@@ -100,7 +101,7 @@ inline Error http_error(const HttpResponse& r, std::string_view what) {
   }
   std::string text = std::string(what) + ": server answered " + std::to_string(r.status) + " " + code;
   if (!message.empty()) text += " (" + message + ")";
-  if (r.status == 401) text += "; log in again";
+  if (r.status == 401 && !refused.empty()) text += "; " + std::string(refused);
   return Error{e, std::move(text)};
 }
 

@@ -22,6 +22,16 @@ std::string format_unix(std::int64_t t) {
   return buf;
 }
 
+// "this agent's grant 'scribe' (0f3c...)": the label and the id `zkwiki-keyring list` shows.
+std::string grant_name(const AgentCertificate& cert) {
+  return "this agent's grant" + (cert.label.empty() ? std::string() : " '" + cert.label + "'") + " (" +
+         cert.grant.hex() + ")";
+}
+
+std::string granter(const AgentCertificate& cert) {
+  return "the member who granted it (account " + cert.issuer.hex() + ")";
+}
+
 }  // namespace
 
 // ---- the agent's side ----
@@ -32,12 +42,16 @@ Result<void> Client::Impl::agent_alive() {
   if (!agent) return {};
   const std::int64_t now = now_ms() / 1000;
   if (now >= agent->not_after)
-    return make_error(Errc::expired, "this agent's grant '" + agent->label + "' expired at " +
-                                         format_unix(agent->not_after) + ": ask for a new grant");
+    return make_error(Errc::expired, grant_name(*agent) + " expired at " + format_unix(agent->not_after) + ": ask " +
+                                         granter(*agent) + " for a new grant");
   auto it = known_grants.find(agent->grant);
-  if (it != known_grants.end() && it->second.revocation)
-    return make_error(Errc::expired, "this agent's grant '" + agent->label + "' was revoked at " +
-                                         format_unix(it->second.revocation->revoked_at));
+  if (it != known_grants.end() && it->second.revocation) {
+    const AgentRevocation& r = *it->second.revocation;
+    return make_error(Errc::expired, grant_name(*agent) + " was revoked at " + format_unix(r.revoked_at) + " by " +
+                                         (r.signer == agent->issuer_key ? "the member who granted it"
+                                                                        : "another member of the workspace") +
+                                         ": ask " + granter(*agent) + " for a new grant");
+  }
   return {};
 }
 
@@ -50,6 +64,11 @@ Result<std::unique_ptr<Client>> Client::open_agent(Transport& transport, std::un
   impl->agent = cert;
   ZKWIKI_TRY(impl->agent_alive());
   impl->api.set_token(opened.token);
+  // The server refuses an agent's token once its grant is revoked (or the server dropped it):
+  // no login helps, a new grant does. The server's reason comes first ("the token was revoked").
+  impl->api.set_refusal_advice(grant_name(cert) + " no longer opens the workspace, though valid until " +
+                               format_unix(cert.not_after) + ": ask " + granter(cert) +
+                               " for a new grant; `zkwiki-keyring list` on their device shows it as REVOKED");
   ZKWIKI_ASSIGN(ServerSession session, impl->api.session());  // a revoked grant fails here
   impl->follow_blob_url(session.blob_url);
   impl->record.id = AccountId{cert.grant.bytes};
@@ -212,8 +231,10 @@ Result<void> Client::remove_member(const AccountId& member, bool rotate) {
 Result<IssuedGrant> Client::grant(const GrantOptions& o) {
   Impl& im = *impl_;
   if (im.agent) return make_error(Errc::forbidden, "an agent cannot grant");
-  if (o.ttl_seconds <= 0 || o.ttl_seconds > 366LL * 24 * 3600)
-    return make_error(Errc::invalid_argument, "the lifetime must be between 1 second and a year");
+  if (o.ttl_seconds <= 0 || o.ttl_seconds > kMaxGrantSeconds)
+    return make_error(Errc::invalid_argument, "the lifetime must be between 1 second and a year (" +
+                                                  std::to_string(kMaxGrantSeconds / 86400) + " days)");
+  ZKWIKI_TRY(validate_path_prefix(o.path_prefix));
   if (o.collections.empty()) return make_error(Errc::invalid_argument, "name at least one collection");
   ZKWIKI_ASSIGN(auto all, collections());
   std::vector<CollectionId> ids;

@@ -43,6 +43,7 @@ struct CollectionSearch {
   std::uint64_t feed_seq = 0;
   bool uploaded = true;
   bool rebuilt = false;
+  bool untrusted_writer = false;  // the server's manifest is signed by an author this device does not trust
   std::vector<std::string> notices;
 };
 
@@ -162,6 +163,15 @@ struct RemoteManifest {
   SearchManifest manifest;
 };
 
+// A record that is what the server says and validly signed, but by a key that is neither a
+// member this device trusts nor an agent of one: another member's write, not a forgery to report.
+bool signed_by_untrusted_author(Client::Impl& im, const CollectionId& c, const PageId& p, const Hash256& rev) {
+  auto bytes = im.api.get_revision(im.workspace, c, p, rev);  // hash-checked
+  if (!bytes) return false;
+  auto rec = RevisionRecord::decode(*bytes);  // signature
+  return rec && rec->workspace == im.workspace && rec->collection == c && rec->page == p && !im.check_author(*rec);
+}
+
 // The collection's manifest on the server, verified: record signature and author, ids, a chain
 // that follows what this device saw (no rollback, no fork), the envelope's hash and seal.
 // nullopt: there is none, or it is the one this device already has.
@@ -172,8 +182,14 @@ Result<std::optional<RemoteManifest>> fetch_manifest(Client::Impl& im, Collectio
     if (head.error().code == Errc::not_found) return std::optional<RemoteManifest>{};
     return std::move(head).error();
   }
-  ZKWIKI_ASSIGN(RevisionRecord rec, im.fetch_record(cs.collection, mp, head->revision));
   const std::string what = "the search index of collection " + cs.collection.hex().substr(0, 8);
+  auto fetched = im.fetch_record(cs.collection, mp, head->revision);
+  cs.untrusted_writer = !fetched && signed_by_untrusted_author(im, cs.collection, mp, head->revision);
+  if (cs.untrusted_writer)
+    return make_error(Errc::auth_failed, what + " on the server was last written by an account this device does not "
+                                                "trust: this device's index stays here until it trusts them");
+  if (!fetched) return std::move(fetched).error();
+  RevisionRecord rec = std::move(fetched).value();
   if (cs.manifest_revision) {
     ZKWIKI_ASSIGN(bool newer, im.check_follows(*cs.manifest_revision, cs.manifest_head, rec, what));
     if (!newer) return std::optional<RemoteManifest>{};
@@ -468,6 +484,16 @@ std::vector<CollectionId> searchable(Client::Impl& im) {
 Result<IndexCoverage> coverage(Client::Impl& im) {
   IndexCoverage cov;
   ZKWIKI_ASSIGN(cov.device_seq, im.last_seq());
+  // Quarantined heads ("quarantine:page:<collection>/<page>@<revision>") of searchable
+  // collections: not indexed until they verify (a sync retries them).
+  ZKWIKI_ASSIGN(auto held, im.store().scan(kStateTable, "quarantine:page:"));
+  std::set<std::string> held_pages;
+  for (const auto& [key, why] : held) {
+    std::string_view id = std::string_view(key).substr(16);
+    auto c = CollectionId::from_hex(id.substr(0, 32));
+    if (c && im.keysets.contains(*c)) held_pages.insert(std::string(id.substr(0, 65)));
+  }
+  cov.quarantined = held_pages.size();
   bool first = true;
   for (const CollectionId& c : searchable(im)) {
     ZKWIKI_ASSIGN(CollectionSearch * cs, current(im, c));
@@ -494,6 +520,7 @@ Result<IndexCoverage> coverage(Client::Impl& im) {
     first = false;
     cov.uploaded = cov.uploaded && cs->uploaded;
     cov.rebuilt = cov.rebuilt || cs->rebuilt;
+    cov.untrusted_writer = cov.untrusted_writer || cs->untrusted_writer;
     cov.notices.insert(cov.notices.end(), cs->notices.begin(), cs->notices.end());
   }
   return cov;
@@ -586,8 +613,10 @@ Result<IndexCoverage> Client::maintain_index(const MergePolicy& policy) {
     };
     auto done = step();
     if (!done) {
-      if (!transient(done.error()) && done.error().code != Errc::forbidden) return std::move(done).error();
-      // Offline, or not allowed to write: the index stays on this device for now.
+      if (!transient(done.error()) && done.error().code != Errc::forbidden && !cs->untrusted_writer)
+        return std::move(done).error();
+      // Offline, not allowed to write, or the server's copy is another member's this device does
+      // not trust yet (replacing it would drop what they indexed): the index stays here for now.
       ZKWIKI_TRY(persist_segments(im, *cs));
       cs->uploaded = false;
       cs->notices.push_back("index not uploaded: " + done.error().message);

@@ -90,4 +90,35 @@ bool utf8_scan(std::string_view s, bool allow_nul) noexcept {
 bool valid_utf8(std::string_view s) noexcept { return utf8_scan(s, true); }
 bool valid_text(std::string_view s) noexcept { return utf8_scan(s, false); }
 
+std::string printable(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  auto escape = [&](std::string_view bytes) {
+    for (unsigned char b : bytes) {
+      out.append("\\x");
+      out.push_back(kHex[b >> 4]);
+      out.push_back(kHex[b & 15]);
+    }
+  };
+  auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  auto left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = 1;
+    if (*p < 0x80) cp = *p;
+    else n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) {  // not UTF-8: this byte alone
+      n = 1;
+      cp = -1;
+    }
+    std::string_view bytes(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) escape(bytes);
+    else out.append(bytes);
+    p += n;
+    left -= n;
+  }
+  return out;
+}
+
 }  // namespace zkwiki

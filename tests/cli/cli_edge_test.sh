@@ -29,6 +29,20 @@ expect "says it is a directory" "directory" "$ERR"
 check "the page is untouched" 0 zk cat kept.md
 [ "$OUT" = "keep me" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL page changed: $OUT"; }
 
+# An editor that fails or is killed: said in words (an exit code, a signal), never a raw wait
+# status, and nothing saved.
+printf '#!/bin/sh\necho changed > "$1"\nexit 3\n' > "$WORK/fail-editor.sh"
+printf '#!/bin/sh\necho changed > "$1"\nkill -TERM $$\n' > "$WORK/killed-editor.sh"
+chmod +x "$WORK/fail-editor.sh" "$WORK/killed-editor.sh"
+check "an editor that exits 3" 6 env EDITOR="$WORK/fail-editor.sh" "$BIN/zkwiki" edit kept.md
+expect "says its exit code" "the editor \(.*fail-editor.sh\) exited with code 3; nothing saved$" "$ERR"
+check "an editor ended by a signal" 6 env EDITOR="$WORK/killed-editor.sh" "$BIN/zkwiki" edit kept.md
+expect "names the signal" "the editor \(.*killed-editor.sh\) exited with code 143 \(as a shell reports signal 15 \(Terminated\)\); nothing saved$" "$ERR"
+check "an editor that is not there" 6 env EDITOR="$WORK/no-such-editor" "$BIN/zkwiki" edit kept.md
+expect "says so" "exited with code 127 \(not found: is \\\$EDITOR a command\?\)" "$ERR"
+check "the page is still untouched" 0 zk cat kept.md
+[ "$OUT" = "keep me" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL page changed by a failed edit: $OUT"; }
+
 check "export to an empty DIR is refused" 2 zk export ""
 mkdir -p "$WORK/out/ünïcødé"
 echo mine > "$WORK/out/kept.md"
@@ -107,4 +121,18 @@ check "import skips the same files" 0 zk import "$WORK/mixed" --into mixed
 expect "names them" "skipped latin1.txt \(not UTF-8 text\).*skipped nul.md \(not UTF-8 text\)" "$(printf '%s' "$ERR" | tr '\n' ' ')"
 check "only the text file became a page" 0 zk ls mixed/
 [ "$OUT" = "mixed/good.md	Fine" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL import of mixed files: $OUT"; }
+
+# Names someone else chose reach the terminal escaped: a file name or a title with an escape
+# sequence in it is printed with \xNN for each control byte, never the byte itself.
+mkdir -p "$WORK/evil"
+printf 'fine text\n' > "$WORK/evil/$(printf 'title\033]0;owned\007.md')"
+printf 'caf\xe9\n' > "$WORK/evil/$(printf 'red\033[31m.txt')"
+check "import files with escape sequences in their names" 0 zk import "$WORK/evil" --into evil
+expect "the OSC sequence is shown escaped" 'skipped title\\x1b\]0;owned\\x07\.md \(not a page path' "$ERR"
+expect "the CSI sequence is shown escaped" 'skipped red\\x1b\[31m\.txt \(not UTF-8 text\)' "$ERR"
+if printf '%s' "$ERR" | grep -q "$(printf '\033')"; then FAILS=$((FAILS + 1)); echo "FAIL a raw escape byte reached stderr"
+else PASSES=$((PASSES + 1)); fi
+check "a page whose title holds an escape sequence" 0 sh -c "printf '# Red \\033[31mtitle\\n' | '$BIN/zkwiki' put red.md"
+check "ls shows it escaped" 0 zk ls red.md
+[ "$OUT" = 'red.md	Red \x1b[31mtitle' ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL ls printed: $(printf '%s' "$OUT" | od -c | head -3)"; }
 finish

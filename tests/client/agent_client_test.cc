@@ -4,6 +4,7 @@
 // by readers although the server stored them; rotation after revocation; an agent's import held
 // to its grant before anything is sent; the search index an agent can open, upload or only keep.
 #include "client_fixture.h"
+#include "support/fails_with.h"
 #include "zkwiki/agent.h"
 #include "zkwiki/api_client.h"
 #include "zkwiki/markdown_meta.h"
@@ -224,6 +225,16 @@ TEST_F(AgentClientTest, RevocationMidSessionFailsTheNextWriteWithNoHalfWrittenRe
   ASSERT_FALSE(w.ok());
   EXPECT_EQ(w.error().code, Errc::expired);
   EXPECT_NE(w.error().message.find("revoked"), std::string::npos) << w.error().message;
+  // No "log in again" (an agent cannot): the grant ended, and who can give another.
+  EXPECT_TRUE(test::FailsWith(w, Errc::expired, "ask the member who granted it (account " + a_->account_id().hex() +
+                                                    ") for a new grant"));
+  EXPECT_EQ(w.error().message.find("log in again"), std::string::npos) << w.error().message;
+  // A session opened on the revoked grant is refused with the same words.
+  auto parsed = Grant::parse(g.grant);
+  ASSERT_TRUE(parsed.ok());
+  auto reopened = Client::open_agent(*net_b_, std::make_unique<MemoryLocalStore>(), *parsed, &key, {});
+  EXPECT_TRUE(test::FailsWith(reopened, Errc::expired, "the token was revoked"));
+  EXPECT_TRUE(test::FailsWith(reopened, Errc::expired, "for a new grant"));
   auto status = agent->status();
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->pending, 0u);  // not queued for a replay that can never succeed

@@ -60,6 +60,23 @@ function findNeedles(bytes, needles = NEEDLES) {
   return needles.filter((n) => hay.includes(Buffer.from(n, 'utf8').toString('latin1').toLowerCase()));
 }
 
+// `target` is in the viewport, receives clicks (playwright's hit test) and does not overlap the
+// `over` element (a notice floating above the page).
+async function assertUncovered(page, target, over) {
+  await target.click({ trial: true, timeout: 3000 });
+  const box = await target.boundingBox();
+  const cover = await over.boundingBox();
+  const view = page.viewportSize();
+  assert.ok(box && box.y >= 0 && box.y + box.height <= view.height, `outside the viewport: ${JSON.stringify(box)}`);
+  const hit = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest('button')?.textContent,
+                                  { x: box.x + box.width / 2, y: box.y + box.height / 2 });
+  assert.equal(hit, await target.textContent(), 'the button at its centre is itself');
+  assert.ok(cover, 'the notice is shown');
+  const overlaps = box.x < cover.x + cover.width && cover.x < box.x + box.width &&
+                   box.y < cover.y + cover.height && cover.y < box.y + box.height;
+  assert.ok(!overlaps, `Save ${JSON.stringify(box)} is under the notice ${JSON.stringify(cover)}`);
+}
+
 async function shot(page, name) {
   fs.mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `spa-${name}.png`), fullPage: false });
@@ -272,7 +289,14 @@ test('the web app in Chromium: zero knowledge on the wire, inert hostile pages, 
     const marked = await editorText.inputValue();
     assert.match(marked, /^<<<<<<< this device$/m);
     assert.ok(marked.includes(CONFLICT_OURS) && marked.includes(CONFLICT_THEIRS));
+    // The warning stays until dismissed: at 1280x720 (a laptop) it must leave Save visible and
+    // clickable, not covered (a fresh user's report).
+    await page.setViewportSize({ width: 1280, height: 720 });
+    const saveButton = page.getByRole('button', { name: 'Save', exact: true });
+    await saveButton.scrollIntoViewIfNeeded();
+    await assertUncovered(page, saveButton, notice.filter({ hasText: 'with conflicts' }));
     await shot(page, 'conflict');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('button', { name: 'Keep this device' }).click();
     const resolved = await editorText.inputValue();
     assert.equal(resolved, ALPHA_V2.replace('arrives on Friday with seventeen crates', CONFLICT_OURS));

@@ -72,6 +72,13 @@ test('tools over stdio with a read-write grant', async () => {
   assert.ok(resources.some((x) => x.uri === 'zkwiki:///memory/mcp.md'));
   const res = await c.readResource({ uri: 'zkwiki:///memory/mcp.md' });
   assert.equal(res.contents[0].text, '# MCP\n\nsecond line about walruses\n');
+  // A missing page is JSON-RPC's invalid params (-32602, as docs/CLI.md says), naming the uri.
+  await assert.rejects(c.readResource({ uri: 'zkwiki:///memory/none.md' }), (e) => {
+    assert.equal(e.code, -32602);
+    assert.match(e.message, /resource not found: no page at memory\/none\.md/);
+    assert.deepEqual(e.data, { uri: 'zkwiki:///memory/none.md' });
+    return true;
+  });
   await c.close();
 });
 
@@ -245,6 +252,8 @@ test('a grant revoked mid-session fails the next call with a clear error', async
   r = await c.callTool({ name: 'write_page', arguments: { path: 'memory/after.md', content: 'too late' } });
   assert.equal(r.isError, true);
   assert.match(text(r), /revoked/);
+  assert.match(text(r), /grant 'mcp' \([0-9a-f]{32}\) no longer opens the workspace.*ask the member who granted it .* for a new grant/);
+  assert.doesNotMatch(text(r), /log in again/);
   r = await c.callTool({ name: 'read_page', arguments: { path: 'memory/mcp.md' } });
   assert.equal(r.isError, true);
   await c.close();

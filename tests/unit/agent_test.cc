@@ -100,6 +100,19 @@ TEST_F(AgentFixture, SigningRefusesBadFields) {
   EXPECT_TRUE(bad([](AgentCertificate& d) { d.collections.assign(65, CollectionId{}); }));
 }
 
+TEST(AgentPathPrefix, RelativeToTheWorkspaceRootLikePagePaths) {
+  for (const char* ok : {"", "agents/", "agents/scribe/", "notes/draft-", "ünïcødé/"})
+    EXPECT_TRUE(validate_path_prefix(ok).ok()) << ok;
+  // A leading '/' would match no page at all: refused, with the form that is meant.
+  auto abs = validate_path_prefix("/abs/");
+  ASSERT_FALSE(abs.ok());
+  EXPECT_EQ(abs.error().code, Errc::invalid_argument);
+  EXPECT_NE(abs.error().message.find("starts with '/'"), std::string::npos) << abs.error().message;
+  EXPECT_NE(abs.error().message.find("'abs/'"), std::string::npos) << abs.error().message;
+  for (const char* bad : {"/", "a//b/", "../up/", "a/./b", "tab\there/", "a//"})
+    EXPECT_EQ(validate_path_prefix(bad).error().code, Errc::invalid_argument) << bad;
+}
+
 TEST_F(AgentFixture, WriteRules) {
   AgentCertificate c = cert();
   const std::int64_t inside = (c.not_before + 60) * 1000;

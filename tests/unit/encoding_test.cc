@@ -35,5 +35,16 @@ TEST(HexTest, RoundTripAndErrors) {
   EXPECT_EQ(from_hex("00abfg", out).error().code, Errc::malformed);
 }
 
+TEST(PrintableTest, EscapesWhatATerminalWouldActOn) {
+  EXPECT_EQ(printable("notes/todo.md"), "notes/todo.md");
+  EXPECT_EQ(printable("ünïcødé/日本語 notes.md"), "ünïcødé/日本語 notes.md");
+  EXPECT_EQ(printable("evil\x1b]0;owned\x07.md"), "evil\\x1b]0;owned\\x07.md");  // OSC: retitles an xterm
+  EXPECT_EQ(printable("a\tb\nc\rd\x7f"), "a\\x09b\\x0ac\\x0dd\\x7f");
+  EXPECT_EQ(printable("csi\xc2\x9b" "2J"), "csi\\xc2\\x9b2J");  // U+009B, the one-character CSI
+  EXPECT_EQ(printable("caf\xe9.txt"), "caf\\xe9.txt");           // Latin-1, not UTF-8
+  EXPECT_EQ(printable(std::string_view("nul\0x", 5)), "nul\\x00x");
+  EXPECT_EQ(printable("back\\slash"), "back\\slash");
+}
+
 }  // namespace
 }  // namespace zkwiki

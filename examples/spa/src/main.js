@@ -9,6 +9,12 @@ import { Wiki } from './wiki.js';
 
 const root = document.getElementById('app');
 const status = document.getElementById('status');
+// How much of the viewport's bottom the floating notices take: the editor's action bar sticks
+// above it (style.css), so a notice never covers Save.
+new ResizeObserver(() => {
+  const room = status.firstChild ? window.innerHeight - status.getBoundingClientRect().top + 8 : 0;
+  document.documentElement.style.setProperty('--status-room', Math.max(0, Math.ceil(room)) + 'px');
+}).observe(status);
 
 export const app = {
   session: null,

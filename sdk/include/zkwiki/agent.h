@@ -50,6 +50,9 @@ inline constexpr std::size_t kMaxGrantTrusted = 1024;
 inline constexpr std::size_t kMaxGrantWraps = 4096;
 inline constexpr std::size_t kTokenBoxBytes = 32 + 48;
 inline constexpr std::size_t kRevocationBytes = 4 + 1 + 16 + 16 + 8 + 32 + 64;
+// The longest grant Client::grant issues: a year (the server takes tokens of up to 366 days, so
+// a granter's clock a little behind the server's is no problem).
+inline constexpr std::int64_t kMaxGrantSeconds = 365LL * 24 * 3600;
 // How far an agent's clock may run ahead of the certificate's window (seconds).
 inline constexpr std::int64_t kAgentClockSkewSeconds = 300;
 
@@ -90,6 +93,12 @@ struct AgentCertificate {
   bool covers(const CollectionId& c) const;
   bool covers_path(std::string_view path) const;
 };
+
+// A grant's path prefix, as a page path starts (docs/CLI.md, "Page paths"): relative to the
+// workspace root, so no leading '/', and a page path once one trailing '/' is dropped
+// ("agents/scribe/", "notes/draft-"). Empty: the whole collection. Errors: invalid_argument,
+// saying which rule it breaks and, for a leading '/', the accepted form.
+Result<void> validate_path_prefix(std::string_view prefix);
 
 // Checks the fields (limits, text, times) and signs with `issuer` (whose public keys fill
 // issuer_key). Errors: invalid_argument.

@@ -116,6 +116,9 @@ class ApiClient {
   explicit ApiClient(Transport& transport) : transport_(transport) {}
 
   void set_token(std::string token) { token_ = std::move(token); }
+  // What an error for a refused session or token (401) tells the caller to do: "log in again"
+  // for a member's session; for an agent's token, that its grant ended and how to get another.
+  void set_refusal_advice(std::string advice) { refusal_advice_ = std::move(advice); }
   const std::string& token() const noexcept { return token_; }
 
   // Accounts and login.
@@ -216,9 +219,12 @@ class ApiClient {
   // The blob from the cache, if it has it with the right hash (nullopt: ask the server).
   std::optional<Bytes> blob_from_cache(const Hash256& id);
   Result<std::vector<std::optional<Bytes>>> batch_from_server(std::span<const Hash256> ids);
+  // The server's error answer, with refusal_advice_ for a 401.
+  Error refused(const HttpResponse& r, std::string_view what) const;
   Transport& transport_;
   Transport* blob_transport_ = nullptr;
   std::string token_;
+  std::string refusal_advice_ = "log in again";
 };
 
 }  // namespace zkwiki

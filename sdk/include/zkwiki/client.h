@@ -146,6 +146,10 @@ struct IndexCoverage {
   std::uint64_t device_seq = 0;       // how far this device has synced
   bool uploaded = true;               // false: this device's index changes are not on the server yet
   bool rebuilt = false;               // a segment was missing or corrupt: rebuilt from pages
+  std::uint64_t quarantined = 0;      // pages held back by this device (they did not verify, or
+                                      // an account it does not trust signed them): not indexed
+  bool untrusted_writer = false;      // the server's index was last written by an account this
+                                      // device does not trust: kept here, not adopted or replaced
   std::vector<std::string> notices;   // what was rebuilt, refused or postponed, and why
 };
 

@@ -26,4 +26,10 @@ bool valid_utf8(std::string_view s) noexcept;
 // Well-formed UTF-8 without U+0000: paths, titles, tags, labels, queries.
 bool valid_text(std::string_view s) noexcept;
 
+// `s` as a terminal may be shown it: UTF-8 as it is, but control characters (C0 and DEL, and
+// the C1 range U+0080..U+009F) and bytes that are not UTF-8 as \xNN (each byte), so a file
+// name, path, title or label someone else chose cannot move the cursor, recolour or retitle the
+// terminal, or hide what follows. A backslash stays as it is.
+std::string printable(std::string_view s);
+
 }  // namespace zkwiki
