@@ -52,6 +52,9 @@ Args parse_args(int argc, char** argv, const OptionSpec& spec) {
     if (s.size() > 2 && s.rfind("--", 0) == 0) {
       if (in(spec.with_value, s)) {
         if (i + 1 >= argc) throw UsageError{s + " needs a value"};
+        // An empty value is an error, not "option absent": `--base "$(jq ...)"` whose
+        // substitution came out empty must not silently become a write with no base.
+        if (*argv[i + 1] == '\0') throw UsageError{s + " needs a value (it was given an empty one)"};
         a.options[s.substr(2)] = argv[++i];
       } else if (in(spec.flags, s)) {
         a.flags[s.substr(2)] = true;

@@ -255,6 +255,8 @@ struct Client::Impl {
                              const std::string& from_path, std::optional<std::uint64_t> base_revision,
                              OnConflict on_conflict = OnConflict::mark);
   Result<SaveOutcome> enqueue(QueuedEdit edit);
+  Result<SaveOutcome> enqueue_merged(const QueueRef& at, std::string_view body, std::uint64_t base,
+                                     OnConflict on_conflict);
   Result<std::uint64_t> replay_queue(std::uint64_t& pending);
 };
 

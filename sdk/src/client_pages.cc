@@ -44,6 +44,20 @@ Error refused_conflict(const std::string& path, std::uint64_t base, std::uint64_
                                         ") and apply the edit to that text, with base revision " + std::to_string(head));
 }
 
+// Three-way merge of two edits of `base` (the SDK's merge3). Texts too large to merge line by
+// line keep both whole versions, marked, as one conflict.
+Result<MergeResult> merge_edits(const std::string& base, const std::string& ours, const std::string& theirs,
+                                std::string_view ours_label, std::string_view theirs_label) {
+  auto merged = merge3(base, ours, theirs, MergeOptions{MergeStyle::merge, ours_label, "base", theirs_label, {}});
+  if (merged || merged.error().code != Errc::too_large) return merged;
+  MergeResult m;
+  m.text = "<<<<<<< " + std::string(ours_label) + "\n" + ours + (ours.empty() || ours.back() == '\n' ? "" : "\n") +
+           "=======\n" + theirs + (theirs.empty() || theirs.back() == '\n' ? "" : "\n") + ">>>>>>> " +
+           std::string(theirs_label) + "\n";
+  m.conflicts.push_back(MergeConflict{});
+  return m;
+}
+
 }  // namespace
 
 // A queued edit as a page (its metadata read from the body, as commit() will).
@@ -213,6 +227,10 @@ Result<SaveOutcome> Client::write(std::string_view path, std::string_view body, 
   // A page with an edit waiting in the queue: this one joins it there (sent by sync()).
   ZKWIKI_ASSIGN(bool queued, im.queue_touches(p));
   if (queued && !im.agent) {
+    ZKWIKI_ASSIGN(const QueueRef* at, im.queued_at(p));
+    // With a base: merged with the queued edit, never in place of it. Without one: the
+    // documented overwrite (the text replaces what is queued).
+    if (at && options.base_revision) return im.enqueue_merged(*at, body, *options.base_revision, options.on_conflict);
     ZKWIKI_ASSIGN(auto base, im.overlay_base(p));
     if (options.base_revision) base = options.base_revision;
     return im.enqueue({0, p, {}, std::string(body), false, base, 0});
@@ -232,6 +250,60 @@ Result<SaveOutcome> Client::write(std::string_view path, std::string_view body, 
                                            " on this device (its head here is revision " +
                                            std::to_string(page->revision) + "): sync first");
   return im.commit(p, std::string(body), false, {}, base, options.on_conflict);
+}
+
+// A write based on revision `base` of a page whose edit waits in the offline queue: the queue
+// then holds both, merged three-way (base: that revision, synced here; ours: this text; theirs:
+// the queued text), still against the revision the queued edit was based on. Reading the page
+// offline gives the queued text with that revision, so an edit of it keeps the queued changes.
+Result<SaveOutcome> Client::Impl::enqueue_merged(const QueueRef& at, std::string_view body, std::uint64_t base,
+                                                 OnConflict on_conflict) {
+  ZKWIKI_ASSIGN(QueuedEdit queued, queued_edit(at));
+  const std::string& path = queued.path;
+  const std::string origin = queued.from_path.empty() ? queued.path : queued.from_path;
+  const std::string kept = "; nothing was written (the queued edit is kept)";
+  std::string base_text;
+  if (base > 0) {
+    auto unavailable = [&](const std::string& why) {
+      return make_error(Errc::not_found, "revision " + std::to_string(base) + " of " + path +
+                                             ", the base of this edit, is not on this device (" + why +
+                                             "), so it cannot be merged with the edit waiting in the offline queue" +
+                                             kept + ": sync, read " + path + " again and apply the edit to that text");
+    };
+    auto found = by_path.find(origin);
+    if (found == by_path.end()) return unavailable("this device has no revision of the page");
+    const LocalPage& page = pages.at(found->second);
+    if (base > page.revision)
+      return unavailable("its head here is revision " + std::to_string(page.revision));
+    auto chain = history(page);
+    if (!chain) return unavailable(chain.error().message);
+    auto base_page = open_revision((*chain)[base - 1]);
+    if (!base_page) return unavailable(base_page.error().message);
+    if (!base_page->meta.deleted) base_text = std::move(base_page->body);
+  }
+  const std::string ours(body);
+  const std::string theirs = queued.remove ? std::string() : queued.body;
+  // A page made on this device and not yet sent has no revision: read offline, it gives base 0
+  // with the queued text, so base 0 names that text (else every edit of it would conflict).
+  if (queued.base_revision.value_or(0) == 0 && base == 0) base_text = theirs;
+  ZKWIKI_ASSIGN(MergeResult m, merge_edits(base_text, ours, theirs, "this edit", "queued edit"));
+  const std::string queued_base =
+      queued.base_revision ? "revision " + std::to_string(*queued.base_revision) : "no base: a new page";
+  if (!m.clean() && on_conflict == OnConflict::refuse)
+    return make_error(Errc::conflict,
+                      path + ": this edit (based on revision " + std::to_string(base) +
+                          ") and the edit of it waiting in this device's offline queue (based on " + queued_base +
+                          ") overlap (" + std::to_string(m.conflicts.size()) + " conflicting region" +
+                          (m.conflicts.size() == 1 ? "" : "s") + ")" + kept + ": read " + path +
+                          " again (the queued text) and apply the edit to that text, with the base revision the read gives");
+  // Delete (queued) versus a base-only text stays deleted; an edit of a queued deletion keeps the
+  // page, as online.
+  const bool remove = queued.remove && m.clean() && m.text.empty();
+  QueuedEdit edit{0, path, {}, remove ? std::string() : m.text, remove, queued.base_revision, 0};
+  ZKWIKI_ASSIGN(SaveOutcome out, enqueue(std::move(edit)));
+  out.merged = m.clean() && m.text != ours;
+  out.conflict = !m.clean();
+  return out;
 }
 
 Result<SaveOutcome> Client::restore(std::string_view path, std::uint64_t revision) {
@@ -378,19 +450,7 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
       }
       ZKWIKI_ASSIGN(PageContent theirs, open_revision(chain.back()));
       std::string theirs_text = theirs.meta.deleted ? std::string() : theirs.body;
-      auto merged_text = merge3(base_text, body, theirs_text,
-                                MergeOptions{MergeStyle::merge, "this device", "base", "other device", {}});
-      MergeResult m;
-      if (merged_text) {
-        m = std::move(merged_text).value();
-      } else if (merged_text.error().code == Errc::too_large) {
-        // Too large to merge line by line: keep both whole versions, marked, as one conflict.
-        m.text = "<<<<<<< this device\n" + body + (body.empty() || body.back() == '\n' ? "" : "\n") + "=======\n" +
-                 theirs_text + (theirs_text.empty() || theirs_text.back() == '\n' ? "" : "\n") + ">>>>>>> other device\n";
-        m.conflicts.push_back(MergeConflict{});
-      } else {
-        return std::move(merged_text).error();
-      }
+      ZKWIKI_ASSIGN(MergeResult m, merge_edits(base_text, body, theirs_text, "this device", "other device"));
       if (!m.clean() && on_conflict == OnConflict::refuse)
         return refused_conflict(path, asked_base, current->revision, theirs.meta.deleted, m.conflicts.size());
       if (m.clean()) {

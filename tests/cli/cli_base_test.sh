@@ -55,6 +55,15 @@ check "--base 0 on an existing page" 5 zk put $P "$WORK/v1" --base 0
 expect "says it exists" "a page already exists at notes/loop.md" "$ERR"
 check "--base 0 creates a new page" 0 zk put notes/new.md "$WORK/v1" --base 0
 check "--base that is not a number" 2 zk put $P "$WORK/v1" --base four
+# An empty value (`--base "$(jq .revision a.json)"` when the substitution is empty) is a usage
+# error, never "no base"; the parser refuses it for every option that takes a value.
+check "--base with an empty value" 2 zk put $P "$WORK/v1" --base ""
+expect "says it needs a value" "--base needs a value" "$ERR"
+check "--limit with an empty value" 2 zk search line --limit ""
+expect "says it needs a value" "--limit needs a value" "$ERR"
+check "--rev with an empty value" 2 zk cat $P --rev ""
+check "nothing was written" 0 zk --json log $P
+[ "$(printf '%s' "$OUT" | grep -o '"revision"' | wc -l)" = 4 ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL still 4 revisions: $OUT"; }
 check "--base this device has not seen" 3 zk put $P "$WORK/v1" --base 9
 # Without --base, put replaces the head as the command synced it (docs/CLI.md, "put"); the
 # replaced text stays in the history.

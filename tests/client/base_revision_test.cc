@@ -160,5 +160,105 @@ TEST_F(BaseRevisionTest, MarkKeepsBothVersionsOfOverlappingEdits) {
   EXPECT_NE(text.find("<<<<<<<"), std::string::npos);
 }
 
+
+// Device B offline: its writes wait in the queue. Two edits of one base (as `zkwiki put --base 1`
+// twice) both reach the head after sync, as they would online; the second used to replace the
+// first in the queue.
+TEST_F(BaseRevisionTest, TwoOfflineEditsOfOneBaseAreMergedInTheQueueNotReplaced) {
+  net_b_->offline = true;
+  auto first = b_->write(kPath, lines({{3, "b3"}}), WriteOptions{.base_revision = 1});
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(first->queued);
+  auto second = b_->write(kPath, lines({{6, "b6"}}), WriteOptions{.base_revision = 1});
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_TRUE(second->queued);
+  EXPECT_TRUE(second->merged);
+  EXPECT_FALSE(second->conflict);
+  // Read offline: the queued text, with the queued edit's base. An edit of that text written
+  // back with that base keeps the queued changes.
+  auto read = b_->read_with_revision(kPath);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->revision, 1u);
+  EXPECT_EQ(read->content.body, lines({{3, "b3"}, {6, "b6"}}));
+  std::string edited = read->content.body;
+  edited.replace(edited.find("line 9\n"), 7, "b9\n");
+  auto third = b_->write(kPath, edited, WriteOptions{.base_revision = read->revision});
+  ASSERT_TRUE(third.ok()) << third.error().message;
+  const std::string all = lines({{3, "b3"}, {6, "b6"}, {9, "b9"}});
+  EXPECT_EQ(body_of(*b_, kPath), all);
+  auto listed = b_->list("notes/");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_TRUE((*listed)[0].queued);
+  // Back online: one revision with all three edits, on both devices.
+  net_b_->offline = false;
+  ASSERT_TRUE(b_->sync().ok());
+  ASSERT_TRUE(a_->sync().ok());
+  EXPECT_EQ(body_of(*a_, kPath), all);
+  EXPECT_EQ(a_->log(kPath)->size(), 2u);
+}
+
+// Overlapping offline edits of one base follow WriteOptions::on_conflict, as online: refused with
+// the queue unchanged, or both kept between markers.
+TEST_F(BaseRevisionTest, OverlappingOfflineEditsOfOneBaseAreRefusedOrMarked) {
+  net_b_->offline = true;
+  const std::string first = lines({{5, "five, first"}});
+  ASSERT_TRUE(b_->write(kPath, first, WriteOptions{.base_revision = 1}).ok());
+  auto refused = b_->write(kPath, lines({{5, "five, second"}}), WriteOptions{.base_revision = 1});
+  ASSERT_TRUE(FailsWith(refused, Errc::conflict, "offline queue"));
+  EXPECT_NE(refused.error().message.find("nothing was written"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(body_of(*b_, kPath), first);
+  auto marked = b_->write(kPath, lines({{5, "five, second"}}),
+                          WriteOptions{.base_revision = 1, .on_conflict = OnConflict::mark});
+  ASSERT_TRUE(marked.ok()) << marked.error().message;
+  EXPECT_TRUE(marked->queued);
+  EXPECT_TRUE(marked->conflict);
+  net_b_->offline = false;
+  ASSERT_TRUE(b_->sync().ok());
+  ASSERT_TRUE(a_->sync().ok());
+  const std::string text = body_of(*a_, kPath);
+  EXPECT_NE(text.find("five, first"), std::string::npos) << text;
+  EXPECT_NE(text.find("five, second"), std::string::npos) << text;
+  EXPECT_NE(text.find("<<<<<<<"), std::string::npos) << text;
+}
+
+// A base this device has not synced cannot be merged with the queued edit: refused, the queue
+// unchanged. A write with no base still replaces the queued text (the documented overwrite).
+TEST_F(BaseRevisionTest, AnOfflineEditOfAnUnknownBaseIsRefusedAndNoBaseStillOverwrites) {
+  net_b_->offline = true;
+  const std::string first = lines({{3, "b3"}});
+  ASSERT_TRUE(b_->write(kPath, first, WriteOptions{.base_revision = 1}).ok());
+  auto unknown = b_->write(kPath, lines({{6, "b6"}}), WriteOptions{.base_revision = 4});
+  ASSERT_TRUE(FailsWith(unknown, Errc::not_found, "revision 4 of notes/shared.md"));
+  EXPECT_NE(unknown.error().message.find("queued edit is kept"), std::string::npos) << unknown.error().message;
+  EXPECT_EQ(body_of(*b_, kPath), first);
+  auto overwrite = b_->write(kPath, lines({{6, "b6"}}));
+  ASSERT_TRUE(overwrite.ok()) << overwrite.error().message;
+  EXPECT_EQ(body_of(*b_, kPath), lines({{6, "b6"}}));
+  net_b_->offline = false;
+  ASSERT_TRUE(b_->sync().ok());
+  ASSERT_TRUE(a_->sync().ok());
+  EXPECT_EQ(body_of(*a_, kPath), lines({{6, "b6"}}));
+}
+
+
+// A page made offline has no revision yet: read offline it gives base 0 with the queued text,
+// and an edit of that text written back with base 0 is that edit, not a conflict.
+TEST_F(BaseRevisionTest, AQueuedNewPageEditedOfflineWithTheBaseItsReadGivesIsThatEdit) {
+  net_b_->offline = true;
+  ASSERT_TRUE(b_->write("notes/fresh.md", "one\ntwo\n", WriteOptions{.base_revision = 0}).ok());
+  auto read = b_->read_with_revision("notes/fresh.md");
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->revision, 0u);
+  auto w = b_->write("notes/fresh.md", read->content.body + "three\n", WriteOptions{.base_revision = read->revision});
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_TRUE(w->queued);
+  EXPECT_FALSE(w->conflict);
+  net_b_->offline = false;
+  ASSERT_TRUE(b_->sync().ok());
+  ASSERT_TRUE(a_->sync().ok());
+  EXPECT_EQ(body_of(*a_, "notes/fresh.md"), "one\ntwo\nthree\n");
+}
+
 }  // namespace
 }  // namespace zkwiki

@@ -103,6 +103,9 @@ struct WriteOptions {
   // is written (SaveOutcome::merged), overlapping edits follow `on_conflict`. None: the text is
   // taken to be based on this device's synced head, so a change synced before the call (made
   // after the caller read the page) is replaced, not merged: callers that read first pass it.
+  // With an edit of the page waiting in the offline queue, a base merges the text with the
+  // queued one the same way (theirs: the queued text; a base not on this device is not_found,
+  // the queue unchanged); none replaces the queued text.
   std::optional<std::uint64_t> base_revision;
   OnConflict on_conflict = OnConflict::refuse;
 };
