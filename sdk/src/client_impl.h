@@ -190,6 +190,9 @@ struct Client::Impl {
   Result<PageContent> open_revision(const RevisionRecord& rec);  // open_content + agent rules
   Result<PageContent> open_content(const RevisionRecord& rec);
   Result<std::vector<RevisionRecord>> history(const LocalPage& page);  // oldest first, verified chain
+  // The text of revision `revision` of `chain` (history()): empty for 0 (before the page) and
+  // for a deletion. What a three-way merge takes as its base.
+  Result<std::string> revision_text(const std::vector<RevisionRecord>& chain, std::uint64_t revision);
 
   Result<void> retry_quarantined(SyncReport& report);
 

@@ -277,9 +277,9 @@ Result<SaveOutcome> Client::Impl::enqueue_merged(const QueueRef& at, std::string
       return unavailable("its head here is revision " + std::to_string(page.revision));
     auto chain = history(page);
     if (!chain) return unavailable(chain.error().message);
-    auto base_page = open_revision((*chain)[base - 1]);
-    if (!base_page) return unavailable(base_page.error().message);
-    if (!base_page->meta.deleted) base_text = std::move(base_page->body);
+    auto text = revision_text(*chain, base);
+    if (!text) return unavailable(text.error().message);
+    base_text = std::move(*text);
   }
   const std::string ours(body);
   const std::string theirs = queued.remove ? std::string() : queued.body;
@@ -304,6 +304,13 @@ Result<SaveOutcome> Client::Impl::enqueue_merged(const QueueRef& at, std::string
   out.merged = m.clean() && m.text != ours;
   out.conflict = !m.clean();
   return out;
+}
+
+Result<std::string> Client::Impl::revision_text(const std::vector<RevisionRecord>& chain, std::uint64_t revision) {
+  if (revision == 0) return std::string();
+  if (revision > chain.size()) return make_error(Errc::not_found, "no revision " + std::to_string(revision));
+  ZKWIKI_ASSIGN(PageContent page, open_revision(chain[revision - 1]));
+  return page.meta.deleted ? std::string() : std::move(page.body);
 }
 
 Result<SaveOutcome> Client::restore(std::string_view path, std::uint64_t revision) {
@@ -443,11 +450,7 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
     // Someone else wrote since the revision this edit was based on: merge three-way.
     if (current && base_revision && *base_revision < current->revision) {
       ZKWIKI_ASSIGN(auto chain, history(*current));
-      std::string base_text;
-      if (*base_revision > 0) {
-        ZKWIKI_ASSIGN(PageContent base_page, open_revision(chain[*base_revision - 1]));
-        base_text = base_page.meta.deleted ? std::string() : std::move(base_page.body);
-      }
+      ZKWIKI_ASSIGN(std::string base_text, revision_text(chain, *base_revision));
       ZKWIKI_ASSIGN(PageContent theirs, open_revision(chain.back()));
       std::string theirs_text = theirs.meta.deleted ? std::string() : theirs.body;
       ZKWIKI_ASSIGN(MergeResult m, merge_edits(base_text, body, theirs_text, "this device", "other device"));
