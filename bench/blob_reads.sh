@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # bench/blob_reads.sh — blob reads from zkwiki-server, from nginx serving the same bytes as
-# files, and through Varnish (server/deploy's VCL) and nginx proxy_cache (server/deploy's
-# nginx/zkwiki-cache.conf) in front of zkwiki-server, all in one run; then page writes (CAS) per
-# second.
+# files, and through Varnish (server/deploy's VCL), nginx proxy_cache (server/deploy's
+# nginx/zkwiki-cache.conf) and nginx as a blob mirror (nginx/zkwiki-mirror.conf) in front of
+# zkwiki-server, all in one run; then page writes (CAS) per second.
 #
 #   bench/blob_reads.sh [SECONDS [ROUNDS]]   (default 3 s per wrk run, 3 rounds; prints Markdown)
 #
 # Seeds zkwiki-server (started with --public-url naming the Varnish) with 1,000 random 4 KiB and
 # 1,000 random 64 KiB blobs and writes the same bytes under the same URL paths for nginx; fills
 # caches (every path once), then runs wrk with random GETs against each in turn, ROUNDS
-# times, interleaved (origin, nginx, Varnish, nginx proxy_cache, nginx with open_file_cache,
-# origin, ...), and reports each one's
+# times, interleaved (origin, nginx, Varnish, nginx proxy_cache, the nginx mirror, nginx with the
+# proxy_cache configuration's file settings, origin, ...), and reports each one's
 # median and the median of the ratios of runs made next to each other: on a shared machine the
 # load from elsewhere changes between runs, and interleaving spreads it over all of them. Both
 # servers and nginx get the same number of threads / workers (ZKWIKI_BENCH_THREADS, default all
@@ -37,10 +37,10 @@ command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
 
 T="$(mktemp -d /tmp/zkwiki-bench.XXXXXX)"
 chmod 755 "$T"  # nginx workers run as an unprivileged user when started by root
-ZK_PID="" NGINX_PID="" VARNISH_PID="" NGCACHE_PID="" NGOFC_PID=""
+ZK_PID="" NGINX_PID="" VARNISH_PID="" NGCACHE_PID="" NGMIRROR_PID="" NGOFC_PID=""
 cleanup() {
   local p
-  for p in $NGOFC_PID $NGCACHE_PID $VARNISH_PID $NGINX_PID $ZK_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for p in $NGOFC_PID $NGMIRROR_PID $NGCACHE_PID $VARNISH_PID $NGINX_PID $ZK_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -73,26 +73,41 @@ sed -e "s/server 127\.0\.0\.1:8787;/server 127.0.0.1:$ZK_PORT;/" -e "s/listen 0\
 "$NGINX" -p "$T/ngcache/" -c "$T/ngcache/zkwiki-cache.conf" -e stderr -g 'daemon off;' > "$T/ngcache.log" 2>&1 &
 NGCACHE_PID=$!
 
-# nginx static again, with open_file_cache (the proxy_cache configuration's one throughput
-# setting): what the reference itself would gain from it.
+# nginx as a blob mirror: the shipped zkwiki-mirror.conf, the same way; its blobs directory
+# belongs to the workers' user (nobody when started by root), as the deploy notes say.
+NGMIRROR_PORT="$(free_port)"
+mkdir -p "$T/ngmirror/blobs"
+[ "$(id -u)" = 0 ] && chown nobody "$T/ngmirror/blobs"
+sed -e "s/server 127\.0\.0\.1:8787;/server 127.0.0.1:$ZK_PORT;/" -e "s/listen 0\.0\.0\.0:8080;/listen 127.0.0.1:$NGMIRROR_PORT;/" \
+    -e "s/^worker_processes auto;/worker_processes $THREADS;/" \
+    "$ROOT/server/deploy/nginx/zkwiki-mirror.conf" > "$T/ngmirror/zkwiki-mirror.conf"
+"$NGINX" -p "$T/ngmirror/" -c "$T/ngmirror/zkwiki-mirror.conf" -e stderr -g 'daemon off;' > "$T/ngmirror.log" 2>&1 &
+NGMIRROR_PID=$!
+
+# nginx static again, with the proxy_cache configuration's file-serving lines (sendfile,
+# output_buffers, open_file_cache) in place of the reference's sendfile line: what the reference
+# itself would gain from them.
 NGOFC_PORT="$(free_port)"
 mkdir -p "$T/ngofc"
+FILE_LINES="$(grep -E '^  (sendfile|output_buffers|open_file_cache) ' "$ROOT/server/deploy/nginx/zkwiki-cache.conf" | sed 's/$/\\n/' | tr -d '\n')"
+[ -n "$FILE_LINES" ] || die "server/deploy/nginx/zkwiki-cache.conf has no sendfile/output_buffers/open_file_cache line"
 sed -e "s|listen 127.0.0.1:$NG_PORT;|listen 127.0.0.1:$NGOFC_PORT;|" -e "s|^pid .*|pid $T/ngofc/nginx.pid;|" \
-    -e "s|^  sendfile on;|  sendfile on;\n  open_file_cache max=10000 inactive=60s;|" "$T/nginx.conf" > "$T/ngofc/nginx.conf"
+    -e "s|^  sendfile on;|${FILE_LINES%\\n}|" "$T/nginx.conf" > "$T/ngofc/nginx.conf"
 grep -q "open_file_cache" "$T/ngofc/nginx.conf" || die "bench/lib/http.sh's nginx.conf changed: no sendfile line"
 "$NGINX" -p "$T" -c "$T/ngofc/nginx.conf" -e "$T/ngofc/error.log" &
 NGOFC_PID=$!
 
 FIRST="$(head -1 "$T/paths-4k.txt")"
-wait_http "http://127.0.0.1:$NGOFC_PORT$FIRST" || die "nginx (open_file_cache) did not start: $(cat "$T/ngofc/error.log")"
+wait_http "http://127.0.0.1:$NGOFC_PORT$FIRST" || die "nginx (the cache's file settings) did not start: $(cat "$T/ngofc/error.log")"
 wait_http "http://127.0.0.1:$NG_PORT$FIRST" || die "nginx did not start: $(cat "$T/nginx-error.log")"
 wait_http "http://127.0.0.1:$VARNISH_PORT$FIRST" || die "varnishd did not start: $(cat "$T/varnish.log")"
 wait_http "http://127.0.0.1:$NGCACHE_PORT$FIRST" || die "nginx proxy_cache did not start: $(cat "$T/ngcache.log")"
+wait_http "http://127.0.0.1:$NGMIRROR_PORT$FIRST" || die "nginx (mirror) did not start: $(cat "$T/ngmirror.log")"
 
 write_wrk_scripts
 cat "$T/paths-4k.txt" "$T/paths-64k.txt" > "$T/paths-all.txt"
 # Fill the caches: every blob (at least) once.
-for port in "$VARNISH_PORT" "$NGCACHE_PORT" "$NGOFC_PORT"; do
+for port in "$VARNISH_PORT" "$NGCACHE_PORT" "$NGMIRROR_PORT" "$NGOFC_PORT"; do
   wrk -t1 -c4 -d5s -s "$T/each.lua" "http://127.0.0.1:$port" -- "$T/paths-all.txt" > /dev/null
 done
 # Blob reads that reached zkwiki-server (its /metrics), to show what the caches answered alone.
@@ -106,7 +121,7 @@ declare -A R RUNS
 med() { python3 -c 'import statistics, sys; print(f"{statistics.median(map(float, sys.argv[1:])):.2f}")' "$@"; }
 for size in 4k 64k; do
   for round in $(seq "$ROUNDS"); do
-    for target in origin:"$ZK_PORT" nginx:"$NG_PORT" varnish:"$VARNISH_PORT" ngcache:"$NGCACHE_PORT" ngofc:"$NGOFC_PORT"; do
+    for target in origin:"$ZK_PORT" nginx:"$NG_PORT" varnish:"$VARNISH_PORT" ngcache:"$NGCACHE_PORT" ngmirror:"$NGMIRROR_PORT" ngofc:"$NGOFC_PORT"; do
       name=${target%%:*} port=${target#*:}
       h0=$(vstat MAIN.cache_hit) m0=$(vstat MAIN.cache_miss) o0=$(origin_reads)
       out=$(run_wrk "$port" "$T/paths-$size.txt")
@@ -116,12 +131,12 @@ for size in 4k 64k; do
         R[$size.$name.origin]=$(( ${R[$size.$name.origin]:-0} + $(origin_reads) - o0 ))
         R[$size.hits]=$(( ${R[$size.hits]:-0} + $(vstat MAIN.cache_hit) - h0 ))
         R[$size.misses]=$(( ${R[$size.misses]:-0} + $(vstat MAIN.cache_miss) - m0 ))
-      elif [ "$name" = ngcache ]; then
+      elif [ "$name" = ngcache ] || [ "$name" = ngmirror ]; then
         R[$size.$name.origin]=$(( ${R[$size.$name.origin]:-0} + $(origin_reads) - o0 ))
       fi
     done
   done
-  for name in origin nginx varnish ngcache ngofc; do  # median of each column over the rounds
+  for name in origin nginx varnish ngcache ngmirror ngofc; do  # median of each column over the rounds
     IFS=';' read -r -a rs <<<"${RUNS[$size.$name]}"
     cols=()
     for k in 0 1 2; do cols+=("$(med $(for r in "${rs[@]}"; do set -- $r; shift "$k"; echo "$1"; done))"); done
@@ -166,16 +181,19 @@ for size in 4k 64k; do
   hits=${R[$size.hits]} misses=${R[$size.misses]}
   row "$size" varnish "Varnish 7.1 ($(fmt_int "$hits") hits, $misses misses; $(fmt_int "${R[$size.varnish.origin]}") reads reached the server)"
   row "$size" ngcache "nginx proxy_cache ($(fmt_int "${R[$size.ngcache.origin]}") reads reached the server)"
+  row "$size" ngmirror "nginx blob mirror ($(fmt_int "${R[$size.ngmirror.origin]}") reads reached the server)"
   row "$size" nginx "nginx (static files, the reference)"
-  row "$size" ngofc "nginx (static files, with open_file_cache like the proxy_cache configuration)"
+  row "$size" ngofc "nginx (static files, with the proxy_cache configuration's file settings)"
   row "$size" origin "zkwiki-server (no cache)"
   echo "| $size | **Varnish / nginx static** | **$(paired "$size" varnish nginx)** | | | |"
   echo "| $size | **nginx proxy_cache / nginx static** | **$(paired "$size" ngcache nginx)** | | | |"
-  echo "| $size | nginx proxy_cache / nginx static with open_file_cache | $(paired "$size" ngcache ngofc) | | | |"
+  echo "| $size | **nginx blob mirror / nginx static** | **$(paired "$size" ngmirror nginx)** | | | |"
+  echo "| $size | nginx proxy_cache / nginx static with the same file settings | $(paired "$size" ngcache ngofc) | | | |"
   echo "| $size | Varnish / zkwiki-server | $(paired "$size" varnish origin) | | | |"
   echo "| $size | nginx proxy_cache / zkwiki-server | $(paired "$size" ngcache origin) | | | |"
+  echo "| $size | nginx blob mirror / zkwiki-server | $(paired "$size" ngmirror origin) | | | |"
 done
 echo
 echo "Target (issue 8): blob reads through the cache ≥ 0.9× nginx's req/s at 4 KiB and 64 KiB."
 echo
-echo "wrk -t2 -c$CONNS -d${SECS}s per run, a random blob of the set per request, $ROUNDS interleaved rounds: each row is the median over its runs, each ratio the median of the ratios of runs made next to each other. Server threads, nginx workers: $THREADS; Varnish: server/deploy/varnish/zkwiki.vcl, -s malloc,512m, server/deploy/varnish/throughput.args (no per-request shared-memory log records), default thread pools; nginx proxy_cache: server/deploy/nginx/zkwiki-cache.conf as shipped (no access log, open_file_cache) with $THREADS workers. The reference is nginx serving the same bytes as files with Debian's defaults and no access log (as for issue 3); the row with open_file_cache shows what nginx static gains from the one setting the proxy_cache configuration adds."
+echo "wrk -t2 -c$CONNS -d${SECS}s per run, a random blob of the set per request, $ROUNDS interleaved rounds: each row is the median over its runs, each ratio the median of the ratios of runs made next to each other. Server threads, nginx workers: $THREADS; Varnish: server/deploy/varnish/zkwiki.vcl, -s malloc,512m, server/deploy/varnish/throughput.args (no per-request shared-memory log records), default thread pools; nginx proxy_cache: server/deploy/nginx/zkwiki-cache.conf as shipped (no access log; sendfile off, output_buffers 1 64k, open_file_cache) with $THREADS workers; the nginx blob mirror: server/deploy/nginx/zkwiki-mirror.conf as shipped (no access log; sendfile and tcp_nopush like the reference, open_file_cache) with $THREADS workers. The reference is nginx serving the same bytes as files with Debian's defaults (sendfile on, tcp_nopush on) and no access log (as for issue 3); the row with the proxy_cache configuration's file settings shows what nginx static gains from the same three lines."

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Blob reads: zkwiki-server, nginx static, Varnish and nginx proxy_cache in one run; CAS writes.
 set -euo pipefail
-secs=2 rounds=5
+secs=2 rounds=7
 [ "${BENCH_QUICK:-0}" = 1 ] && secs=1 rounds=1
 echo "## Server and blob reads through a cache (issues 3 and 8)"
 echo
@@ -14,12 +14,17 @@ cat <<'TXT'
 
 The same 2,000 random blobs (1,000 of 4 KiB, 1,000 of 64 KiB) uploaded through the API are
 served by zkwiki-server (SQLite, its in-memory blob cache), by nginx 1.22 as plain files under
-the same paths (`sendfile on`, `access_log off`: the reference), and by two caches in front of
-zkwiki-server, each filled first so that the runs measure hits: Varnish 7.1 with
-`server/deploy/varnish/zkwiki.vcl`, and nginx 1.22's `proxy_cache` with
-`server/deploy/nginx/zkwiki-cache.conf` as shipped (no caching rules in either: the server's
-headers decide; no access log, like the static reference; `open_file_cache`, which the static
-reference lacks, so a fifth row serves the files with it too).
+the same paths (`sendfile on`, `tcp_nopush on`, `access_log off`: the reference), and by three
+caches in front of zkwiki-server, each filled first so that the runs measure hits: Varnish 7.1
+with `server/deploy/varnish/zkwiki.vcl`, nginx 1.22's `proxy_cache` with
+`server/deploy/nginx/zkwiki-cache.conf`, and nginx 1.22 as a blob mirror with
+`server/deploy/nginx/zkwiki-mirror.conf` (a file per blob id, fetched from the server on its first
+read and served as a static file after), each as shipped (no caching rules in the first two: the
+server's headers decide; no access log, like the static reference). The proxy_cache
+configuration serves hits with `sendfile off`, `output_buffers 1 64k` and `open_file_cache`, the
+mirror with the reference's `sendfile on` and `tcp_nopush on` plus `open_file_cache`; a sixth row
+serves the files with the proxy_cache configuration's three lines: nginx static gains from them
+too (`open_file_cache` most), and the caches are further from that row than from the reference.
 wrk shares the 2 cores with whatever it measures, so each server competes with its load
 generator: absolute numbers are the machine's, ratios are what to read. Hits and misses are
 `varnishstat` counters and the `cache=` field of nginx's access log over the runs, the reads that

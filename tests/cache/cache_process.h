@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -209,12 +210,15 @@ class VarnishCache final : public CacheProcess {
   std::string varnishd_ = find_program("varnishd");
 };
 
-// nginx -g 'daemon off;' with server/deploy/nginx/zkwiki-cache.conf, prefix = its work directory
-// (cache files, temp files, logs). Its counts come from the access log's cache= field (the
-// file's commented-out access_log line, turned on).
+// nginx -g 'daemon off;' with one of server/deploy/nginx's configurations: zkwiki-cache.conf
+// (proxy_cache) or zkwiki-mirror.conf (a file per blob), prefix = its work directory (cache or
+// blob files, temp files, logs). Its counts come from the access log's cache= field (the file's
+// commented-out access_log line, turned on). Both label their answers in X-Cache-Status.
 class NginxCache final : public CacheProcess {
  public:
-  const char* name() const override { return "nginx"; }
+  enum class Config { proxy_cache, mirror };
+  explicit NginxCache(Config config) : config_(config) {}
+  const char* name() const override { return config_ == Config::mirror ? "nginx (mirror)" : "nginx"; }
   const char* install_hint() const override { return "nginx is not installed; apt-get install nginx-light"; }
   bool installed() const override { return !nginx_.empty(); }
   std::string status_header() const override { return "x-cache-status"; }
@@ -235,7 +239,7 @@ class NginxCache final : public CacheProcess {
   }
 
   bool configure(std::uint16_t backend_port, std::uint16_t port, std::string& error) override {
-    std::string conf = slurp(ZKWIKI_NGINX_CONF);
+    std::string conf = slurp(config_ == Config::mirror ? ZKWIKI_NGINX_MIRROR_CONF : ZKWIKI_NGINX_CONF);
     // The counts come from the access log, which is off as shipped: the tests swap in the
     // file's own commented-out access_log line, as its comment tells operators to.
     if (!replace_once(conf, "server 127.0.0.1:8787;", "server 127.0.0.1:" + std::to_string(backend_port) + ";") ||
@@ -246,11 +250,24 @@ class NginxCache final : public CacheProcess {
       return false;
     }
     std::ofstream(work_ / "zkwiki-cache.conf") << conf;
-    // Run by root, nginx's workers drop to `nobody`: they must reach the prefix.
+    // Run by root, nginx's workers drop to `nobody`: they must reach the prefix, and the mirror's
+    // workers write its blobs directory (which nginx does not create: the deploy notes'
+    // `install -d -o nobody`).
     std::error_code ec;
     for (fs::path p = work_; !p.empty() && p != p.root_path(); p = p.parent_path())
       if (p.string().rfind(fs::temp_directory_path().string(), 0) == 0 && p != fs::temp_directory_path())
         fs::permissions(p, fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add, ec);
+    if (config_ == Config::mirror) {
+      const fs::path blobs = work_ / "blobs";
+      fs::create_directories(blobs);
+      if (::geteuid() == 0) {
+        const passwd* nobody = ::getpwnam("nobody");
+        if (nobody == nullptr || ::chown(blobs.c_str(), nobody->pw_uid, static_cast<gid_t>(-1)) != 0) {
+          error = "cannot give the mirror's blobs directory to nobody";
+          return false;
+        }
+      }
+    }
     return true;
   }
   std::vector<std::string> command(std::uint16_t) const override {
@@ -265,6 +282,7 @@ class NginxCache final : public CacheProcess {
     for (std::string line; std::getline(log, line);) n += line.find(field) != std::string::npos;
     return n;
   }
+  Config config_;
   std::string nginx_ = find_program("nginx");
 };
 

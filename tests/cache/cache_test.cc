@@ -1,5 +1,6 @@
 // A real cache (Varnish with server/deploy/varnish/zkwiki.vcl, or nginx with
-// server/deploy/nginx/zkwiki-cache.conf, nothing changed but the ports) in front of a real
+// server/deploy/nginx/zkwiki-cache.conf or zkwiki-mirror.conf, nothing changed but the ports and
+// the access log) in front of a real
 // zkwiki-server started with --public-url pointing at it, and the SDK's client reading through it
 // (issue 8): blobs are cache hits on the second read, heads are never stale and never served to a
 // revoked token, and the cache's storage holds no plaintext. The same tests run through each.
@@ -44,10 +45,10 @@ std::uint16_t free_port() {
   return port;
 }
 
-enum class CacheKind { varnish, nginx };
+enum class CacheKind { varnish, nginx, nginx_mirror };
 
-// The same tests through each cache (Varnish/... and Nginx/..., ctest cache_varnish and
-// cache_nginx): one server and one cache for all the tests of a kind, started by the first.
+// The same tests through each cache (Varnish/..., Nginx/... and NginxMirror/..., ctest
+// cache_varnish, cache_nginx and cache_nginx_mirror): one server and one cache for all the tests of a kind, started by the first.
 class CacheTest : public ::testing::TestWithParam<CacheKind> {
  protected:
   static void start(CacheKind kind) {
@@ -56,7 +57,7 @@ class CacheTest : public ::testing::TestWithParam<CacheKind> {
     if (kind == CacheKind::varnish)
       cache_ = new VarnishCache();
     else
-      cache_ = new NginxCache();
+      cache_ = new NginxCache(kind == CacheKind::nginx_mirror ? NginxCache::Config::mirror : NginxCache::Config::proxy_cache);
     if (!cache_->installed()) return;
     dir_ = new test::TempDir();
     cache_port_ = free_port();
@@ -196,6 +197,36 @@ TEST_P(CacheTest, BlobsAreCacheHitsOnTheSecondRead) {
   auto now_there = cache.request("GET", "/v1/blobs/" + test::blob_id(later));
   EXPECT_EQ(now_there.status, 200);
   EXPECT_EQ(now_there.body, later);
+}
+
+TEST_P(CacheTest, AHeadThatMissesStoresTheWholeBlobAndAReadWithATokenStoresNothing) {
+  test::HttpClient origin("127.0.0.1", server_->port()), cache("127.0.0.1", cache_port_);
+  RawWorkspace w = raw_workspace(origin);
+  const std::string a = "first asked for by HEAD " + test::random_id() + std::string(70000, '\x05');
+  const std::string b = "first read with a token " + test::random_id();
+  for (const std::string* blob : {&a, &b})
+    ASSERT_EQ(origin.request("PUT", "/v1/workspaces/" + w.ws + "/blobs/" + test::blob_id(*blob), *blob,
+                             {{"Authorization", "Bearer " + w.owner.token}}).status, 201);
+
+  // A HEAD that misses: the cache fetches the bytes (not a HEAD), so the next GET is a hit
+  // with every byte, not an empty or cut file.
+  auto head = cache.request("HEAD", "/v1/blobs/" + test::blob_id(a));
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header(cache_->status_header()), cache_->miss());
+  EXPECT_EQ(head.header("content-length"), std::to_string(a.size()));
+  auto get = cache.request("GET", "/v1/blobs/" + test::blob_id(a));
+  EXPECT_EQ(get.header(cache_->status_header()), cache_->hit());
+  EXPECT_EQ(get.body, a);
+
+  // A read with a token is passed to the server and leaves nothing stored for anyone.
+  auto with_token = cache.request("GET", "/v1/blobs/" + test::blob_id(b), "",
+                                  {{"Authorization", "Bearer " + w.owner.token}});
+  EXPECT_EQ(with_token.header(cache_->status_header()), cache_->pass());
+  EXPECT_EQ(with_token.body, b);
+  auto without = cache.request("GET", "/v1/blobs/" + test::blob_id(b));
+  EXPECT_EQ(without.header(cache_->status_header()), cache_->miss());
+  EXPECT_EQ(without.body, b);
+  EXPECT_EQ(cache.request("GET", "/v1/blobs/" + test::blob_id(b)).header(cache_->status_header()), cache_->hit());
 }
 
 TEST_P(CacheTest, ClientsReadBlobsThroughTheCacheAndTheSecondDeviceOnlyHitsIt) {
@@ -389,6 +420,7 @@ TEST_P(CacheTest, TheCacheStorageHoldsNoPlaintext) {
 
 INSTANTIATE_TEST_SUITE_P(Varnish, CacheTest, ::testing::Values(CacheKind::varnish));
 INSTANTIATE_TEST_SUITE_P(Nginx, CacheTest, ::testing::Values(CacheKind::nginx));
+INSTANTIATE_TEST_SUITE_P(NginxMirror, CacheTest, ::testing::Values(CacheKind::nginx_mirror));
 
 }  // namespace
 }  // namespace zkwiki
