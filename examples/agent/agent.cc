@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   if (auto existing = wiki.read_with_revision(path)) {
     body = existing->content.body + (existing->content.body.ends_with('\n') ? "\n" : "\n\n") + entry;
     based.base_revision = existing->revision;
+    based.base_page = existing->page;
   } else if (existing.error().code != Errc::not_found) {
     std::fprintf(stderr, "zkwiki-agent: read %s: %s\n", path.c_str(), existing.error().message.c_str());
     return 1;

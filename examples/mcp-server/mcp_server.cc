@@ -234,6 +234,7 @@ json Server::call_tool(const std::string& name, const json& args) {
     const std::string path = need_string(args, "path");
     auto page = client_.read_with_revision(path, opt_revision(args, "revision"));
     if (!page) return tool_error(page.error());
+    if (!page->page.is_zero()) pages_read_[path] = page->page;
     const std::string rev = std::to_string(page->revision);
     json r = text_result(page->content.body);
     r["content"].push_back({{"type", "text"},
@@ -261,8 +262,11 @@ json Server::call_tool(const std::string& name, const json& args) {
                              true);
     }
     // Without a base: a new page (base 0), which a page created meanwhile refuses too.
-    auto out = client_.write(path, args["content"].get<std::string>(), WriteOptions{.base_revision = base.value_or(0)});
+    WriteOptions options{.base_revision = base.value_or(0)};
+    if (auto read = pages_read_.find(path); base && read != pages_read_.end()) options.base_page = read->second;
+    auto out = client_.write(path, args["content"].get<std::string>(), options);
     if (!out) return tool_error(out.error());
+    if (!out->page.is_zero()) pages_read_[path] = out->page;
     std::string what = out->unchanged ? "unchanged"
                        : out->merged && base ? "written, merged with edits made since revision " + std::to_string(*base) +
                                                    " (read the page again before your next edit of it)"

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -66,6 +67,9 @@ class Server {
   std::chrono::milliseconds sync_every_;
   std::chrono::steady_clock::time_point last_sync_{};
   bool initialized_ = false;
+  // The page each path held when read_page last read it (or write_page wrote it): a write with a
+  // base_revision goes to that page only, not to another that took the path meanwhile.
+  std::map<std::string, PageId> pages_read_;
 };
 
 }  // namespace zkwiki::mcp

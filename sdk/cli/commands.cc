@@ -93,7 +93,8 @@ Result<void> cmd_cat(const Args& a, Client& c) {
   ZKWIKI_ASSIGN(PageRead read, c.read_with_revision(a.positional[0], rev));
   const PageContent& page = read.content;
   if (a.json) {
-    std::cout << json{{"path", page.meta.path}, {"revision", read.revision}, {"title", page.meta.title},
+    std::cout << json{{"path", page.meta.path}, {"revision", read.revision},
+                      {"page", read.page.hex()}, {"title", page.meta.title},
                       {"tags", page.meta.tags}, {"links", page.meta.links}, {"body", page.body}}
                      .dump()
               << "\n";
@@ -104,12 +105,19 @@ Result<void> cmd_cat(const Args& a, Client& c) {
 }
 
 Result<void> cmd_put(const Args& a, Client& c) {
-  need(a, 1, 2, "put PATH [FILE|-] [--base REV]");
+  need(a, 1, 2, "put PATH [FILE|-] [--base REV [--page ID]]");
   // --base: the revision the text was made from (`cat --json` gives it): merged with what was
   // written since, refused (exit 5, nothing written) where the edits overlap. Without it the
-  // text replaces the page's head as this command synced it (docs/CLI.md, "put").
+  // text replaces the page's head as this command synced it (docs/CLI.md, "put"). --page: the
+  // page it was read from (`cat --json`), refused (exit 5) if another page has taken the path.
   WriteOptions options;
   if (!a.option("base").empty()) options.base_revision = parse_revision(a.option("base"), true);
+  if (!a.option("page").empty()) {
+    if (!options.base_revision) throw UsageError{"--page goes with --base (the page and revision the text was read from)"};
+    auto id = PageId::from_hex(a.option("page"));
+    if (!id) throw UsageError{"--page " + printable(a.option("page")) + ": not a page id (32 hex digits, as `cat --json` gives)"};
+    options.base_page = *id;
+  }
   std::string body;
   const bool from_stdin = a.positional.size() == 1 || a.positional[1] == "-";
   if (from_stdin) {
@@ -149,6 +157,7 @@ Result<void> cmd_edit(const Args& a, Client& c) {
   if (existing) {
     before = existing->content.body;
     options.base_revision = existing->revision;
+    options.base_page = existing->page;  // a page that takes the path meanwhile is not this one
   } else if (existing.error().code != Errc::not_found) {
     return std::move(existing).error();
   }
@@ -181,8 +190,21 @@ Result<void> cmd_edit(const Args& a, Client& c) {
     return {};
   }
   ZKWIKI_TRY(check_text("the edited text", *after));
-  ZKWIKI_ASSIGN(SaveOutcome o, c.write(path, *after, options));
-  print_outcome(a, path, o);
+  auto saved = c.write(path, *after, options);
+  if (!saved) {
+    // The edited text exists nowhere else: kept (private, like the editor's file) and named.
+    Error e = std::move(saved).error();
+    std::string keep = (dir / "unsaved-XXXXXX.md").string();
+    int kept = ::mkstemps(keep.data(), 3);
+    if (kept >= 0 && ::write(kept, after->data(), after->size()) == static_cast<ssize_t>(after->size())) {
+      e.message += "; the edited text is kept in " + keep + " (remove it when done)";
+    } else if (kept >= 0) {
+      ::unlink(keep.c_str());
+    }
+    if (kept >= 0) ::close(kept);
+    return e;
+  }
+  print_outcome(a, path, *saved);
   return {};
 }
 

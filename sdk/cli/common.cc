@@ -75,7 +75,7 @@ Args parse_args(int argc, char** argv, const OptionSpec& spec) {
 Args parse_args(int argc, char** argv) {
   static const OptionSpec kZkwiki = {
       {"--server", "--account", "--into", "--rev", "--passphrase-file", "--new-passphrase-file", "--workspace",
-       "--recovery-key-file", "--limit", "--base"},
+       "--recovery-key-file", "--limit", "--base", "--page"},
       {"--json", "--force", "--offline", "--read-only", "--rotate", "--help", "--prefix", "--typos"}};
   return parse_args(argc, argv, kZkwiki);
 }

@@ -43,10 +43,11 @@ constexpr const char* kUsageText = R"(usage: zkwiki [--passphrase-file FILE] [--
   import DIR [--into PATH]   import a tree of Markdown/text files as pages
   export DIR [--force]       write every page to DIR (byte-identical round trip of an import)
   ls [PREFIX]                list pages
-  cat PATH [--rev N]         print a page (or one of its revisions; --json gives its revision)
-  put PATH [FILE|-] [--base REV]
+  cat PATH [--rev N]         print a page (or one of its revisions; --json gives its revision and page)
+  put PATH [FILE|-] [--base REV [--page ID]]
                              write a page from a file or standard input; --base: the revision the
-                             text was made from (merged with later edits; overlapping ones: exit 5)
+                             text was made from (merged with later edits; overlapping ones: exit 5);
+                             --page: the page it was read from (another page at PATH: exit 5)
   edit PATH                  edit a page with $EDITOR
   log PATH                   revisions: number, author fingerprint, time, size
   diff PATH [A [B]]          unified diff between revisions (default: the last change)

@@ -193,6 +193,10 @@ struct Client::Impl {
   // The text of revision `revision` of `chain` (history()): empty for 0 (before the page) and
   // for a deletion. What a three-way merge takes as its base.
   Result<std::string> revision_text(const std::vector<RevisionRecord>& chain, std::uint64_t revision);
+  // The synced page `path` shows after the offline queue's moves; none for a page made here.
+  Result<std::optional<PageId>> page_shown_at(const std::string& path);
+  // Errc::conflict unless `read` is the page at `path` (a queued edit included), naming where it went.
+  Result<void> check_base_page(const std::string& path, const PageId& read);
 
   Result<void> retry_quarantined(SyncReport& report);
 

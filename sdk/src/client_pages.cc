@@ -152,7 +152,8 @@ Result<PageRead> Client::read_with_revision(std::string_view path, std::optional
       if (q->remove) return make_error(Errc::not_found, std::string(path) + " was deleted on this device (queued, not yet sent)");
       ZKWIKI_ASSIGN(QueuedEdit e, im.queued_edit(*q));
       ZKWIKI_ASSIGN(PageContent c, queued_content(e));
-      return PageRead{std::move(c), e.base_revision.value_or(0)};
+      ZKWIKI_ASSIGN(std::optional<PageId> id, im.page_shown_at(std::string(path)));
+      return PageRead{std::move(c), e.base_revision.value_or(0), id.value_or(PageId{})};  // zero: not on the server yet
     }
     ZKWIKI_ASSIGN(auto base, im.overlay_base(std::string(path)));
     if (!base && im.by_path.contains(std::string(path)))
@@ -165,13 +166,13 @@ Result<PageRead> Client::read_with_revision(std::string_view path, std::optional
     if (page.deleted) return make_error(Errc::not_found, std::string(path) + " was deleted (its history stays readable)");
     ZKWIKI_ASSIGN(RevisionRecord rec, im.fetch_record(page.collection, page.id, page.head));
     ZKWIKI_ASSIGN(PageContent c, im.open_revision(rec));
-    return PageRead{std::move(c), page.revision};
+    return PageRead{std::move(c), page.revision, page.id};
   }
   if (*revision == 0 || *revision > page.revision)
     return make_error(Errc::not_found, std::string(path) + " has no revision " + std::to_string(*revision));
   ZKWIKI_ASSIGN(auto chain, im.history(page));
   ZKWIKI_ASSIGN(PageContent c, im.open_revision(chain[*revision - 1]));
-  return PageRead{std::move(c), *revision};
+  return PageRead{std::move(c), *revision, page.id};
 }
 
 Result<std::vector<RevisionInfo>> Client::log(std::string_view path) {
@@ -224,6 +225,7 @@ Result<SaveOutcome> Client::write(std::string_view path, std::string_view body, 
   ZKWIKI_TRY(validate_page_path(path));
   ZKWIKI_TRY(validate_page_text(body));
   const std::string p(path);
+  if (options.base_page && !options.base_page->is_zero()) ZKWIKI_TRY(im.check_base_page(p, *options.base_page));
   // A page with an edit waiting in the queue: this one joins it there (sent by sync()).
   ZKWIKI_ASSIGN(bool queued, im.queue_touches(p));
   if (queued && !im.agent) {
@@ -250,6 +252,51 @@ Result<SaveOutcome> Client::write(std::string_view path, std::string_view body, 
                                            " on this device (its head here is revision " +
                                            std::to_string(page->revision) + "): sync first");
   return im.commit(p, std::string(body), false, {}, base, options.on_conflict);
+}
+
+// The synced page that `path` shows once the offline queue applies: the one there on the server,
+// unless a queued move took it away or brought another; none for a page made on this device.
+Result<std::optional<PageId>> Client::Impl::page_shown_at(const std::string& path) {
+  std::optional<PageId> shown;
+  if (auto it = by_path.find(path); it != by_path.end()) shown = it->second;
+  ZKWIKI_ASSIGN(auto* refs, queue_index());
+  for (const QueueRef& r : *refs) {
+    if (r.origin == path && r.path != path) shown.reset();  // moved away
+    if (r.path == path && r.origin != path) {                // moved here
+      auto from = by_path.find(r.origin);
+      shown = from == by_path.end() ? std::nullopt : std::optional<PageId>(from->second);
+    }
+  }
+  return shown;
+}
+
+// A write that names the page its text was read from goes to that page only: a number alone
+// (the base revision) would match another page that took the path (the one read moved away, a
+// new one made in its place), and the edit would be merged into, or replace, a text it never saw.
+Result<void> Client::Impl::check_base_page(const std::string& path, const PageId& read) {
+  ZKWIKI_ASSIGN(std::optional<PageId> here, page_shown_at(path));
+  if (here == read) return {};
+  ZKWIKI_ASSIGN(const QueueRef* at, queued_at(path));
+  const bool made_here = !here && at && !at->remove;
+  std::string where;  // what became of the page read
+  if (auto it = pages.find(read); it == pages.end()) where = "this device does not have the page it was read from";
+  else if (it->second.deleted) where = "the page it was read from was deleted (last at " + it->second.path + ")";
+  else where = "the page it was read from is now at " + it->second.path;
+  ZKWIKI_ASSIGN(auto* refs, queue_index());
+  for (auto r = refs->rbegin(); r != refs->rend(); ++r) {
+    auto origin = by_path.find(r->origin);
+    if (origin != by_path.end() && origin->second == read && (r->remove || r->path != r->origin)) {
+      where = r->remove ? "the page it was read from is deleted on this device (queued)"
+                        : "the page it was read from is now at " + r->path + " (moved on this device, queued)";
+      break;
+    }
+  }
+  const std::string now = here ? "another page is at " + path + " now"
+                          : made_here ? path + " is a new page made on this device"
+                                      : "no page is at " + path + " now";
+  return make_error(Errc::conflict, path + ": this edit was made from another page than the one at this path: " +
+                                        where + ", and " + now + "; nothing was written: write the edit to where its page is, " +
+                                        "or read " + path + " again and apply the edit to that text");
 }
 
 // A write based on revision `base` of a page whose edit waits in the offline queue: the queue
@@ -532,6 +579,13 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
       return make_error(moved.error().code, "the other device's head of " + path + ": " + moved.error().message);
     }
     current = pages.at(id);
+    // Moved by another device meanwhile: written here, the edit would move it back, beside any
+    // page made at this path since. Refused, nothing written (a queued edit being sent keeps
+    // the older behaviour: an error there would hold up the whole queue).
+    if (!replaying && from_path.empty() && !current->deleted && current->path != path)
+      return make_error(Errc::conflict, path + " was moved to " + current->path +
+                                            " by another device while this edit was made; nothing was written: read " +
+                                            current->path + " and apply the edit to it there");
     if (!base_revision) base_revision = 0;  // both created the page: merge against an empty base
   }
   return make_error(Errc::conflict, "gave up after " + std::to_string(kMaxCasAttempts) + " concurrent writes to " + path);

@@ -71,4 +71,47 @@ check "put without --base replaces" 0 zk put $P "$WORK/v1"
 expect "revision 5" "^notes/loop.md: revision 5$" "$OUT"
 check "the replaced revision stays readable" 0 zk cat $P --rev 4
 [ "$OUT" = "$(cat "$WORK/b5")" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL revision 4 kept"; }
+
+# (3) --page: the page the text was read from. Device 2 moves it away and makes another page at
+# its path, at the same revision number as the text device 1 read; device 1's edit is refused
+# (exit 5), naming where its page went, and written there it merges.
+page_of() { printf '%s' "$1" | grep -o '"page":"[0-9a-f]*"' | cut -d'"' -f4; }
+Q=notes/moving.md
+lines > "$WORK/q1"
+check "device 1 puts a page" 0 zk put $Q "$WORK/q1"
+check "device 1 reads it" 0 zk --json cat $Q
+QBASE=$(revision_of "$OUT") QPAGE=$(page_of "$OUT")
+expect "cat --json gives the page id" "^[0-9a-f]{32}$" "$QPAGE"
+check "device 2 moves it away" 0 zk2 mv $Q notes/moved-away.md
+printf 'another page\n' > "$WORK/other"
+check "device 2 makes another page at its path" 0 zk2 put $Q "$WORK/other"
+lines 9=a9 > "$WORK/q9"
+check "device 1's edit of the page it read is refused there" 5 zk put $Q "$WORK/q9" --base "$QBASE" --page "$QPAGE"
+expect "naming where the page went" "now at notes/moved-away.md.*nothing was written" "$ERR"
+check "the other page is untouched" 0 zk cat $Q
+[ "$OUT" = "another page" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL the other page untouched: $OUT"; }
+check "written where its page is, it merges" 0 zk put notes/moved-away.md "$WORK/q9" --base "$QBASE" --page "$QPAGE"
+check "--page without --base" 2 zk put $Q "$WORK/q9" --page "$QPAGE"
+expect "says it goes with --base" "--page goes with --base" "$ERR"
+check "--page that is not an id" 2 zk put $Q "$WORK/q9" --base 1 --page nope
+expect "says what an id is" "not a page id" "$ERR"
+# `edit` names the page it opened: moved away while the editor was open, with another page made
+# at its path, the save is refused (exit 5) and the edited text is kept in a private file.
+cat > "$WORK/editor.sh" <<EDITOR
+#!/usr/bin/env bash
+env ZKWIKI_HOME="$WORK/home2" "$BIN/zkwiki" mv notes/edited.md notes/edited-moved.md >/dev/null 2>&1
+printf 'made meanwhile\\n' | env ZKWIKI_HOME="$WORK/home2" "$BIN/zkwiki" put notes/edited.md >/dev/null 2>&1
+printf 'the edit\\n' >> "\$1"
+EDITOR
+chmod +x "$WORK/editor.sh"
+printf 'opened\n' > "$WORK/e1"
+check "device 1 puts a page to edit" 0 zk put notes/edited.md "$WORK/e1"
+check "the page moves away while the editor is open" 5 env EDITOR="$WORK/editor.sh" "$BIN/zkwiki" edit notes/edited.md
+expect "naming where it went" "moved to notes/edited-moved.md.*nothing was written" "$ERR"
+KEPT=$(printf '%s' "$ERR" | grep -o "kept in [^ ]*unsaved-[A-Za-z0-9]*\.md" | cut -d' ' -f3)
+[ -n "$KEPT" ] && [ "$(cat "$KEPT")" = "$(printf 'opened\nthe edit')" ] && PASSES=$((PASSES + 1)) ||
+  { FAILS=$((FAILS + 1)); echo "FAIL the edited text is kept: $ERR"; }
+[ -n "$KEPT" ] && [ "$(stat -c %a "$KEPT")" = 600 ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL kept file is private"; }
+check "the page made meanwhile is untouched" 0 zk cat notes/edited.md
+[ "$OUT" = "made meanwhile" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL untouched: $OUT"; }
 finish

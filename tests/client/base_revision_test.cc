@@ -260,5 +260,116 @@ TEST_F(BaseRevisionTest, AQueuedNewPageEditedOfflineWithTheBaseItsReadGivesIsTha
   EXPECT_EQ(body_of(*a_, "notes/fresh.md"), "one\ntwo\nthree\n");
 }
 
+// WriteOptions::base_page: a revision number alone cannot tell the page read from another that
+// took its path. Here the page read moves away and a new page is made at its path; both are at
+// revision 1 there when the edit is written.
+class BasePageTest : public BaseRevisionTest {
+ protected:
+  void SetUp() override {
+    BaseRevisionTest::SetUp();
+    auto read = a_->read_with_revision(kPath);
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    read_ = *read;
+  }
+  // B moves the page A read away and makes another page at its path.
+  void ReplaceThePageAtItsPath() {
+    ASSERT_TRUE(b_->move(kPath, kMoved).ok());
+    ASSERT_TRUE(b_->write(kPath, kOther).ok());
+    ASSERT_TRUE(a_->sync().ok());
+  }
+  static constexpr const char* kMoved = "notes/moved.md";
+  static constexpr const char* kOther = "another page, made where the first one was\n";
+  PageRead read_;
+};
+
+TEST_F(BasePageTest, ReadWithRevisionGivesThePageThatWritesName) {
+  auto w = a_->write(kPath, lines({{1, "first"}}), WriteOptions{.base_revision = 1, .base_page = read_.page});
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_EQ(read_.page, w->page);
+  EXPECT_FALSE(read_.page.is_zero());
+  auto old = a_->read_with_revision(kPath, 1);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->page, w->page);
+  // A page made offline has no id the server knows yet: zero, which a write does not check.
+  net_b_->offline = true;
+  ASSERT_TRUE(b_->write("notes/fresh.md", "one\n", WriteOptions{.base_revision = 0}).ok());
+  auto fresh = b_->read_with_revision("notes/fresh.md");
+  ASSERT_TRUE(fresh.ok()) << fresh.error().message;
+  EXPECT_TRUE(fresh->page.is_zero());
+  auto again = b_->write("notes/fresh.md", "one\ntwo\n", WriteOptions{.base_revision = 0, .base_page = fresh->page});
+  ASSERT_TRUE(again.ok()) << again.error().message;
+}
+
+TEST_F(BasePageTest, AnEditOfAPageThatMovedAwayIsRefusedWhereAnotherPageTookItsPath) {
+  ReplaceThePageAtItsPath();
+  auto refused = a_->write(kPath, lines({{5, "five, as a wrote it"}}),
+                           WriteOptions{.base_revision = read_.revision, .base_page = read_.page});
+  ASSERT_TRUE(FailsWith(refused, Errc::conflict, "now at notes/moved.md"));
+  EXPECT_NE(refused.error().message.find("nothing was written"), std::string::npos) << refused.error().message;
+  // Nothing was written: both pages are as B left them, here and on the server.
+  ASSERT_TRUE(b_->sync().ok());
+  for (Client* c : {a_.get(), b_.get()}) {
+    EXPECT_EQ(body_of(*c, kPath), kOther);
+    EXPECT_EQ(body_of(*c, kMoved), lines());
+    EXPECT_EQ(c->log(kPath)->size(), 1u);
+  }
+  // Written where its page is now, the same edit merges with the move.
+  auto moved = a_->write(kMoved, lines({{5, "five, as a wrote it"}}),
+                         WriteOptions{.base_revision = read_.revision, .base_page = read_.page});
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(body_of(*a_, kMoved), lines({{5, "five, as a wrote it"}}));
+  EXPECT_EQ(body_of(*a_, kPath), kOther);
+}
+
+// A page deleted and written again at its path is still that page (its next revision): an edit
+// of it merges as usual. One moved away and deleted there, with a new page at its old path, is not.
+TEST_F(BasePageTest, AnEditOfAPageMovedAwayAndDeletedIsRefusedWhereAnotherPageTookItsPath) {
+  ASSERT_TRUE(b_->move(kPath, kMoved).ok());
+  ASSERT_TRUE(b_->remove(kMoved).ok());
+  ASSERT_TRUE(b_->write(kPath, kOther).ok());
+  ASSERT_TRUE(a_->sync().ok());
+  auto refused = a_->write(kPath, lines({{2, "two"}}), WriteOptions{.base_revision = 1, .base_page = read_.page});
+  ASSERT_TRUE(FailsWith(refused, Errc::conflict, "was deleted (last at notes/moved.md)"));
+  EXPECT_EQ(body_of(*a_, kPath), kOther);
+}
+
+// A device that has not synced the move learns of it when its compare-and-swap loses: its write
+// would have moved the page back to the old path. Refused, with or without a base, nothing written.
+TEST_F(BasePageTest, AWriteThatLosesTheRaceToAMoveIsRefusedNotMovedBack) {
+  for (const WriteOptions& options : {WriteOptions{.base_revision = 1, .base_page = read_.page}, WriteOptions{}}) {
+    ASSERT_TRUE(b_->sync().ok());
+    ASSERT_TRUE(b_->move(kPath, kMoved).ok());  // A has not synced it
+    auto refused = a_->write(kPath, lines({{4, "four"}}), options);
+    ASSERT_TRUE(FailsWith(refused, Errc::conflict, "was moved to notes/moved.md by another device"));
+    EXPECT_NE(refused.error().message.find("nothing was written"), std::string::npos) << refused.error().message;
+    ASSERT_TRUE(b_->move(kMoved, kPath).ok());
+    ASSERT_TRUE(a_->sync().ok());
+  }
+  ASSERT_TRUE(b_->sync().ok());
+  EXPECT_EQ(body_of(*b_, kPath), lines());
+  EXPECT_EQ(b_->log(kPath)->size(), 5u);  // made, then moved away and back twice: no edit
+  EXPECT_EQ(b_->list("")->size(), 1u);
+}
+
+TEST_F(BasePageTest, TheSameChecksHoldForEditsWaitingInTheOfflineQueue) {
+  auto read = b_->read_with_revision(kPath);
+  ASSERT_TRUE(read.ok());
+  net_b_->offline = true;
+  ASSERT_TRUE(b_->move(kPath, kMoved).ok());
+  ASSERT_TRUE(b_->write(kPath, kOther, WriteOptions{.base_revision = 0}).ok());
+  auto refused = b_->write(kPath, lines({{7, "seven"}}), WriteOptions{.base_revision = 1, .base_page = read->page});
+  ASSERT_TRUE(FailsWith(refused, Errc::conflict, "moved on this device"));
+  EXPECT_NE(refused.error().message.find("new page made on this device"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(body_of(*b_, kPath), kOther);
+  // The page read, at its queued place, takes the edit.
+  auto moved = b_->write(kMoved, lines({{7, "seven"}}), WriteOptions{.base_revision = 1, .base_page = read->page});
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  net_b_->offline = false;
+  ASSERT_TRUE(b_->sync().ok());
+  ASSERT_TRUE(a_->sync().ok());
+  EXPECT_EQ(body_of(*a_, kPath), kOther);
+  EXPECT_EQ(body_of(*a_, kMoved), lines({{7, "seven"}}));
+}
+
 }  // namespace
 }  // namespace zkwiki

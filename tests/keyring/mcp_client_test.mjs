@@ -244,6 +244,33 @@ test('write_page is based on the revision read: concurrent edits merge, overlapp
   await b.close();
 });
 
+// A revision number alone matches any page at the path: the page read moves away and another
+// is made where it was, at the same revision. write_page goes to the page read_page read.
+test('write_page refuses an edit of a page that moved away when another page took its path', async () => {
+  const a = await connect(rw.grant);
+  const b = await connect(rw.grant);
+  try {
+    const path = 'memory/moving.md';
+    let r = await a.callTool({ name: 'write_page', arguments: { path, content: 'first\n' } });
+    assert.ok(!r.isError, text(r));
+    r = await a.callTool({ name: 'read_page', arguments: { path } });
+    const base = r.structuredContent.revision;
+    // The member moves it; another agent session makes a new page where it was.
+    execFileSync(process.env.ZK_BIN, ['mv', path, 'memory/moved-away.md'], { env, stdio: 'ignore' });
+    r = await b.callTool({ name: 'write_page', arguments: { path, content: 'another page\n' } });
+    assert.match(text(r), /^memory\/moving\.md: revision 1, written$/);
+    r = await a.callTool({ name: 'write_page', arguments: { path, content: 'first\nsecond\n', base_revision: base } });
+    assert.equal(r.isError, true);
+    assert.match(text(r), /^conflict: memory\/moving\.md: .*now at memory\/moved-away\.md.*another page is at memory\/moving\.md now.*nothing was written/);
+    r = await a.callTool({ name: 'read_page', arguments: { path } });
+    assert.equal(body(r), 'another page\n');
+    assert.equal(r.structuredContent.revision, 1);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
 test('a grant revoked mid-session fails the next call with a clear error', async () => {
   const c = await connect(rw.grant);
   let r = await c.callTool({ name: 'list_pages', arguments: {} });

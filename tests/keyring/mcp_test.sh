@@ -8,7 +8,7 @@ fi
 setup_user
 printf '# Ledger\n\nthe quokka ledger stays in notes\n' | zk put ledger.md >/dev/null 2>&1 || { echo "FAIL put"; exit 1; }
 PUB=$(kr agent-keygen 2>/dev/null)
-export MCP_BIN="$BIN/zkwiki-mcp" KEYRING_BIN="$BIN/zkwiki-keyring" ZKWIKI_AGENT_KEY="$WORK/agent/agent.key" AGENT_PUB="$PUB"
+export MCP_BIN="$BIN/zkwiki-mcp" ZK_BIN="$BIN/zkwiki" KEYRING_BIN="$BIN/zkwiki-keyring" ZKWIKI_AGENT_KEY="$WORK/agent/agent.key" AGENT_PUB="$PUB"
 export GRANT_RW=$(kr --json grant --to "$PUB" --collections memory --paths memory/ --ttl 10m --label mcp 2>/dev/null)
 export GRANT_FULL=$(kr grant --to "$PUB" --collections memory --ttl 10m --label mcp-full 2>/dev/null)
 export GRANT_RO=$(kr grant --to "$PUB" --collections memory --read-only --ttl 10m --label mcp-ro 2>/dev/null)

@@ -107,6 +107,11 @@ struct WriteOptions {
   // queued one the same way (theirs: the queued text; a base not on this device is not_found,
   // the queue unchanged); none replaces the queued text.
   std::optional<std::uint64_t> base_revision;
+  // The page the text was read from (PageRead::page), beside base_revision: a revision number
+  // alone cannot tell a page from another that took its path (the first moved away, a new one
+  // made in its place, both at revision N). When the page at `path` is not this one, nothing is
+  // written: Errc::conflict, naming where the page read is now. Zero or none: not checked.
+  std::optional<PageId> base_page = std::nullopt;
   OnConflict on_conflict = OnConflict::refuse;
 };
 
@@ -116,6 +121,9 @@ struct PageRead {
   // The revision read; for a page shown as an edit waiting in this device's offline queue, the
   // revision that edit is based on (0: a page the server has not seen yet).
   std::uint64_t revision = 0;
+  // The page read (WriteOptions::base_page); zero for a page made on this device that the
+  // server has not seen yet.
+  PageId page;
 };
 
 struct SyncReport {
