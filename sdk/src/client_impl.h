@@ -65,6 +65,21 @@ struct QueueRef {
   bool existed = false;  // the edit changes a page the server has (it has a base revision)
 };
 
+// The newest queued edit that leaves a page at `path` (nullptr: none). Over a queue index the
+// caller holds: nothing here touches the store.
+inline const QueueRef* newest_queued_at(const std::vector<QueueRef>& queue, const std::string& path) {
+  for (auto it = queue.rbegin(); it != queue.rend(); ++it)
+    if (it->path == path) return &*it;
+  return nullptr;
+}
+
+// Whether a queued edit leaves a page at `path` or takes one away from it.
+inline bool queue_touches(const std::vector<QueueRef>& queue, const std::string& path) {
+  for (const QueueRef& r : queue)
+    if (r.path == path || r.origin == path) return true;
+  return false;
+}
+
 struct SearchState;
 
 struct Client::Impl {
@@ -193,10 +208,11 @@ struct Client::Impl {
   // The text of revision `revision` of `chain` (history()): empty for 0 (before the page) and
   // for a deletion. What a three-way merge takes as its base.
   Result<std::string> revision_text(const std::vector<RevisionRecord>& chain, std::uint64_t revision);
-  // The synced page `path` shows after the offline queue's moves; none for a page made here.
-  Result<std::optional<PageId>> page_shown_at(const std::string& path);
+  // The synced page `path` shows after the offline queue's moves (`queue`: queue_index());
+  // none for a page made here.
+  std::optional<PageId> page_shown_at(const std::vector<QueueRef>& queue, const std::string& path) const;
   // Errc::conflict unless `read` is the page at `path` (a queued edit included), naming where it went.
-  Result<void> check_base_page(const std::string& path, const PageId& read);
+  Result<void> check_base_page(const std::vector<QueueRef>& queue, const std::string& path, const PageId& read) const;
 
   Result<void> retry_quarantined(SyncReport& report);
 
@@ -242,9 +258,8 @@ struct Client::Impl {
 
   // The offline queue as this device shows it: an edit waiting there wins over the synced page.
   Result<std::vector<QueueRef>*> queue_index();
-  // The last queued edit that leaves a page at `path`, and one that moved a page away from it.
+  // The last queued edit that leaves a page at `path` (newest_queued_at over queue_index()).
   Result<const QueueRef*> queued_at(const std::string& path);
-  Result<bool> queue_touches(const std::string& path);
   Result<QueuedEdit> queued_edit(const QueueRef& ref);
   Result<std::uint64_t> pending_count();
   // The base revision an edit at `path` has as this device shows it: none for a page only

@@ -50,8 +50,8 @@ Result<ImportReport> Client::import(std::span<const ImportItem> items,
   for (std::size_t i = 0; i < items.size(); ++i) {
     const ImportItem& it = items[i];
     // (So do pages with an edit waiting in the queue: this one joins it there.)
-    ZKWIKI_ASSIGN(bool queued, im.queue_touches(it.path));
-    if (im.by_path.contains(it.path) || queued || !seen.insert(it.path).second) {
+    ZKWIKI_ASSIGN(auto* queue, im.queue_index());
+    if (im.by_path.contains(it.path) || queue_touches(*queue, it.path) || !seen.insert(it.path).second) {
       ZKWIKI_ASSIGN(SaveOutcome o, write(it.path, it.body));
       report.written += (!o.unchanged && !o.queued) ? 1 : 0;
       report.unchanged += o.unchanged ? 1 : 0;

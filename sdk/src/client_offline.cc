@@ -208,14 +208,7 @@ Result<std::vector<QueueRef>*> Client::Impl::queue_index() {
 
 Result<const QueueRef*> Client::Impl::queued_at(const std::string& path) {
   ZKWIKI_ASSIGN(auto* refs, queue_index());
-  for (auto it = refs->rbegin(); it != refs->rend(); ++it)
-    if (it->path == path) return &*it;
-  return static_cast<const QueueRef*>(nullptr);
-}
-
-Result<bool> Client::Impl::queue_touches(const std::string& path) {
-  ZKWIKI_ASSIGN(auto* refs, queue_index());
-  return std::any_of(refs->begin(), refs->end(), [&](const QueueRef& r) { return r.path == path || r.origin == path; });
+  return newest_queued_at(*refs, path);
 }
 
 Result<QueuedEdit> Client::Impl::queued_edit(const QueueRef& ref) {

@@ -26,6 +26,14 @@ std::string lower(std::string s) {
   return s;
 }
 
+// A write that learns, as it lands, that another device moved the page: written at `path` it
+// would move the page back.
+Error moved_meanwhile(const std::string& path, const std::string& now_at) {
+  return make_error(Errc::conflict, path + " was moved to " + now_at +
+                                        " by another device while this edit was made; nothing was written: read " +
+                                        now_at + " and apply the edit to it there");
+}
+
 // A write based on `base` that overlaps what was written since: nothing is written, and the
 // message says what to read again.
 Error refused_conflict(const std::string& path, std::uint64_t base, std::uint64_t head, bool head_deleted,
@@ -147,12 +155,12 @@ Result<PageRead> Client::read_with_revision(std::string_view path, std::optional
   ZKWIKI_TRY(impl_->agent_alive());
   if (!revision) {
     // An edit waiting in the offline queue is what this device shows.
-    ZKWIKI_ASSIGN(const QueueRef* q, im.queued_at(std::string(path)));
-    if (q) {
+    ZKWIKI_ASSIGN(auto* queue, im.queue_index());
+    if (const QueueRef* q = newest_queued_at(*queue, std::string(path))) {
       if (q->remove) return make_error(Errc::not_found, std::string(path) + " was deleted on this device (queued, not yet sent)");
+      const auto id = im.page_shown_at(*queue, std::string(path));  // before queued_edit: it may reload the queue
       ZKWIKI_ASSIGN(QueuedEdit e, im.queued_edit(*q));
       ZKWIKI_ASSIGN(PageContent c, queued_content(e));
-      ZKWIKI_ASSIGN(std::optional<PageId> id, im.page_shown_at(std::string(path)));
       return PageRead{std::move(c), e.base_revision.value_or(0), id.value_or(PageId{})};  // zero: not on the server yet
     }
     ZKWIKI_ASSIGN(auto base, im.overlay_base(std::string(path)));
@@ -225,11 +233,11 @@ Result<SaveOutcome> Client::write(std::string_view path, std::string_view body, 
   ZKWIKI_TRY(validate_page_path(path));
   ZKWIKI_TRY(validate_page_text(body));
   const std::string p(path);
-  if (options.base_page && !options.base_page->is_zero()) ZKWIKI_TRY(im.check_base_page(p, *options.base_page));
+  ZKWIKI_ASSIGN(auto* queue, im.queue_index());
+  if (options.base_page && !options.base_page->is_zero()) ZKWIKI_TRY(im.check_base_page(*queue, p, *options.base_page));
   // A page with an edit waiting in the queue: this one joins it there (sent by sync()).
-  ZKWIKI_ASSIGN(bool queued, im.queue_touches(p));
-  if (queued && !im.agent) {
-    ZKWIKI_ASSIGN(const QueueRef* at, im.queued_at(p));
+  if (queue_touches(*queue, p) && !im.agent) {
+    const QueueRef* at = newest_queued_at(*queue, p);
     // With a base: merged with the queued edit, never in place of it. Without one: the
     // documented overwrite (the text replaces what is queued).
     if (at && options.base_revision) return im.enqueue_merged(*at, body, *options.base_revision, options.on_conflict);
@@ -256,11 +264,12 @@ Result<SaveOutcome> Client::write(std::string_view path, std::string_view body, 
 
 // The synced page that `path` shows once the offline queue applies: the one there on the server,
 // unless a queued move took it away or brought another; none for a page made on this device.
-Result<std::optional<PageId>> Client::Impl::page_shown_at(const std::string& path) {
+// (These two take the queue index from the caller: they never touch the store, so the WASM build
+// does not instrument them for suspending.)
+std::optional<PageId> Client::Impl::page_shown_at(const std::vector<QueueRef>& queue, const std::string& path) const {
   std::optional<PageId> shown;
   if (auto it = by_path.find(path); it != by_path.end()) shown = it->second;
-  ZKWIKI_ASSIGN(auto* refs, queue_index());
-  for (const QueueRef& r : *refs) {
+  for (const QueueRef& r : queue) {
     if (r.origin == path && r.path != path) shown.reset();  // moved away
     if (r.path == path && r.origin != path) {                // moved here
       auto from = by_path.find(r.origin);
@@ -273,30 +282,15 @@ Result<std::optional<PageId>> Client::Impl::page_shown_at(const std::string& pat
 // A write that names the page its text was read from goes to that page only: a number alone
 // (the base revision) would match another page that took the path (the one read moved away, a
 // new one made in its place), and the edit would be merged into, or replace, a text it never saw.
-Result<void> Client::Impl::check_base_page(const std::string& path, const PageId& read) {
-  ZKWIKI_ASSIGN(std::optional<PageId> here, page_shown_at(path));
-  if (here == read) return {};
-  ZKWIKI_ASSIGN(const QueueRef* at, queued_at(path));
-  const bool made_here = !here && at && !at->remove;
-  std::string where;  // what became of the page read
-  if (auto it = pages.find(read); it == pages.end()) where = "this device does not have the page it was read from";
-  else if (it->second.deleted) where = "the page it was read from was deleted (last at " + it->second.path + ")";
-  else where = "the page it was read from is now at " + it->second.path;
-  ZKWIKI_ASSIGN(auto* refs, queue_index());
-  for (auto r = refs->rbegin(); r != refs->rend(); ++r) {
-    auto origin = by_path.find(r->origin);
-    if (origin != by_path.end() && origin->second == read && (r->remove || r->path != r->origin)) {
-      where = r->remove ? "the page it was read from is deleted on this device (queued)"
-                        : "the page it was read from is now at " + r->path + " (moved on this device, queued)";
-      break;
-    }
-  }
-  const std::string now = here ? "another page is at " + path + " now"
-                          : made_here ? path + " is a new page made on this device"
-                                      : "no page is at " + path + " now";
-  return make_error(Errc::conflict, path + ": this edit was made from another page than the one at this path: " +
-                                        where + ", and " + now + "; nothing was written: write the edit to where its page is, " +
-                                        "or read " + path + " again and apply the edit to that text");
+Result<void> Client::Impl::check_base_page(const std::vector<QueueRef>& queue, const std::string& path,
+                                           const PageId& read) const {
+  if (page_shown_at(queue, path) == read) return {};
+  auto it = pages.find(read);
+  const bool elsewhere = it != pages.end() && !it->second.deleted && it->second.path != path;
+  return make_error(Errc::conflict, path + " is not the page this edit was read from (" +
+                                        (elsewhere ? "that page is now at " + it->second.path : "that page moved or was deleted") +
+                                        "); nothing was written: write the edit where its page is, or read " + path +
+                                        " again and apply the edit to that text");
 }
 
 // A write based on revision `base` of a page whose edit waits in the offline queue: the queue
@@ -375,9 +369,8 @@ Result<SaveOutcome> Client::move(std::string_view from, std::string_view to) {
   ZKWIKI_ASSIGN(bool to_live, im.live_at(t));
   if (to_live) return make_error(Errc::conflict, "a page already exists at " + t);
   ZKWIKI_ASSIGN(PageContent content, read(from));
-  ZKWIKI_ASSIGN(bool queued_from, im.queue_touches(f));
-  ZKWIKI_ASSIGN(bool queued_to, im.queue_touches(t));
-  if ((queued_from || queued_to) && !im.agent) {
+  ZKWIKI_ASSIGN(auto* queue, im.queue_index());
+  if ((queue_touches(*queue, f) || queue_touches(*queue, t)) && !im.agent) {
     ZKWIKI_ASSIGN(auto base, im.overlay_base(f));
     return im.enqueue({0, t, f, content.body, false, base, 0});
   }
@@ -390,8 +383,8 @@ Result<SaveOutcome> Client::remove(std::string_view path) {
   const std::string p(path);
   ZKWIKI_ASSIGN(bool live, im.live_at(p));
   if (!live) return im.missing(path);
-  ZKWIKI_ASSIGN(bool queued, im.queue_touches(p));
-  if (queued && !im.agent) {
+  ZKWIKI_ASSIGN(auto* queue, im.queue_index());
+  if (queue_touches(*queue, p) && !im.agent) {
     ZKWIKI_ASSIGN(auto base, im.overlay_base(p));
     return im.enqueue({0, p, {}, {}, true, base, 0});
   }
@@ -583,9 +576,7 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
     // page made at this path since. Refused, nothing written (a queued edit being sent keeps
     // the older behaviour: an error there would hold up the whole queue).
     if (!replaying && from_path.empty() && !current->deleted && current->path != path)
-      return make_error(Errc::conflict, path + " was moved to " + current->path +
-                                            " by another device while this edit was made; nothing was written: read " +
-                                            current->path + " and apply the edit to it there");
+      return moved_meanwhile(path, current->path);
     if (!base_revision) base_revision = 0;  // both created the page: merge against an empty base
   }
   return make_error(Errc::conflict, "gave up after " + std::to_string(kMaxCasAttempts) + " concurrent writes to " + path);

@@ -329,7 +329,7 @@ TEST_F(BasePageTest, AnEditOfAPageMovedAwayAndDeletedIsRefusedWhereAnotherPageTo
   ASSERT_TRUE(b_->write(kPath, kOther).ok());
   ASSERT_TRUE(a_->sync().ok());
   auto refused = a_->write(kPath, lines({{2, "two"}}), WriteOptions{.base_revision = 1, .base_page = read_.page});
-  ASSERT_TRUE(FailsWith(refused, Errc::conflict, "was deleted (last at notes/moved.md)"));
+  ASSERT_TRUE(FailsWith(refused, Errc::conflict, "is not the page this edit was read from (that page moved or was deleted)"));
   EXPECT_EQ(body_of(*a_, kPath), kOther);
 }
 
@@ -358,8 +358,8 @@ TEST_F(BasePageTest, TheSameChecksHoldForEditsWaitingInTheOfflineQueue) {
   ASSERT_TRUE(b_->move(kPath, kMoved).ok());
   ASSERT_TRUE(b_->write(kPath, kOther, WriteOptions{.base_revision = 0}).ok());
   auto refused = b_->write(kPath, lines({{7, "seven"}}), WriteOptions{.base_revision = 1, .base_page = read->page});
-  ASSERT_TRUE(FailsWith(refused, Errc::conflict, "moved on this device"));
-  EXPECT_NE(refused.error().message.find("new page made on this device"), std::string::npos) << refused.error().message;
+  ASSERT_TRUE(FailsWith(refused, Errc::conflict, "notes/shared.md is not the page this edit was read from"));
+  EXPECT_NE(refused.error().message.find("nothing was written"), std::string::npos) << refused.error().message;
   EXPECT_EQ(body_of(*b_, kPath), kOther);
   // The page read, at its queued place, takes the edit.
   auto moved = b_->write(kMoved, lines({{7, "seven"}}), WriteOptions{.base_revision = 1, .base_page = read->page});
