@@ -242,12 +242,15 @@ cmd_demo() {
   head -15 "$work/page"
 
   log "an edit, its log and its diff"
-  # The edit names the revision it was made from (cat --json gives it): a change another device
-  # made since would be merged in, an overlapping one refused (docs/CLI.md, "put").
-  local base
-  base=$("$bin/zkwiki" --json cat "$page" | grep -o '"revision":[0-9]*' | head -1 | cut -d: -f2)
+  # The edit names the revision and page it was made from (cat --json gives them): a change
+  # another device made since would be merged in, an overlapping one refused, and a page that
+  # took this path meanwhile left alone (docs/CLI.md, "put").
+  local page_json base page_id
+  page_json=$("$bin/zkwiki" --json cat "$page")
+  base=$(printf '%s' "$page_json" | grep -o '"revision":[0-9]*' | head -1 | cut -d: -f2)
+  page_id=$(printf '%s' "$page_json" | grep -o '"page":"[0-9a-f]*"' | head -1 | cut -d'"' -f4)
   { cat "$work/page"; printf '\nNote added by the zkwiki demo on %s.\n' "$(date -u +%F)"; } > "$work/edited"
-  "$bin/zkwiki" put "$page" "$work/edited" --base "$base"
+  "$bin/zkwiki" put "$page" "$work/edited" --base "$base" --page "$page_id"
   "$bin/zkwiki" log "$page"
   "$bin/zkwiki" diff "$page" > "$work/diff"
   tail -6 "$work/diff"

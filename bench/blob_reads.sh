@@ -195,5 +195,17 @@ for size in 4k 64k; do
 done
 echo
 echo "Target (issue 8): blob reads through the cache ≥ 0.9× nginx's req/s at 4 KiB and 64 KiB."
+# Which shipped cache configuration meets it in this run (both sizes), from the ratios above.
+verdicts=()
+for cache in "varnish:Varnish" "ngcache:nginx proxy_cache" "ngmirror:nginx blob mirror"; do
+  name=${cache%%:*} label=${cache#*:}
+  r4=$(paired 4k "$name" nginx) r64=$(paired 64k "$name" nginx)
+  if python3 -c 'import sys; sys.exit(0 if min(map(float, sys.argv[1:])) >= 0.9 else 1)' "$r4" "$r64"; then
+    verdicts+=("$label: **met** ($r4, $r64)")
+  else
+    verdicts+=("$label: not met ($r4, $r64)")
+  fi
+done
+echo "In this run (4 KiB, 64 KiB): $(IFS=';'; echo "${verdicts[*]}" | sed 's/;/; /g')."
 echo
 echo "wrk -t2 -c$CONNS -d${SECS}s per run, a random blob of the set per request, $ROUNDS interleaved rounds: each row is the median over its runs, each ratio the median of the ratios of runs made next to each other. Server threads, nginx workers: $THREADS; Varnish: server/deploy/varnish/zkwiki.vcl, -s malloc,512m, server/deploy/varnish/throughput.args (no per-request shared-memory log records), default thread pools; nginx proxy_cache: server/deploy/nginx/zkwiki-cache.conf as shipped (no access log; sendfile off, output_buffers 1 64k, open_file_cache) with $THREADS workers; the nginx blob mirror: server/deploy/nginx/zkwiki-mirror.conf as shipped (no access log; sendfile and tcp_nopush like the reference, open_file_cache) with $THREADS workers. The reference is nginx serving the same bytes as files with Debian's defaults (sendfile on, tcp_nopush on) and no access log (as for issue 3); the row with the proxy_cache configuration's file settings shows what nginx static gains from the same three lines."

@@ -331,11 +331,14 @@ json Server::read_resource(const json& params) {
   std::string uri = need_string(params, "uri");
   if (uri.rfind(kUriPrefix, 0) != 0) throw RpcError{-32602, "not a zkwiki resource: " + uri};
   if (auto f = fresh(); !f) throw RpcError{-32603, f.error().message};
-  auto page = client_.read(uri.substr(std::string(kUriPrefix).size()));
+  const std::string path = uri.substr(std::string(kUriPrefix).size());
+  auto page = client_.read_with_revision(path);
   if (!page && page.error().code == Errc::not_found)
     throw RpcError{kInvalidParams, "resource not found: " + page.error().message, json{{"uri", uri}}};
   if (!page) throw RpcError{kInternalError, page.error().message};
-  return json{{"contents", json::array({json{{"uri", uri}, {"mimeType", "text/markdown"}, {"text", page->body}}})}};
+  if (!page->page.is_zero()) pages_read_[path] = page->page;  // as read_page: write_page goes to this page
+  return json{{"contents",
+               json::array({json{{"uri", uri}, {"mimeType", "text/markdown"}, {"text", page->content.body}}})}};
 }
 
 json Server::dispatch(const std::string& method, const json& params, bool& /*is_error_reply*/) {

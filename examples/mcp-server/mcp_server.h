@@ -67,7 +67,8 @@ class Server {
   std::chrono::milliseconds sync_every_;
   std::chrono::steady_clock::time_point last_sync_{};
   bool initialized_ = false;
-  // The page each path held when read_page last read it (or write_page wrote it): a write with a
+  // The page each path held when read_page or resources/read last read it (or write_page wrote
+  // it), for this process's lifetime: a write with a
   // base_revision goes to that page only, not to another that took the path meanwhile.
   std::map<std::string, PageId> pages_read_;
 };

@@ -116,6 +116,9 @@ Result<void> cmd_put(const Args& a, Client& c) {
     if (!options.base_revision) throw UsageError{"--page goes with --base (the page and revision the text was read from)"};
     auto id = PageId::from_hex(a.option("page"));
     if (!id) throw UsageError{"--page " + printable(a.option("page")) + ": not a page id (32 hex digits, as `cat --json` gives)"};
+    // Zeros name a page made offline and not sent yet, which has no revision: never with a base.
+    if (id->is_zero() && *options.base_revision != 0)
+      throw UsageError{"--page 0...0 (a page not yet on the server) goes with --base 0 only"};
     options.base_page = *id;
   }
   std::string body;
@@ -189,8 +192,8 @@ Result<void> cmd_edit(const Args& a, Client& c) {
     std::cout << printable(path) << ": no change\n";
     return {};
   }
-  ZKWIKI_TRY(check_text("the edited text", *after));
-  auto saved = c.write(path, *after, options);
+  auto checked = check_text("the edited text", *after);
+  auto saved = checked ? c.write(path, *after, options) : Result<SaveOutcome>(std::move(checked).error());
   if (!saved) {
     // The edited text exists nowhere else: kept (private, like the editor's file) and named.
     Error e = std::move(saved).error();

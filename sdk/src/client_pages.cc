@@ -572,10 +572,10 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
       return make_error(moved.error().code, "the other device's head of " + path + ": " + moved.error().message);
     }
     current = pages.at(id);
-    // Moved by another device meanwhile: written here, the edit would move it back, beside any
-    // page made at this path since. Refused, nothing written (a queued edit being sent keeps
+    // Moved by another device meanwhile (and perhaps deleted there): written here, the edit
+    // would bring it back to this path, beside any page made here since. Refused, nothing written (a queued edit being sent keeps
     // the older behaviour: an error there would hold up the whole queue).
-    if (!replaying && from_path.empty() && !current->deleted && current->path != path)
+    if (!replaying && from_path.empty() && current->path != path)  // (then deleted there too)
       return moved_meanwhile(path, current->path);
     if (!base_revision) base_revision = 0;  // both created the page: merge against an empty base
   }

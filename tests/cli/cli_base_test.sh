@@ -95,6 +95,8 @@ check "--page without --base" 2 zk put $Q "$WORK/q9" --page "$QPAGE"
 expect "says it goes with --base" "--page goes with --base" "$ERR"
 check "--page that is not an id" 2 zk put $Q "$WORK/q9" --base 1 --page nope
 expect "says what an id is" "not a page id" "$ERR"
+check "--page of zeros with a revision" 2 zk put $Q "$WORK/q9" --base 1 --page 00000000000000000000000000000000
+expect "says zeros go with --base 0" "goes with --base 0 only" "$ERR"
 # `edit` names the page it opened: moved away while the editor was open, with another page made
 # at its path, the save is refused (exit 5) and the edited text is kept in a private file.
 cat > "$WORK/editor.sh" <<EDITOR
@@ -114,4 +116,14 @@ KEPT=$(printf '%s' "$ERR" | grep -o "kept in [^ ]*unsaved-[A-Za-z0-9]*\.md" | cu
 [ -n "$KEPT" ] && [ "$(stat -c %a "$KEPT")" = 600 ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL kept file is private"; }
 check "the page made meanwhile is untouched" 0 zk cat notes/edited.md
 [ "$OUT" = "made meanwhile" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL untouched: $OUT"; }
+# Text the check refuses (not UTF-8) is kept too: the editor's file is gone by then.
+cat > "$WORK/latin1.sh" <<'EDITOR'
+#!/usr/bin/env bash
+printf 'caf\351\n' >> "$1"
+EDITOR
+chmod +x "$WORK/latin1.sh"
+check "an edit saved as Latin-1 is refused" 2 env EDITOR="$WORK/latin1.sh" "$BIN/zkwiki" edit notes/edited.md
+KEPT=$(printf '%s' "$ERR" | grep -o "kept in [^ ]*unsaved-[A-Za-z0-9]*\.md" | cut -d' ' -f3)
+[ -n "$KEPT" ] && grep -q "^made meanwhile" "$KEPT" && [ "$(tail -c 5 "$KEPT" | od -An -tx1 | tr -d ' \n')" = "636166e90a" ] &&
+  PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL the Latin-1 text is kept byte for byte: $ERR"; }
 finish

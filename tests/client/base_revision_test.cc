@@ -351,6 +351,20 @@ TEST_F(BasePageTest, AWriteThatLosesTheRaceToAMoveIsRefusedNotMovedBack) {
   EXPECT_EQ(b_->list("")->size(), 1u);
 }
 
+// Moved, then deleted at its new path: written at the old path it would come back there.
+TEST_F(BasePageTest, AWriteThatLosesTheRaceToAMoveAndADeletionIsRefused) {
+  ASSERT_TRUE(b_->move(kPath, kMoved).ok());
+  ASSERT_TRUE(b_->remove(kMoved).ok());
+  ASSERT_TRUE(b_->write(kPath, kOther).ok());
+  auto refused = a_->write(kPath, lines({{4, "four"}}), WriteOptions{.base_revision = 1, .on_conflict = OnConflict::mark});
+  ASSERT_TRUE(FailsWith(refused, Errc::conflict, "was moved to notes/moved.md by another device"));
+  ASSERT_TRUE(a_->sync().ok());
+  auto listed = a_->list("");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);  // one live page at kPath: B's
+  EXPECT_EQ(body_of(*a_, kPath), kOther);
+}
+
 TEST_F(BasePageTest, TheSameChecksHoldForEditsWaitingInTheOfflineQueue) {
   auto read = b_->read_with_revision(kPath);
   ASSERT_TRUE(read.ok());

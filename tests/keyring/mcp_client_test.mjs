@@ -265,6 +265,15 @@ test('write_page refuses an edit of a page that moved away when another page too
     r = await a.callTool({ name: 'read_page', arguments: { path } });
     assert.equal(body(r), 'another page\n');
     assert.equal(r.structuredContent.revision, 1);
+    // A page read as a resource counts as read too.
+    const res = await a.readResource({ uri: 'zkwiki:///memory/moved-away.md' });
+    assert.equal(res.contents[0].text, 'first\n');
+    execFileSync(process.env.ZK_BIN, ['mv', 'memory/moved-away.md', 'memory/moved-again.md'], { env, stdio: 'ignore' });
+    r = await b.callTool({ name: 'write_page', arguments: { path: 'memory/moved-away.md', content: 'third page\n' } });
+    assert.ok(!r.isError, text(r));
+    r = await a.callTool({ name: 'write_page', arguments: { path: 'memory/moved-away.md', content: 'first\nedited\n', base_revision: 2 } });
+    assert.equal(r.isError, true, text(r));
+    assert.match(text(r), /is not the page this edit was read from \(that page is now at memory\/moved-again\.md\)/);
   } finally {
     await a.close();
     await b.close();
