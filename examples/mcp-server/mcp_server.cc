@@ -234,7 +234,7 @@ json Server::call_tool(const std::string& name, const json& args) {
     const std::string path = need_string(args, "path");
     auto page = client_.read_with_revision(path, opt_revision(args, "revision"));
     if (!page) return tool_error(page.error());
-    if (!page->page.is_zero()) pages_read_[path] = page->page;
+    remember_page(path, page->page);
     const std::string rev = std::to_string(page->revision);
     json r = text_result(page->content.body);
     r["content"].push_back({{"type", "text"},
@@ -266,7 +266,7 @@ json Server::call_tool(const std::string& name, const json& args) {
     if (auto read = pages_read_.find(path); base && read != pages_read_.end()) options.base_page = read->second;
     auto out = client_.write(path, args["content"].get<std::string>(), options);
     if (!out) return tool_error(out.error());
-    if (!out->page.is_zero()) pages_read_[path] = out->page;
+    remember_page(path, out->page);
     std::string what = out->unchanged ? "unchanged"
                        : out->merged && base ? "written, merged with edits made since revision " + std::to_string(*base) +
                                                    " (read the page again before your next edit of it)"
@@ -327,6 +327,10 @@ json Server::resources() {
   return json{{"resources", arr}};
 }
 
+void Server::remember_page(const std::string& path, const PageId& page) {
+  if (!page.is_zero()) pages_read_[path] = page;  // zero: made offline, not on the server yet
+}
+
 json Server::read_resource(const json& params) {
   std::string uri = need_string(params, "uri");
   if (uri.rfind(kUriPrefix, 0) != 0) throw RpcError{-32602, "not a zkwiki resource: " + uri};
@@ -336,7 +340,7 @@ json Server::read_resource(const json& params) {
   if (!page && page.error().code == Errc::not_found)
     throw RpcError{kInvalidParams, "resource not found: " + page.error().message, json{{"uri", uri}}};
   if (!page) throw RpcError{kInternalError, page.error().message};
-  if (!page->page.is_zero()) pages_read_[path] = page->page;  // as read_page: write_page goes to this page
+  remember_page(path, page->page);  // as read_page: write_page goes to this page
   return json{{"contents",
                json::array({json{{"uri", uri}, {"mimeType", "text/markdown"}, {"text", page->content.body}}})}};
 }

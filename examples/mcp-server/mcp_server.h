@@ -68,9 +68,10 @@ class Server {
   std::chrono::steady_clock::time_point last_sync_{};
   bool initialized_ = false;
   // The page each path held when read_page or resources/read last read it (or write_page wrote
-  // it), for this process's lifetime: a write with a
-  // base_revision goes to that page only, not to another that took the path meanwhile.
+  // it), for this process's lifetime: a write with a base_revision goes to that page only, not
+  // to another that took the path meanwhile.
   std::map<std::string, PageId> pages_read_;
+  void remember_page(const std::string& path, const PageId& page);
 };
 
 }  // namespace zkwiki::mcp

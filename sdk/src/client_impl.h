@@ -262,8 +262,8 @@ struct Client::Impl {
   Result<const QueueRef*> queued_at(const std::string& path);
   Result<QueuedEdit> queued_edit(const QueueRef& ref);
   Result<std::uint64_t> pending_count();
-  // The base revision an edit at `path` has as this device shows it: none for a page only
-  // queued, or moved away by a queued move.
+  // The base revision an edit at `path` has as this device shows it: the revision of the synced
+  // page page_shown_at() finds there; none for a page only queued, or moved away by a queued move.
   Result<std::optional<std::uint64_t>> overlay_base(const std::string& path);
   // A live page is at `path` as this device shows it (the queue applied).
   Result<bool> live_at(const std::string& path);

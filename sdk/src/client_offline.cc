@@ -225,14 +225,9 @@ Result<std::uint64_t> Client::Impl::pending_count() {
 
 Result<std::optional<std::uint64_t>> Client::Impl::overlay_base(const std::string& path) {
   ZKWIKI_ASSIGN(auto* refs, queue_index());
-  bool moved_away = false;
-  for (auto it = refs->rbegin(); it != refs->rend(); ++it) {
-    if (it->path == path) break;
-    if (it->origin == path) moved_away = true;
-  }
-  auto found = by_path.find(path);
-  if (moved_away || found == by_path.end()) return std::optional<std::uint64_t>{};
-  return std::optional<std::uint64_t>(pages.at(found->second).revision);
+  const std::optional<PageId> shown = page_shown_at(*refs, path);
+  if (!shown) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>(pages.at(*shown).revision);
 }
 
 // Several offline edits of one page become one queued edit against the revision the first was

@@ -158,7 +158,7 @@ Result<PageRead> Client::read_with_revision(std::string_view path, std::optional
     ZKWIKI_ASSIGN(auto* queue, im.queue_index());
     if (const QueueRef* q = newest_queued_at(*queue, std::string(path))) {
       if (q->remove) return make_error(Errc::not_found, std::string(path) + " was deleted on this device (queued, not yet sent)");
-      const auto id = im.page_shown_at(*queue, std::string(path));  // before queued_edit: it may reload the queue
+      const auto id = im.page_shown_at(*queue, std::string(path));
       ZKWIKI_ASSIGN(QueuedEdit e, im.queued_edit(*q));
       ZKWIKI_ASSIGN(PageContent c, queued_content(e));
       return PageRead{std::move(c), e.base_revision.value_or(0), id.value_or(PageId{})};  // zero: not on the server yet
@@ -573,10 +573,10 @@ Result<SaveOutcome> Client::Impl::commit(const std::string& path, const std::str
     }
     current = pages.at(id);
     // Moved by another device meanwhile (and perhaps deleted there): written here, the edit
-    // would bring it back to this path, beside any page made here since. Refused, nothing written (a queued edit being sent keeps
-    // the older behaviour: an error there would hold up the whole queue).
-    if (!replaying && from_path.empty() && current->path != path)  // (then deleted there too)
-      return moved_meanwhile(path, current->path);
+    // would bring it back to this path, beside any page made here since. Refused, nothing
+    // written. A queued edit being sent keeps the older behaviour: an error there would hold up
+    // the whole queue.
+    if (!replaying && from_path.empty() && current->path != path) return moved_meanwhile(path, current->path);
     if (!base_revision) base_revision = 0;  // both created the page: merge against an empty base
   }
   return make_error(Errc::conflict, "gave up after " + std::to_string(kMaxCasAttempts) + " concurrent writes to " + path);
