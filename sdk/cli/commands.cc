@@ -151,6 +151,7 @@ std::string editor_ending(int status) {
 Result<void> cmd_edit(const Args& a, Client& c) {
   need(a, 1, 1, "edit PATH");
   const std::string& path = a.positional[0];
+  ZKWIKI_TRY(validate_page_path(path));  // before the editor opens, not after the user's work
   std::string before;
   // The edit is based on the revision read (0: a new page): what another device writes while
   // the editor is open is merged in; overlapping edits are kept both, marked, since the user's

@@ -126,4 +126,9 @@ check "an edit saved as Latin-1 is refused" 2 env EDITOR="$WORK/latin1.sh" "$BIN
 KEPT=$(printf '%s' "$ERR" | grep -o "kept in [^ ]*unsaved-[A-Za-z0-9]*\.md" | cut -d' ' -f3)
 [ -n "$KEPT" ] && grep -q "^made meanwhile" "$KEPT" && [ "$(tail -c 5 "$KEPT" | od -An -tx1 | tr -d ' \n')" = "636166e90a" ] &&
   PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL the Latin-1 text is kept byte for byte: $ERR"; }
+# A path no page may have is refused before the editor opens (not after the user typed).
+printf '#!/bin/sh\ntouch "%s"\n' "$WORK/editor-ran" > "$WORK/marker.sh"
+chmod +x "$WORK/marker.sh"
+check "edit of a path with a tab" 2 env EDITOR="$WORK/marker.sh" "$BIN/zkwiki" edit "$(printf 'notes/\t.md')"
+[ ! -e "$WORK/editor-ran" ] && PASSES=$((PASSES + 1)) || { FAILS=$((FAILS + 1)); echo "FAIL the editor opened for a bad path"; }
 finish
